@@ -1,0 +1,84 @@
+//! Placing notes in the book: reading order, chapter page names, and the map of links between notes.
+
+use crate::model::Note;
+use crate::render::markdown::LinkMap;
+use crate::slug::{UniqueIds, slugify};
+use std::cmp::Ordering;
+
+/// Reading order: front matter `order` first (ascending), then date (oldest first), then file path.
+pub fn reading_order(a: &Note, b: &Note) -> Ordering {
+    let order = |n: &Note| n.meta.order.map_or((1, 0), |o| (0, o));
+    let date = |n: &Note| n.meta.date.clone().map_or((1, String::new()), |d| (0, d));
+    order(a)
+        .cmp(&order(b))
+        .then_with(|| date(a).cmp(&date(b)))
+        .then_with(|| a.rel_path.cmp(&b.rel_path))
+}
+
+/// Page names for notes in reading order: the path without extension, slugified, unique.
+pub fn chapter_slugs(notes: &[Note]) -> Vec<String> {
+    let mut ids = UniqueIds::default();
+    notes
+        .iter()
+        .map(|n| {
+            let stem = n
+                .rel_path
+                .rsplit_once('.')
+                .map_or(n.rel_path.as_str(), |(stem, _)| stem);
+            ids.unique(&slugify(stem))
+        })
+        .collect()
+}
+
+/// Links from one chapter page to another: every note path maps to `<slug>.html`.
+pub fn link_map(notes: &[Note], slugs: &[String]) -> LinkMap {
+    notes
+        .iter()
+        .zip(slugs)
+        .map(|(n, s)| (n.rel_path.clone(), format!("{s}.html")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Meta;
+
+    fn note(path: &str, order: Option<i64>, date: Option<&str>) -> Note {
+        Note {
+            rel_path: path.into(),
+            display_path: path.into(),
+            meta: Meta {
+                order,
+                date: date.map(Into::into),
+                ..Meta::default()
+            },
+            body: String::new(),
+            body_line: 1,
+        }
+    }
+
+    #[test]
+    fn order_then_date_then_name() {
+        let mut notes = [
+            note("c.md", None, None),
+            note("b.md", None, Some("2023-01-01")),
+            note("a.md", None, None),
+            note("z.md", Some(1), None),
+            note("y.md", None, Some("2022-05-01")),
+        ];
+        notes.sort_by(reading_order);
+        let paths: Vec<_> = notes.iter().map(|n| n.rel_path.as_str()).collect();
+        assert_eq!(paths, ["z.md", "y.md", "b.md", "a.md", "c.md"]);
+    }
+
+    #[test]
+    fn slugs_are_unique_and_keep_chinese() {
+        let notes = vec![
+            note("k8s/01 存储.md", None, None),
+            note("a.md", None, None),
+            note("a.txt", None, None),
+        ];
+        assert_eq!(chapter_slugs(&notes), ["k8s-01-存储", "a", "a-1"]);
+    }
+}

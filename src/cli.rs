@@ -1,0 +1,37 @@
+//! Command-line arguments (clap), turned into resolved options in one place.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Turn a folder of study notes into an offline HTML study book.
+#[derive(Debug, Parser)]
+#[command(name = "studybook", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the book from a notes folder into an output folder.
+    Build {
+        /// The folder of notes (.md, .markdown, .txt), read recursively.
+        #[arg(long, default_value = "notes")]
+        notes: PathBuf,
+        /// Where to write the book. Replaced only once the new book is complete.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// A folder whose files replace the default theme's files of the same name.
+        #[arg(long)]
+        theme: Option<PathBuf>,
+    },
+    /// Print each note as repaired, normalised Markdown (front matter, then the body).
+    Fix {
+        /// Notes to repair.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Rewrite the files in place, keeping each original as FILE.orig.
+        #[arg(long)]
+        write: bool,
+    },
+}

@@ -1,0 +1,80 @@
+//! The optional `studybook.toml`: book title and language. Unknown keys are an error.
+
+use crate::diagnostics::{Diagnostic, Fatal};
+use crate::load::frontmatter::line_col;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Settings a user may put in `studybook.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The book's title.
+    pub title: Option<String>,
+    /// Language of the book's interface and `<html lang>` (`zh`, `en`); detected from the notes when absent.
+    pub language: Option<String>,
+}
+
+/// The file name looked for beside, or inside, the notes folder.
+pub const CONFIG_FILE: &str = "studybook.toml";
+
+/// Where a config file for `notes_dir` would be: inside the notes folder, else in its parent.
+pub fn find(notes_dir: &Path) -> Option<PathBuf> {
+    let inside = notes_dir.join(CONFIG_FILE);
+    if inside.is_file() {
+        return Some(inside);
+    }
+    let parent = notes_dir.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    })?;
+    let beside = parent.join(CONFIG_FILE);
+    beside.is_file().then_some(beside)
+}
+
+/// Parse a config file's text.
+pub fn parse(text: &str, path: &str) -> Result<Config, Fatal> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        Fatal(Diagnostic::error(
+            path,
+            line,
+            col,
+            "config",
+            format!("bad {CONFIG_FILE}: {}", e.message()),
+        ))
+    })
+}
+
+/// Read the config for `notes_dir`, or the defaults when there is none.
+pub fn load(notes_dir: &Path) -> Result<Config, Fatal> {
+    let Some(path) = find(notes_dir) else {
+        return Ok(Config::default());
+    };
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Fatal::new(&display, format!("cannot read {CONFIG_FILE}: {e}")))?;
+    parse(&text, &display)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_title() {
+        let c = parse("title = \"K8S 笔记\"\n", "studybook.toml").unwrap();
+        assert_eq!(c.title.as_deref(), Some("K8S 笔记"));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_position() {
+        let Err(Fatal(d)) = parse("title = \"x\"\ntitel = \"y\"\n", "studybook.toml") else {
+            panic!("unknown key accepted");
+        };
+        assert_eq!((d.line, d.col), (2, 1));
+    }
+}

@@ -1,0 +1,194 @@
+//! studybook: turns a folder of study notes into an offline HTML study book. One call per pipeline stage.
+
+pub mod assemble;
+pub mod config;
+pub mod diagnostics;
+pub mod load;
+pub mod model;
+pub mod note;
+pub mod output;
+pub mod render;
+pub mod slug;
+
+use diagnostics::{Diagnostic, Fatal};
+use model::{Book, Chapter, Note, SourceNote};
+use rayon::prelude::*;
+use render::highlight::Highlighter;
+use render::markdown;
+use render::site::Site;
+use render::templates::{Templates, Theme};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What `build` needs to know.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub notes_dir: PathBuf,
+    pub out_dir: PathBuf,
+    pub theme_dir: Option<PathBuf>,
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub chapters: usize,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A failed build: the fatal error and the diagnostics gathered before it.
+#[derive(Debug, Clone)]
+pub struct BuildError {
+    pub fatal: Fatal,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl From<Fatal> for BuildError {
+    fn from(fatal: Fatal) -> Self {
+        BuildError {
+            fatal,
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let value = f();
+    if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
+        eprintln!(
+            "timing: {stage}: {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    value
+}
+
+/// Build the book from `options.notes_dir` into `options.out_dir`.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let config = config::load(&options.notes_dir)?;
+    let theme = match &options.theme_dir {
+        Some(dir) => Theme::with_overrides(dir)?,
+        None => Theme::default_theme(),
+    };
+    let templates = timed("templates", || Templates::new(&theme))?;
+    let (sources, mut diagnostics) = timed("load", || load::read_notes(&options.notes_dir))?;
+    let (book, lang, diags) = timed("book", || make_book(&sources, &config));
+    diagnostics.extend(diags);
+    let highlighter = Highlighter::global();
+    let site = timed("render", || {
+        render::site::render_site(&book, &lang, &theme, &templates, highlighter)
+    })
+    .map_err(|fatal| BuildError {
+        fatal,
+        diagnostics: diagnostics.clone(),
+    })?;
+    timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
+        fatal,
+        diagnostics: diagnostics.clone(),
+    })?;
+    Ok(BuildReport {
+        chapters: book.chapters.len(),
+        pages: site.files.keys().filter(|p| p.ends_with(".html")).count(),
+        diagnostics,
+    })
+}
+
+/// Every stage between reading the notes and rendering pages: prepare, order, render chapters (pure).
+pub fn make_book(
+    sources: &[SourceNote],
+    config: &config::Config,
+) -> (Book, String, Vec<Diagnostic>) {
+    let prepared: Vec<(Note, Vec<Diagnostic>)> = sources.par_iter().map(note::prepare).collect();
+    let mut diagnostics = Vec::new();
+    let mut notes = Vec::with_capacity(prepared.len());
+    for (note, diags) in prepared {
+        notes.push(note);
+        diagnostics.extend(diags);
+    }
+    notes.sort_by(assemble::reading_order);
+    let slugs = assemble::chapter_slugs(&notes);
+    let links = assemble::link_map(&notes, &slugs);
+    let highlighter = Highlighter::global();
+    let chapters: Vec<Chapter> = notes
+        .par_iter()
+        .zip(slugs.par_iter())
+        .map(|(note, slug)| {
+            let rendered = markdown::render(&note.body, &note.rel_path, &links, highlighter);
+            Chapter {
+                slug: slug.clone(),
+                title: note.meta.title.clone().unwrap_or_default(),
+                date: note.meta.date.clone(),
+                tags: note.meta.tags.clone(),
+                categories: note.meta.categories.clone(),
+                source: note.rel_path.clone(),
+                html: rendered.html,
+                headings: rendered.headings,
+            }
+        })
+        .collect();
+    let lang = config
+        .language
+        .clone()
+        .unwrap_or_else(|| detect_language(notes.iter().map(|n| n.body.as_str())));
+    let title = config.title.clone().unwrap_or_else(|| {
+        if lang.starts_with("zh") {
+            "学习笔记"
+        } else {
+            "Study Notes"
+        }
+        .to_string()
+    });
+    diagnostics.sort();
+    (Book { title, chapters }, lang, diagnostics)
+}
+
+/// `zh` when a fifth or more of the letters in the notes are Chinese, else `en`.
+pub fn detect_language<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let (mut cjk, mut letters) = (0usize, 0usize);
+    for text in texts {
+        for c in text.chars().filter(|c| c.is_alphabetic()) {
+            letters += 1;
+            if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
+                cjk += 1;
+            }
+        }
+    }
+    if letters > 0 && cjk * 5 >= letters {
+        "zh"
+    } else {
+        "en"
+    }
+    .to_string()
+}
+
+/// `studybook fix`: a note's text as normalised Markdown (front matter, then the body), with diagnostics.
+pub fn fix_text(source: &SourceNote) -> (String, Vec<Diagnostic>) {
+    let (note, diagnostics) = note::prepare(source);
+    (note::to_markdown(&note.meta, &note.body), diagnostics)
+}
+
+/// Read one file for `studybook fix`.
+pub fn read_for_fix(path: &Path) -> Result<(SourceNote, Vec<Diagnostic>), Fatal> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    match load::read_note(dir, path) {
+        (Some(note), diags) => Ok((note, diags)),
+        (None, diags) => Err(Fatal(diags.into_iter().next().unwrap_or_else(|| {
+            Diagnostic::error(
+                path.display().to_string(),
+                0,
+                0,
+                "unreadable",
+                "cannot read this note",
+            )
+        }))),
+    }
+}
+
+/// The site for `sources` with the default theme, without writing it (for tests and tools).
+pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
+    let theme = Theme::default_theme();
+    let templates = Templates::new(&theme)?;
+    let (book, lang, _) = make_book(sources, &config::Config::default());
+    render::site::render_site(&book, &lang, &theme, &templates, Highlighter::global())
+}

@@ -1,0 +1,115 @@
+//! The `studybook` command: parse arguments, run a command, print diagnostics, set the exit code.
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use studybook::diagnostics::{Diagnostic, Fatal};
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { notes, out, theme } => build(notes, out, theme),
+        Command::Fix { files, write } => fix(&files, write),
+    }
+}
+
+fn build(notes: PathBuf, out: PathBuf, theme: Option<PathBuf>) -> ExitCode {
+    let options = studybook::BuildOptions {
+        notes_dir: notes,
+        out_dir: out.clone(),
+        theme_dir: theme,
+    };
+    match studybook::build(&options) {
+        Ok(report) => {
+            print_diagnostics(&report.diagnostics);
+            let index = out.join("index.html");
+            let shown = std::fs::canonicalize(&index).unwrap_or(index);
+            let warnings = report.diagnostics.len();
+            println!(
+                "Built {} chapters ({} pages{}) into {}",
+                report.chapters,
+                report.pages,
+                if warnings > 0 {
+                    format!(", {warnings} warnings")
+                } else {
+                    String::new()
+                },
+                out.display()
+            );
+            println!("Open {}", shown.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            print_diagnostics(&error.diagnostics);
+            eprintln!("{}", error.fatal);
+            eprintln!("build failed; {} was left as it was", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn fix(files: &[PathBuf], write: bool) -> ExitCode {
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    for path in files {
+        match fix_one(path, write) {
+            Ok((text, diagnostics)) => {
+                print_diagnostics(&diagnostics);
+                if !write {
+                    let mut out = stdout.lock();
+                    if out.write_all(text.as_bytes()).is_err() {
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+            Err(Fatal(d)) => {
+                print_diagnostics(&[d]);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn fix_one(path: &Path, write: bool) -> Result<(String, Vec<Diagnostic>), Fatal> {
+    let (source, mut diagnostics) = studybook::read_for_fix(path)?;
+    let (text, diags) = studybook::fix_text(&source);
+    diagnostics.extend(diags);
+    if write {
+        let display = path.display().to_string();
+        let mut backup = path.as_os_str().to_owned();
+        backup.push(".orig");
+        let backup = PathBuf::from(backup);
+        if !backup.exists() {
+            std::fs::copy(path, &backup).map_err(|e| {
+                Fatal::new(
+                    &display,
+                    format!("cannot keep the original as {}: {e}", backup.display()),
+                )
+            })?;
+        }
+        std::fs::write(path, &text)
+            .map_err(|e| Fatal::new(&display, format!("cannot write: {e}")))?;
+        eprintln!(
+            "{display}: rewritten (original kept as {})",
+            backup.display()
+        );
+    }
+    Ok((text, diagnostics))
+}

@@ -1,0 +1,250 @@
+//! From a source note to a Note: split and read front matter, settle the title, and print a note back as normalised Markdown.
+
+use crate::diagnostics::Diagnostic;
+use crate::load::frontmatter;
+use crate::model::{Meta, Note, SourceNote};
+use crate::render::markdown;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// Longest first line taken as a title.
+const MAX_TITLE_CHARS: usize = 80;
+
+/// Read a source note: front matter, body, and a title (front matter, else the first heading,
+/// else the first line, else the file name). A title taken from the body's first block is removed
+/// from the body (its lines become blank, so line numbers stay right).
+pub fn prepare(source: &SourceNote) -> (Note, Vec<Diagnostic>) {
+    let split = frontmatter::split(&source.text);
+    let (mut meta, diagnostics) = frontmatter::parse(&split, &source.display_path);
+    let (title, body) = settle_title(meta.title.take(), split.body, &source.rel_path);
+    meta.title = Some(title);
+    let note = Note {
+        rel_path: source.rel_path.clone(),
+        display_path: source.display_path.clone(),
+        meta,
+        body,
+        body_line: split.body_line,
+    };
+    (note, diagnostics)
+}
+
+/// The first block of a Markdown body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FirstBlock {
+    Heading { text: String, range: Range<usize> },
+    Paragraph { text: String, range: Range<usize> },
+    Other,
+}
+
+fn settle_title(from_meta: Option<String>, body: &str, rel_path: &str) -> (String, String) {
+    let first = first_block(body);
+    if let Some(title) = from_meta {
+        let body = match &first {
+            FirstBlock::Heading { text, range } if same_title(text, &title) => {
+                blank_out(body, range)
+            }
+            _ => body.to_string(),
+        };
+        return (title, body);
+    }
+    if let FirstBlock::Heading { text, range } = &first {
+        return (text.clone(), blank_out(body, range));
+    }
+    if let Some(heading) = first_heading(body) {
+        return (heading, body.to_string());
+    }
+    if let FirstBlock::Paragraph { text, range } = &first {
+        let line = text.lines().next().unwrap_or("").trim();
+        let single_line = !text.trim().contains('\n');
+        if single_line && line.chars().count() <= MAX_TITLE_CHARS {
+            return (line.to_string(), blank_out(body, range));
+        }
+        if !line.is_empty() {
+            let short: String = line.chars().take(MAX_TITLE_CHARS).collect();
+            return (short, body.to_string());
+        }
+    }
+    (file_stem(rel_path), body.to_string())
+}
+
+fn same_title(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// Replace a range of the body by as many newlines as it spans.
+fn blank_out(body: &str, range: &Range<usize>) -> String {
+    let newlines = body[range.clone()].matches('\n').count();
+    let mut out = String::with_capacity(body.len());
+    out.push_str(&body[..range.start]);
+    out.extend(std::iter::repeat_n('\n', newlines));
+    out.push_str(&body[range.end..]);
+    out
+}
+
+fn first_block(body: &str) -> FirstBlock {
+    let mut parser = Parser::new_ext(body, markdown::options()).into_offset_iter();
+    let Some((event, range)) = parser.next() else {
+        return FirstBlock::Other;
+    };
+    let text_until = |parser: &mut dyn Iterator<Item = (Event<'_>, Range<usize>)>, end: TagEnd| {
+        let mut text = String::new();
+        for (e, _) in parser {
+            match e {
+                Event::End(e) if e == end => break,
+                Event::Text(t) | Event::Code(t) => text.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => text.push('\n'),
+                _ => {}
+            }
+        }
+        text
+    };
+    match event {
+        Event::Start(Tag::Heading { level, .. }) => {
+            let text = text_until(&mut parser, TagEnd::Heading(level));
+            FirstBlock::Heading {
+                text: text.trim().to_string(),
+                range,
+            }
+        }
+        Event::Start(Tag::Paragraph) => {
+            let text = text_until(&mut parser, TagEnd::Paragraph);
+            FirstBlock::Paragraph { text, range }
+        }
+        _ => FirstBlock::Other,
+    }
+}
+
+/// Text of the first heading anywhere in the body.
+fn first_heading(body: &str) -> Option<String> {
+    let mut parser = Parser::new_ext(body, markdown::options());
+    while let Some(event) = parser.next() {
+        if let Event::Start(Tag::Heading { .. }) = event {
+            let mut text = String::new();
+            for e in parser.by_ref() {
+                match e {
+                    Event::End(TagEnd::Heading(_)) => break,
+                    Event::Text(t) | Event::Code(t) => text.push_str(&t),
+                    _ => {}
+                }
+            }
+            let text = text.trim().to_string();
+            if !text.is_empty() {
+                return Some(text);
+            }
+        }
+    }
+    None
+}
+
+fn file_stem(rel_path: &str) -> String {
+    let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_string()
+}
+
+/// A note as normalised Markdown: YAML front matter (`title`, `date`, `tags`, then `categories`
+/// and `order` when present) followed by the body.
+pub fn to_markdown(meta: &Meta, body: &str) -> String {
+    let mut out = String::from("---\n");
+    if let Some(title) = &meta.title {
+        out.push_str(&format!("title: {}\n", yaml_string(title)));
+    }
+    if let Some(date) = &meta.date {
+        out.push_str(&format!("date: {date}\n"));
+    }
+    let mut list = |key: &str, items: &[String]| {
+        if items.is_empty() {
+            out.push_str(&format!("{key}: []\n"));
+        } else {
+            out.push_str(&format!("{key}:\n"));
+            for item in items {
+                out.push_str(&format!("  - {}\n", yaml_string(item)));
+            }
+        }
+    };
+    list("tags", &meta.tags);
+    if !meta.categories.is_empty() {
+        list("categories", &meta.categories);
+    }
+    if let Some(order) = meta.order {
+        out.push_str(&format!("order: {order}\n"));
+    }
+    out.push_str("---\n\n");
+    out.push_str(body.trim_start_matches('\n'));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> SourceNote {
+        SourceNote {
+            rel_path: "dir/my note.md".into(),
+            display_path: "notes/dir/my note.md".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn title_from_front_matter_drops_a_repeated_heading() {
+        let (note, _) = prepare(&source("---\ntitle: Pods\n---\n# Pods\n\ntext\n"));
+        assert_eq!(note.meta.title.as_deref(), Some("Pods"));
+        assert_eq!(note.body, "\n\ntext\n");
+        assert_eq!(note.body_line, 4);
+    }
+
+    #[test]
+    fn title_from_first_heading() {
+        let (note, _) = prepare(&source("intro text\n\n## 存储卷\n\nbody\n"));
+        assert_eq!(note.meta.title.as_deref(), Some("存储卷"));
+        assert!(note.body.contains("## 存储卷"));
+    }
+
+    #[test]
+    fn title_from_first_line() {
+        let (note, _) = prepare(&source(
+            "k8s知识点\n\nredis 服务问题 is described here at length.\n",
+        ));
+        assert_eq!(note.meta.title.as_deref(), Some("k8s知识点"));
+        assert_eq!(
+            note.body,
+            "\n\nredis 服务问题 is described here at length.\n"
+        );
+    }
+
+    #[test]
+    fn title_from_file_name() {
+        let (note, _) = prepare(&source(""));
+        assert_eq!(note.meta.title.as_deref(), Some("my note"));
+    }
+
+    #[test]
+    fn normalised_markdown() {
+        let meta = Meta {
+            title: Some("a: \"b\"".into()),
+            date: Some("2023-06-05".into()),
+            tags: vec!["k8s".into()],
+            ..Meta::default()
+        };
+        assert_eq!(
+            to_markdown(&meta, "\nbody"),
+            "---\ntitle: \"a: \\\"b\\\"\"\ndate: 2023-06-05\ntags:\n  - \"k8s\"\n---\n\nbody\n"
+        );
+    }
+}

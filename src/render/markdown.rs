@@ -1,0 +1,387 @@
+//! Markdown to HTML: pulldown-cmark events, with heading anchors, highlighted code, safe links and sanitised raw HTML.
+
+use crate::model::Heading;
+use crate::render::highlight::Highlighter;
+use crate::render::sanitize;
+use crate::slug::{UniqueIds, slugify};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::BTreeMap;
+
+/// Ids the page templates use themselves; headings never take them.
+pub const RESERVED_IDS: &[&str] = &[
+    "content",
+    "sidebar",
+    "toc",
+    "search",
+    "search-input",
+    "search-results",
+    "theme-toggle",
+    "menu-toggle",
+    "page",
+    "top",
+];
+
+/// How links between notes are rewritten: a note's relative path (`dir/a.md`) to its page (`a.html`).
+pub type LinkMap = BTreeMap<String, String>;
+
+/// The result of rendering one note body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub headings: Vec<Heading>,
+}
+
+/// Markdown extensions the book understands.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// Render a note's Markdown body. `note_path` is the note's path relative to the notes folder,
+/// used to resolve links to other notes through `links`.
+pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highlighter) -> Rendered {
+    let mut ids = UniqueIds::with_reserved(RESERVED_IDS);
+    let mut headings = Vec::new();
+    let mut has_raw_html = false;
+    let mut out: Vec<Event<'_>> = Vec::new();
+    let mut parser = Parser::new_ext(body, options());
+
+    while let Some(event) = parser.next() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                let inner: Vec<Event<'_>> = parser
+                    .by_ref()
+                    .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map(|e| safe_event(e, note_path, links, &mut has_raw_html))
+                    .collect();
+                let text = plain_text(&inner);
+                let id = ids.unique(&slugify(&text));
+                let mut inner_html = String::new();
+                pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
+                let n = heading_number(level);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<h{n} id=\"{id}\">{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a></h{n}>\n",
+                    id = escape_attr(&id),
+                ))));
+                headings.push(Heading {
+                    level: n,
+                    text: text.trim().to_string(),
+                    id,
+                });
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match &kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let mut code = String::new();
+                for e in parser.by_ref() {
+                    match e {
+                        Event::End(TagEnd::CodeBlock) => break,
+                        Event::Text(t) => code.push_str(&t),
+                        _ => {}
+                    }
+                }
+                out.push(Event::Html(CowStr::from(code_block(
+                    &info,
+                    &code,
+                    highlighter,
+                ))));
+            }
+            other => out.push(safe_event(other, note_path, links, &mut has_raw_html)),
+        }
+    }
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    if has_raw_html {
+        html = sanitize::clean(&html);
+    }
+    Rendered { html, headings }
+}
+
+/// Make an event safe to emit: rewrite note links, neutralise script URLs, note raw HTML.
+fn safe_event<'a>(
+    event: Event<'a>,
+    note_path: &str,
+    links: &LinkMap,
+    has_raw_html: &mut bool,
+) -> Event<'a> {
+    match event {
+        Event::Html(_) | Event::InlineHtml(_) => {
+            *has_raw_html = true;
+            event
+        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::from(rewrite_link(&dest_url, note_path, links)),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::from(safe_url(&dest_url).unwrap_or("").to_string()),
+            title,
+            id,
+        }),
+        other => other,
+    }
+}
+
+/// A URL whose scheme can run script is replaced by nothing.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take_while(|&c| c != ':' && c != '/' && c != '?' && c != '#')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let has_scheme = url.contains(':')
+        && !scheme.is_empty()
+        && url.find(':') < url.find('/').or(Some(usize::MAX));
+    if has_scheme && matches!(scheme.as_str(), "javascript" | "vbscript" | "data") {
+        return None;
+    }
+    Some(url)
+}
+
+/// Rewrite a link to another note (`../k8s/pod.md#probes`) into a link to its chapter page.
+fn rewrite_link(dest: &str, note_path: &str, links: &LinkMap) -> String {
+    let Some(dest) = safe_url(dest) else {
+        return "#".to_string();
+    };
+    if dest.contains("://")
+        || dest.starts_with('#')
+        || dest.starts_with('/')
+        || dest.starts_with("mailto:")
+    {
+        return dest.to_string();
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (dest, None),
+    };
+    let decoded = percent_decode(path);
+    let base = note_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let joined = normalize_path(&if base.is_empty() {
+        decoded
+    } else {
+        format!("{base}/{decoded}")
+    });
+    match links.get(&joined) {
+        Some(page) => match fragment {
+            Some(f) => format!("{page}#{f}"),
+            None => page.clone(),
+        },
+        None => dest.to_string(),
+    }
+}
+
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// The text a reader sees in a run of inline events.
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut text = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// A highlighted code block. The info string's first word is the language; the word `truncated`
+/// marks a remnant of a longer block.
+pub fn code_block(info: &str, code: &str, highlighter: &Highlighter) -> String {
+    let mut words = info.split_whitespace();
+    let lang = Highlighter::canonical_lang(words.next().unwrap_or(""));
+    let truncated = words.any(|w| w == "truncated");
+    let lang_attr = escape_attr(&lang);
+    let body = highlighter.highlight(&lang, code);
+    let class = if truncated { "hl truncated" } else { "hl" };
+    let mut html = format!(
+        "<pre class=\"{class}\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n"
+    );
+    if truncated {
+        html.push_str(
+            "<p class=\"truncated-note\">The source of this block was cut off here; the rest of it is lost.</p>\n",
+        );
+    }
+    html
+}
+
+/// Escape text for an HTML attribute value or text node.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(body: &str) -> Rendered {
+        render(body, "a.md", &LinkMap::new(), Highlighter::global())
+    }
+
+    #[test]
+    fn headings_get_unique_chinese_ids() {
+        let out = r("## 什么是 Pod\n\ntext\n\n## 什么是 Pod\n\n### `kubectl` 命令\n");
+        let ids: Vec<_> = out.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["什么是-pod", "什么是-pod-1", "kubectl-命令"]);
+        assert!(out.html.contains("<h2 id=\"什么是-pod\">"));
+        assert_eq!(out.headings[2].text, "kubectl 命令");
+        assert_eq!(out.headings[2].level, 3);
+    }
+
+    #[test]
+    fn heading_ids_avoid_template_ids() {
+        let out = r("# Content\n");
+        assert_eq!(out.headings[0].id, "content-1");
+    }
+
+    #[test]
+    fn template_braces_stay_literal() {
+        let out = r("Use {{ .Values.image }} and {% raw %} here.\n");
+        assert!(out.html.contains("{{ .Values.image }}"), "{}", out.html);
+        assert!(out.html.contains("{% raw %}"));
+    }
+
+    #[test]
+    fn script_and_event_handlers_are_removed() {
+        let out = r(
+            "<script>alert(1)</script>\n\n<img src=x onerror=\"alert(2)\">\n\n[x](javascript:alert(3)) <a href=\"javascript:alert(4)\">y</a>\n",
+        );
+        for bad in ["<script", "onerror", "javascript:", "alert(1)"] {
+            assert!(!out.html.contains(bad), "{bad} in {}", out.html);
+        }
+    }
+
+    #[test]
+    fn harmless_html_is_kept() {
+        let out = r(
+            "a<br>b <kbd>Ctrl</kbd>\n\n<details><summary>more</summary>\n\nhidden\n\n</details>\n",
+        );
+        assert!(out.html.contains("<kbd>Ctrl</kbd>"), "{}", out.html);
+        assert!(out.html.contains("<details>"), "{}", out.html);
+    }
+
+    #[test]
+    fn extensions() {
+        let out = r("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ [^1]\n\n- [x] done\n\n[^1]: note\n");
+        assert!(out.html.contains("<table>"));
+        assert!(out.html.contains("<del>x</del>"));
+        assert!(out.html.contains("checkbox"));
+        assert!(out.html.contains("footnote"));
+    }
+
+    #[test]
+    fn code_blocks_are_highlighted_with_classes() {
+        let out = r("```yml\napiVersion: v1\nkind: Pod\n```\n");
+        assert!(
+            out.html.contains("<pre class=\"hl\" data-lang=\"yaml\">"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("<span class=\"hl-"), "{}", out.html);
+        assert!(!out.html.contains("style="));
+    }
+
+    #[test]
+    fn truncated_blocks_are_marked() {
+        let out = r("```yaml truncated\napiVersion: v1\n```\n");
+        assert!(out.html.contains("class=\"hl truncated\""));
+        assert!(out.html.contains("truncated-note"));
+    }
+
+    #[test]
+    fn note_links_point_to_chapter_pages() {
+        let mut links = LinkMap::new();
+        links.insert("k8s/存储.md".to_string(), "k8s-存储.html".to_string());
+        let out = render(
+            "[s](存储.md#pv) [t](%E5%AD%98%E5%82%A8.md) [u](https://x.io/a.md)",
+            "k8s/pod.md",
+            &links,
+            Highlighter::global(),
+        );
+        assert!(
+            out.html.contains("href=\"k8s-%E5%AD%98%E5%82%A8.html#pv\""),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("href=\"k8s-%E5%AD%98%E5%82%A8.html\""),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("href=\"https://x.io/a.md\""));
+    }
+}

@@ -1,0 +1,7 @@
+//! Rendering: Markdown to HTML, highlighting, sanitising, templates, and the pages of the site (no IO but reading a theme).
+
+pub mod highlight;
+pub mod markdown;
+pub mod sanitize;
+pub mod site;
+pub mod templates;

@@ -1,0 +1,72 @@
+//! Anchor ids and file names that keep Chinese text: `Service 与 Deployment` -> `service-与-deployment`.
+
+use std::collections::HashSet;
+
+/// Lower-case Latin letters, keep every other letter or digit (Chinese included), `-` and `_`;
+/// whitespace and punctuation become single `-`. Empty results become `section`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    if out.is_empty() {
+        out.push_str("section");
+    }
+    out
+}
+
+/// Hands out ids unique within one page: a repeated id gets `-1`, `-2`, ...
+#[derive(Debug, Default, Clone)]
+pub struct UniqueIds {
+    seen: HashSet<String>,
+}
+
+impl UniqueIds {
+    /// An id set that already holds `reserved` (ids the page template uses itself).
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        UniqueIds {
+            seen: reserved.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    pub fn unique(&mut self, base: &str) -> String {
+        if self.seen.insert(base.to_string()) {
+            return base.to_string();
+        }
+        (1..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|candidate| self.seen.insert(candidate.clone()))
+            .expect("an unused suffix exists")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_chinese() {
+        assert_eq!(slugify("Service 与 Deployment"), "service-与-deployment");
+        assert_eq!(slugify("2.1创建 PV"), "2-1创建-pv");
+        assert_eq!(slugify("pod的重启策略有哪些？"), "pod的重启策略有哪些");
+        assert_eq!(slugify("  ** "), "section");
+    }
+
+    #[test]
+    fn unique_ids() {
+        let mut ids = UniqueIds::with_reserved(&["content"]);
+        assert_eq!(ids.unique("content"), "content-1");
+        assert_eq!(ids.unique("pod"), "pod");
+        assert_eq!(ids.unique("pod"), "pod-1");
+        assert_eq!(ids.unique("pod"), "pod-2");
+    }
+}
