@@ -30,13 +30,25 @@ pub fn chapter_slugs(notes: &[Note]) -> Vec<String> {
         .collect()
 }
 
-/// Links from one chapter page to another: every note path maps to `<slug>.html`.
-pub fn link_map(notes: &[Note], slugs: &[String]) -> LinkMap {
-    notes
+/// Folder of the output where files from the notes folder (images...) are copied.
+pub const FILES_DIR: &str = "files";
+
+/// Local links from a chapter page: every note path maps to `<slug>.html`, every asset to
+/// `../files/<path>` (chapter pages live in `chapters/`).
+pub fn link_map<'a>(
+    notes: &[Note],
+    slugs: &[String],
+    assets: impl Iterator<Item = &'a str>,
+) -> LinkMap {
+    let mut map: LinkMap = notes
         .iter()
         .zip(slugs)
         .map(|(n, s)| (n.rel_path.clone(), format!("{s}.html")))
-        .collect()
+        .collect();
+    for asset in assets {
+        map.insert(asset.to_string(), format!("../{FILES_DIR}/{asset}"));
+    }
+    map
 }
 
 #[cfg(test)]

@@ -72,12 +72,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         None => Theme::default_theme(),
     };
     let templates = timed("templates", || Templates::new(&theme))?;
-    let (sources, mut diagnostics) = timed("load", || load::read_notes(&options.notes_dir))?;
-    let (book, lang, diags) = timed("book", || make_book(&sources, &config));
+    let loaded = timed("load", || load::read_notes(&options.notes_dir))?;
+    let mut diagnostics = loaded.diagnostics;
+    let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();
+    let (book, lang, diags) = timed("book", || make_book(&loaded.notes, &asset_paths, &config));
     diagnostics.extend(diags);
     let highlighter = Highlighter::global();
     let site = timed("render", || {
-        render::site::render_site(&book, &lang, &theme, &templates, highlighter)
+        render::site::render_site(&book, &lang, &theme, &templates, highlighter, true)
+    })
+    .map(|mut site| {
+        for (path, bytes) in &loaded.assets {
+            site.files
+                .insert(format!("{}/{path}", assemble::FILES_DIR), bytes.clone());
+        }
+        site
     })
     .map_err(|fatal| BuildError {
         fatal,
@@ -97,6 +106,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// Every stage between reading the notes and rendering pages: prepare, order, render chapters (pure).
 pub fn make_book(
     sources: &[SourceNote],
+    assets: &[&str],
     config: &config::Config,
 ) -> (Book, String, Vec<Diagnostic>) {
     let prepared: Vec<(Note, Vec<Diagnostic>)> = sources.par_iter().map(note::prepare).collect();
@@ -108,14 +118,30 @@ pub fn make_book(
     }
     notes.sort_by(assemble::reading_order);
     let slugs = assemble::chapter_slugs(&notes);
-    let links = assemble::link_map(&notes, &slugs);
+    let links = assemble::link_map(&notes, &slugs, assets.iter().copied());
     let highlighter = Highlighter::global();
-    let chapters: Vec<Chapter> = notes
+    let rendered: Vec<(Chapter, Vec<Diagnostic>)> = notes
         .par_iter()
         .zip(slugs.par_iter())
         .map(|(note, slug)| {
             let rendered = markdown::render(&note.body, &note.rel_path, &links, highlighter);
-            Chapter {
+            let diagnostics = rendered
+                .broken_links
+                .iter()
+                .map(|(offset, target)| {
+                    let (line, col) = load::frontmatter::line_col(&note.body, *offset);
+                    Diagnostic::warning(
+                        &note.display_path,
+                        note.body_line + line - 1,
+                        col,
+                        "broken-link",
+                        format!(
+                            "`{target}` is not in the notes folder; the link is kept as written"
+                        ),
+                    )
+                })
+                .collect();
+            let chapter = Chapter {
                 slug: slug.clone(),
                 title: note.meta.title.clone().unwrap_or_default(),
                 date: note.meta.date.clone(),
@@ -124,9 +150,15 @@ pub fn make_book(
                 source: note.rel_path.clone(),
                 html: rendered.html,
                 headings: rendered.headings,
-            }
+            };
+            (chapter, diagnostics)
         })
         .collect();
+    let mut chapters = Vec::with_capacity(rendered.len());
+    for (chapter, diags) in rendered {
+        chapters.push(chapter);
+        diagnostics.extend(diags);
+    }
     let lang = config
         .language
         .clone()
@@ -185,10 +217,17 @@ pub fn read_for_fix(path: &Path) -> Result<(SourceNote, Vec<Diagnostic>), Fatal>
     }
 }
 
-/// The site for `sources` with the default theme, without writing it (for tests and tools).
+/// The site for `sources` with the default theme, un-minified and not written anywhere (for tests and tools).
 pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
     let theme = Theme::default_theme();
     let templates = Templates::new(&theme)?;
-    let (book, lang, _) = make_book(sources, &config::Config::default());
-    render::site::render_site(&book, &lang, &theme, &templates, Highlighter::global())
+    let (book, lang, _) = make_book(sources, &[], &config::Config::default());
+    render::site::render_site(
+        &book,
+        &lang,
+        &theme,
+        &templates,
+        Highlighter::global(),
+        false,
+    )
 }

@@ -156,7 +156,7 @@ fn parse_yaml(split: &Split<'_>, path: &str, diagnostics: &mut Vec<Diagnostic>) 
                 "front-matter-syntax",
                 format!(
                     "malformed YAML front matter ({}); reading what can be read line by line",
-                    first_line(&error.to_string())
+                    yaml_error_message(&error.to_string())
                 ),
             ));
             lenient_yaml(&raw)
@@ -209,6 +209,16 @@ fn toml_to_json(value: toml::Value) -> Value {
                 .map(|(k, v)| (k, toml_to_json(v)))
                 .collect(),
         ),
+    }
+}
+
+/// The YAML parser's message without its own `error: line N column M:` prefix (positions are relative to the block).
+fn yaml_error_message(message: &str) -> String {
+    let line = first_line(message);
+    let rest = line.strip_prefix("error: ").unwrap_or(&line);
+    match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((position, message)) if position.contains("column") => message.to_string(),
+        _ => rest.to_string(),
     }
 }
 
@@ -489,7 +499,8 @@ mod tests {
         let (meta, diags) = parse(&s, "notes/x.md");
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].rule, "front-matter-syntax");
-        assert!(diags[0].line >= 2, "{diags:?}");
+        assert_eq!((diags[0].line, diags[0].col), (4, 5), "{diags:?}");
+        assert!(!diags[0].message.contains("line 3"), "{diags:?}");
         assert_eq!(meta.title.as_deref(), Some("存储卷"));
         assert_eq!(meta.date.as_deref(), Some("2023-06-12"));
     }

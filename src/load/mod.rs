@@ -11,23 +11,49 @@ use std::path::{Path, PathBuf};
 /// File extensions read as notes.
 pub const NOTE_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 
-/// Whether a path names a note file (by extension, case-insensitively).
-pub fn is_note_path(path: &Path) -> bool {
+/// File extensions of files that notes may show or link to, copied into the book.
+pub const ASSET_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "pdf",
+];
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| NOTE_EXTENSIONS.iter().any(|n| e.eq_ignore_ascii_case(n)))
+        .is_some_and(|e| extensions.iter().any(|n| e.eq_ignore_ascii_case(n)))
 }
 
-/// Every note file under `dir`, sorted by relative path. Hidden files and folders are skipped.
-pub fn find_notes(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Fatal> {
+/// Whether a path names a note file (by extension, case-insensitively).
+pub fn is_note_path(path: &Path) -> bool {
+    has_extension(path, NOTE_EXTENSIONS)
+}
+
+/// The files under a notes folder, sorted by relative path.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub notes: Vec<PathBuf>,
+    /// Images and other files notes may link to.
+    pub assets: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What was read from a notes folder.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub notes: Vec<SourceNote>,
+    /// Asset files by path relative to the notes folder.
+    pub assets: Vec<(String, Vec<u8>)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Every note and asset file under `dir`, sorted by relative path. Hidden files and folders are skipped.
+pub fn find_notes(dir: &Path) -> Result<Found, Fatal> {
     let display = dir.display().to_string();
     let meta = std::fs::metadata(dir)
         .map_err(|e| Fatal::new(&display, format!("cannot read the notes folder: {e}")))?;
     if !meta.is_dir() {
         return Err(Fatal::new(&display, "the notes path is not a folder"));
     }
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
+    let mut found = Found::default();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -36,14 +62,19 @@ pub fn find_notes(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Fatal> 
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_note_path(entry.path()) => {
-                files.push(entry.into_path());
+                found.notes.push(entry.into_path());
+            }
+            Ok(entry)
+                if entry.file_type().is_file() && has_extension(entry.path(), ASSET_EXTENSIONS) =>
+            {
+                found.assets.push(entry.into_path());
             }
             Ok(_) => {}
             Err(error) => {
                 let path = error
                     .path()
                     .map_or_else(|| display.clone(), |p| p.display().to_string());
-                diagnostics.push(Diagnostic::warning(
+                found.diagnostics.push(Diagnostic::warning(
                     path,
                     0,
                     0,
@@ -53,7 +84,7 @@ pub fn find_notes(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Fatal> 
             }
         }
     }
-    Ok((files, diagnostics))
+    Ok(found)
 }
 
 /// `path` relative to `dir`, with `/` separators.
@@ -110,14 +141,29 @@ pub fn read_note(dir: &Path, path: &Path) -> (Option<SourceNote>, Vec<Diagnostic
     }
 }
 
-/// Read every note under `dir` in parallel. Order follows the sorted walk.
-pub fn read_notes(dir: &Path) -> Result<(Vec<SourceNote>, Vec<Diagnostic>), Fatal> {
-    let (files, mut diagnostics) = find_notes(dir)?;
-    let results: Vec<_> = files.par_iter().map(|p| read_note(dir, p)).collect();
-    let mut notes = Vec::with_capacity(results.len());
+/// Read every note and asset under `dir`, notes in parallel. Order follows the sorted walk.
+pub fn read_notes(dir: &Path) -> Result<Loaded, Fatal> {
+    let found = find_notes(dir)?;
+    let mut loaded = Loaded {
+        diagnostics: found.diagnostics,
+        ..Loaded::default()
+    };
+    let results: Vec<_> = found.notes.par_iter().map(|p| read_note(dir, p)).collect();
     for (note, diags) in results {
-        notes.extend(note);
-        diagnostics.extend(diags);
+        loaded.notes.extend(note);
+        loaded.diagnostics.extend(diags);
     }
-    Ok((notes, diagnostics))
+    for path in &found.assets {
+        match std::fs::read(path) {
+            Ok(bytes) => loaded.assets.push((relative_path(dir, path), bytes)),
+            Err(error) => loaded.diagnostics.push(Diagnostic::warning(
+                path.display().to_string(),
+                0,
+                0,
+                "unreadable",
+                format!("cannot read this file: {error}; skipped"),
+            )),
+        }
+    }
+    Ok(loaded)
 }

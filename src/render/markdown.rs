@@ -21,7 +21,8 @@ pub const RESERVED_IDS: &[&str] = &[
     "top",
 ];
 
-/// How links between notes are rewritten: a note's relative path (`dir/a.md`) to its page (`a.html`).
+/// How local links are rewritten: a path relative to the notes folder (`dir/a.md`, `img/x.png`) to
+/// its URL relative to a chapter page (`dir-a.html`, `../files/img/x.png`).
 pub type LinkMap = BTreeMap<String, String>;
 
 /// The result of rendering one note body.
@@ -29,6 +30,8 @@ pub type LinkMap = BTreeMap<String, String>;
 pub struct Rendered {
     pub html: String,
     pub headings: Vec<Heading>,
+    /// Local links and images whose target is not in the notes folder: byte offset in the body, target.
+    pub broken_links: Vec<(usize, String)>,
 }
 
 /// Markdown extensions the book understands.
@@ -44,17 +47,22 @@ pub fn options() -> Options {
 pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highlighter) -> Rendered {
     let mut ids = UniqueIds::with_reserved(RESERVED_IDS);
     let mut headings = Vec::new();
-    let mut has_raw_html = false;
     let mut out: Vec<Event<'_>> = Vec::new();
-    let mut parser = Parser::new_ext(body, options());
+    let mut ctx = LinkContext {
+        note_path,
+        links,
+        has_raw_html: false,
+        broken: Vec::new(),
+    };
+    let mut parser = Parser::new_ext(body, options()).into_offset_iter();
 
-    while let Some(event) = parser.next() {
+    while let Some((event, range)) = parser.next() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 let inner: Vec<Event<'_>> = parser
                     .by_ref()
-                    .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
-                    .map(|e| safe_event(e, note_path, links, &mut has_raw_html))
+                    .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map(|(e, r)| ctx.safe_event(e, r.start))
                     .collect();
                 let text = plain_text(&inner);
                 let id = ids.unique(&slugify(&text));
@@ -77,7 +85,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                     CodeBlockKind::Indented => String::new(),
                 };
                 let mut code = String::new();
-                for e in parser.by_ref() {
+                for (e, _) in parser.by_ref() {
                     match e {
                         Event::End(TagEnd::CodeBlock) => break,
                         Event::Text(t) => code.push_str(&t),
@@ -90,83 +98,111 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                     highlighter,
                 ))));
             }
-            other => out.push(safe_event(other, note_path, links, &mut has_raw_html)),
+            other => out.push(ctx.safe_event(other, range.start)),
         }
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    if has_raw_html {
+    if ctx.has_raw_html {
         html = sanitize::clean(&html);
     }
-    Rendered { html, headings }
+    Rendered {
+        html,
+        headings,
+        broken_links: ctx.broken,
+    }
 }
 
-/// Make an event safe to emit: rewrite note links, neutralise script URLs, note raw HTML.
-fn safe_event<'a>(
-    event: Event<'a>,
-    note_path: &str,
-    links: &LinkMap,
-    has_raw_html: &mut bool,
-) -> Event<'a> {
-    match event {
-        Event::Html(_) | Event::InlineHtml(_) => {
-            *has_raw_html = true;
-            event
+/// What link rewriting needs while walking one note's events, and what it finds.
+struct LinkContext<'l> {
+    note_path: &'l str,
+    links: &'l LinkMap,
+    has_raw_html: bool,
+    broken: Vec<(usize, String)>,
+}
+
+impl LinkContext<'_> {
+    /// Make an event safe to emit: rewrite local links, neutralise script URLs, note raw HTML.
+    fn safe_event<'a>(&mut self, event: Event<'a>, offset: usize) -> Event<'a> {
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.has_raw_html = true;
+                event
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(self.rewrite(&dest_url, offset)),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(self.rewrite(&dest_url, offset)),
+                title,
+                id,
+            }),
+            other => other,
         }
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: CowStr::from(rewrite_link(&dest_url, note_path, links)),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::from(safe_url(&dest_url).unwrap_or("").to_string()),
-            title,
-            id,
-        }),
-        other => other,
+    }
+
+    fn rewrite(&mut self, dest: &str, offset: usize) -> String {
+        match resolve_link(dest, self.note_path, self.links) {
+            Resolved::Rewritten(url) | Resolved::Kept(url) => url,
+            Resolved::Missing(url) => {
+                self.broken.push((offset, dest.to_string()));
+                url
+            }
+        }
     }
 }
 
 /// A URL whose scheme can run script is replaced by nothing.
 pub fn safe_url(url: &str) -> Option<&str> {
-    let scheme: String = url
+    let cleaned: String = url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
-        .take_while(|&c| c != ':' && c != '/' && c != '?' && c != '#')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let has_scheme = url.contains(':')
-        && !scheme.is_empty()
-        && url.find(':') < url.find('/').or(Some(usize::MAX));
-    if has_scheme && matches!(scheme.as_str(), "javascript" | "vbscript" | "data") {
-        return None;
+        .collect();
+    let scheme = cleaned.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("javascript" | "vbscript" | "data") => None,
+        _ => Some(url),
     }
-    Some(url)
 }
 
-/// Rewrite a link to another note (`../k8s/pod.md#probes`) into a link to its chapter page.
-fn rewrite_link(dest: &str, note_path: &str, links: &LinkMap) -> String {
+/// Where a link of a note goes in the book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resolved {
+    /// A local link rewritten to its place in the book.
+    Rewritten(String),
+    /// A link kept as written: external, in-page, or unsafe and replaced.
+    Kept(String),
+    /// A local link whose target is not in the notes folder, kept as written.
+    Missing(String),
+}
+
+/// Resolve a link or image of a note (`../k8s/pod.md#probes`, `img/a.png`) against the book.
+fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
     let Some(dest) = safe_url(dest) else {
-        return "#".to_string();
+        return Resolved::Kept("#".to_string());
     };
-    if dest.contains("://")
-        || dest.starts_with('#')
-        || dest.starts_with('/')
-        || dest.starts_with("mailto:")
-    {
-        return dest.to_string();
+    let has_scheme = dest.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    if has_scheme || dest.starts_with('#') || dest.starts_with('/') || dest.is_empty() {
+        return Resolved::Kept(dest.to_string());
     }
     let (path, fragment) = match dest.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -180,11 +216,11 @@ fn rewrite_link(dest: &str, note_path: &str, links: &LinkMap) -> String {
         format!("{base}/{decoded}")
     });
     match links.get(&joined) {
-        Some(page) => match fragment {
+        Some(page) => Resolved::Rewritten(match fragment {
             Some(f) => format!("{page}#{f}"),
             None => page.clone(),
-        },
-        None => dest.to_string(),
+        }),
+        None => Resolved::Missing(dest.to_string()),
     }
 }
 
@@ -383,5 +419,28 @@ mod tests {
             out.html
         );
         assert!(out.html.contains("href=\"https://x.io/a.md\""));
+        assert!(out.broken_links.is_empty());
+    }
+
+    #[test]
+    fn images_are_found_and_missing_targets_reported() {
+        let mut links = LinkMap::new();
+        links.insert(
+            "k8s/img/a b.png".to_string(),
+            "../files/k8s/img/a b.png".to_string(),
+        );
+        let body = "![a](img/a%20b.png)\n\n![x](../../img/x.png) [y](missing.md)\n";
+        let out = render(body, "k8s/pod.md", &links, Highlighter::global());
+        assert!(
+            out.html.contains("src=\"../files/k8s/img/a%20b.png\""),
+            "{}",
+            out.html
+        );
+        let broken: Vec<_> = out
+            .broken_links
+            .iter()
+            .map(|(o, t)| (*o, t.as_str()))
+            .collect();
+        assert_eq!(broken, [(21, "../../img/x.png"), (46, "missing.md")]);
     }
 }

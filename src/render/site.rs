@@ -110,14 +110,22 @@ fn toc(headings: &[Heading]) -> Vec<TocEntry<'_>> {
         .collect()
 }
 
-/// Render every page of the book. Pages are minified; assets are copied as they are.
+/// Render every page of the book, minified when `minify_pages` is set; assets are copied as they are.
 pub fn render_site(
     book: &Book,
     lang: &str,
     theme: &Theme,
     templates: &Templates,
     highlighter: &Highlighter,
+    minify_pages: bool,
 ) -> Result<Site, Fatal> {
+    let finish = |html: String| {
+        if minify_pages {
+            minify(&html)
+        } else {
+            html.into_bytes()
+        }
+    };
     use rayon::prelude::*;
     let words = Words::for_language(lang);
     let links: Vec<ChapterLink<'_>> = book
@@ -145,7 +153,7 @@ pub fn render_site(
 
     let mut site = Site::default();
     let index = templates.render("index.html", &base("", ""))?;
-    site.files.insert("index.html".into(), minify(&index));
+    site.files.insert("index.html".into(), finish(index));
 
     let pages: Vec<Result<(String, Vec<u8>), Fatal>> = book
         .chapters
@@ -175,7 +183,7 @@ pub fn render_site(
                 ..base("../", "")
             };
             let html = templates.render("chapter.html", &context)?;
-            Ok((format!("chapters/{}.html", chapter.slug), minify(&html)))
+            Ok((format!("chapters/{}.html", chapter.slug), finish(html)))
         })
         .collect();
     for page in pages {
