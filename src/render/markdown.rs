@@ -441,6 +441,6 @@ mod tests {
             .iter()
             .map(|(o, t)| (*o, t.as_str()))
             .collect();
-        assert_eq!(broken, [(21, "../../img/x.png"), (46, "missing.md")]);
+        assert_eq!(broken, [(21, "../../img/x.png"), (43, "missing.md")]);
     }
 }
