@@ -47,24 +47,46 @@ fn settle_title(from_meta: Option<String>, body: &str, rel_path: &str) -> (Strin
         };
         return (title, body);
     }
-    if let FirstBlock::Heading { text, range } = &first {
-        return (text.clone(), blank_out(body, range));
+    match &first {
+        FirstBlock::Heading { text, range } if !text.is_empty() => {
+            return (text.clone(), blank_out(body, range));
+        }
+        FirstBlock::Paragraph { text, range } => {
+            let line = text.lines().next().unwrap_or("").trim();
+            if is_title_like(line) {
+                // Only the paragraph's first line is the title; the rest stays in the body.
+                let first_line_end = body[range.clone()]
+                    .find('\n')
+                    .map_or(range.end, |i| range.start + i);
+                return (
+                    line.to_string(),
+                    blank_out(body, &(range.start..first_line_end)),
+                );
+            }
+        }
+        _ => {}
     }
     if let Some(heading) = first_heading(body) {
         return (heading, body.to_string());
     }
-    if let FirstBlock::Paragraph { text, range } = &first {
+    if let FirstBlock::Paragraph { text, .. } = &first {
         let line = text.lines().next().unwrap_or("").trim();
-        let single_line = !text.trim().contains('\n');
-        if single_line && line.chars().count() <= MAX_TITLE_CHARS {
-            return (line.to_string(), blank_out(body, range));
-        }
         if !line.is_empty() {
-            let short: String = line.chars().take(MAX_TITLE_CHARS).collect();
-            return (short, body.to_string());
+            return (
+                line.chars().take(MAX_TITLE_CHARS).collect(),
+                body.to_string(),
+            );
         }
     }
     (file_stem(rel_path), body.to_string())
+}
+
+/// A line that reads as a title: short, and not ending like a sentence.
+fn is_title_like(line: &str) -> bool {
+    let ends_like_sentence = line.ends_with([
+        '。', '.', '!', '?', '！', '？', ':', '：', ',', '，', ';', '；',
+    ]);
+    !line.is_empty() && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
 }
 
 fn same_title(a: &str, b: &str) -> bool {
@@ -210,22 +232,24 @@ mod tests {
     }
 
     #[test]
-    fn title_from_first_heading() {
-        let (note, _) = prepare(&source("intro text\n\n## 存储卷\n\nbody\n"));
+    fn title_from_a_leading_heading() {
+        let (note, _) = prepare(&source("## 存储卷\n\nbody\n\n# Other\n"));
+        assert_eq!(note.meta.title.as_deref(), Some("存储卷"));
+        assert_eq!(note.body, "\n\nbody\n\n# Other\n");
+    }
+
+    #[test]
+    fn title_from_a_later_heading_when_the_first_line_is_a_sentence() {
+        let (note, _) = prepare(&source("这是一段介绍。\n\n## 存储卷\n\nbody\n"));
         assert_eq!(note.meta.title.as_deref(), Some("存储卷"));
         assert!(note.body.contains("## 存储卷"));
     }
 
     #[test]
     fn title_from_first_line() {
-        let (note, _) = prepare(&source(
-            "k8s知识点\n\nredis 服务问题 is described here at length.\n",
-        ));
+        let (note, _) = prepare(&source("k8s知识点\nredis 服务问题\n\n# 上帝进程\n"));
         assert_eq!(note.meta.title.as_deref(), Some("k8s知识点"));
-        assert_eq!(
-            note.body,
-            "\n\nredis 服务问题 is described here at length.\n"
-        );
+        assert_eq!(note.body, "\nredis 服务问题\n\n# 上帝进程\n");
     }
 
     #[test]

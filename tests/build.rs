@@ -329,7 +329,7 @@ fn nested_folders_and_names_with_spaces_and_chinese_link_to_each_other() {
     );
     // Reading order: order 0, order 1, then the note without order.
     let index = fs::read_to_string(out.join("index.html")).unwrap();
-    let order: Vec<usize> = ["总览", "Pod 基础", "镜像构建"]
+    let order: Vec<usize> = ["总览", "Pod 基础", "镜像 notes"]
         .iter()
         .map(|t| index.find(t).unwrap_or_else(|| panic!("{t} not in index")))
         .collect();

@@ -54,6 +54,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         has_raw_html: false,
         broken: Vec::new(),
     };
+    let mut footnotes = Footnotes::default();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
 
     while let Some((event, range)) = parser.next() {
@@ -98,6 +99,21 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                     highlighter,
                 ))));
             }
+            Event::FootnoteReference(label) => {
+                let (id, number) = footnotes.number(&label);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{number}</a></sup>"
+                ))));
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let (id, number) = footnotes.number(&label);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\"><a href=\"#fnref-{id}\">{number}</a></sup>\n"
+                ))));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                out.push(Event::Html(CowStr::from("</div>\n")));
+            }
             other => out.push(ctx.safe_event(other, range.start)),
         }
     }
@@ -110,6 +126,26 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         html,
         headings,
         broken_links: ctx.broken,
+    }
+}
+
+/// Footnotes numbered in order of first appearance, with ids (`fn-<label>`) that cannot clash with headings.
+#[derive(Default)]
+struct Footnotes {
+    labels: Vec<String>,
+}
+
+impl Footnotes {
+    /// The id part and the number shown for a footnote label.
+    fn number(&mut self, label: &str) -> (String, usize) {
+        let position = match self.labels.iter().position(|l| l == label) {
+            Some(p) => p,
+            None => {
+                self.labels.push(label.to_string());
+                self.labels.len() - 1
+            }
+        };
+        (escape_attr(&slugify(label)), position + 1)
     }
 }
 
