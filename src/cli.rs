@@ -33,5 +33,8 @@ pub enum Command {
         /// Rewrite the files in place, keeping each original as FILE.orig.
         #[arg(long)]
         write: bool,
+        /// List each repair with its line and rule name (on stderr, as `path:line: rule: what`).
+        #[arg(long)]
+        explain: bool,
     },
 }

@@ -8,10 +8,11 @@ pub mod model;
 pub mod note;
 pub mod output;
 pub mod render;
+pub mod repair;
 pub mod slug;
 
 use diagnostics::{Diagnostic, Fatal};
-use model::{Book, Chapter, Note, SourceNote};
+use model::{Book, Chapter, SourceNote};
 use rayon::prelude::*;
 use render::highlight::Highlighter;
 use render::markdown;
@@ -109,12 +110,12 @@ pub fn make_book(
     assets: &[&str],
     config: &config::Config,
 ) -> (Book, String, Vec<Diagnostic>) {
-    let prepared: Vec<(Note, Vec<Diagnostic>)> = sources.par_iter().map(note::prepare).collect();
+    let prepared: Vec<note::Prepared> = sources.par_iter().map(note::prepare).collect();
     let mut diagnostics = Vec::new();
     let mut notes = Vec::with_capacity(prepared.len());
-    for (note, diags) in prepared {
-        notes.push(note);
-        diagnostics.extend(diags);
+    for p in prepared {
+        notes.push(p.note);
+        diagnostics.extend(p.diagnostics);
     }
     notes.sort_by(assemble::reading_order);
     let slugs = assemble::chapter_slugs(&notes);
@@ -194,10 +195,21 @@ pub fn detect_language<'a>(texts: impl Iterator<Item = &'a str>) -> String {
     .to_string()
 }
 
-/// `studybook fix`: a note's text as normalised Markdown (front matter, then the body), with diagnostics.
-pub fn fix_text(source: &SourceNote) -> (String, Vec<Diagnostic>) {
-    let (note, diagnostics) = note::prepare(source);
-    (note::to_markdown(&note.meta, &note.body), diagnostics)
+/// `studybook fix`: a note's text as repaired, normalised Markdown (front matter, then the body),
+/// the repairs made (lines in the source file), and diagnostics.
+pub fn fix_text(source: &SourceNote) -> (String, Vec<repair::Fix>, Vec<Diagnostic>) {
+    let prepared = note::prepare(source);
+    let offset = prepared.note.body_line - 1;
+    let fixes = prepared
+        .fixes
+        .into_iter()
+        .map(|mut f| {
+            f.line += offset;
+            f
+        })
+        .collect();
+    let text = note::to_markdown(&prepared.note.meta, &prepared.note.body);
+    (text, fixes, prepared.diagnostics)
 }
 
 /// Read one file for `studybook fix`.

@@ -21,7 +21,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build { notes, out, theme } => build(notes, out, theme),
-        Command::Fix { files, write } => fix(&files, write),
+        Command::Fix {
+            files,
+            write,
+            explain,
+        } => fix(&files, write, explain),
     }
 }
 
@@ -60,13 +64,27 @@ fn build(notes: PathBuf, out: PathBuf, theme: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn fix(files: &[PathBuf], write: bool) -> ExitCode {
+fn fix(files: &[PathBuf], write: bool, explain: bool) -> ExitCode {
     let mut failed = false;
     let stdout = std::io::stdout();
     for path in files {
         match fix_one(path, write) {
-            Ok((text, diagnostics)) => {
+            Ok((text, fixes, diagnostics)) => {
                 print_diagnostics(&diagnostics);
+                if explain {
+                    let mut err = std::io::stderr().lock();
+                    for f in &fixes {
+                        let _ = writeln!(
+                            err,
+                            "{}:{}: {}: {}",
+                            path.display(),
+                            f.line,
+                            f.rule,
+                            f.message
+                        );
+                    }
+                    let _ = writeln!(err, "{}: {} repairs", path.display(), fixes.len());
+                }
                 if !write {
                     let mut out = stdout.lock();
                     if out.write_all(text.as_bytes()).is_err() {
@@ -87,9 +105,11 @@ fn fix(files: &[PathBuf], write: bool) -> ExitCode {
     }
 }
 
-fn fix_one(path: &Path, write: bool) -> Result<(String, Vec<Diagnostic>), Fatal> {
+type Fixed = (String, Vec<studybook::repair::Fix>, Vec<Diagnostic>);
+
+fn fix_one(path: &Path, write: bool) -> Result<Fixed, Fatal> {
     let (source, mut diagnostics) = studybook::read_for_fix(path)?;
-    let (text, diags) = studybook::fix_text(&source);
+    let (text, fixes, diags) = studybook::fix_text(&source);
     diagnostics.extend(diags);
     if write {
         let display = path.display().to_string();
@@ -111,5 +131,5 @@ fn fix_one(path: &Path, write: bool) -> Result<(String, Vec<Diagnostic>), Fatal>
             backup.display()
         );
     }
-    Ok((text, diagnostics))
+    Ok((text, fixes, diagnostics))
 }

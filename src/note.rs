@@ -4,19 +4,34 @@ use crate::diagnostics::Diagnostic;
 use crate::load::frontmatter;
 use crate::model::{Meta, Note, SourceNote};
 use crate::render::markdown;
+use crate::repair::{self, Fix};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 /// Longest first line taken as a title.
 const MAX_TITLE_CHARS: usize = 80;
 
-/// Read a source note: front matter, body, and a title (front matter, else the first heading,
-/// else the first line, else the file name). A title taken from the body's first block is removed
-/// from the body (its lines become blank, so line numbers stay right).
-pub fn prepare(source: &SourceNote) -> (Note, Vec<Diagnostic>) {
+/// A note ready to render, with the repairs made to it and what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub note: Note,
+    /// Repairs, with lines relative to the body (add `note.body_line - 1` for file lines).
+    pub fixes: Vec<Fix>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Read a source note: front matter, repaired body, and a title (front matter, else a title found
+/// by repair, else the first heading, else the first line, else the file name). A title taken from
+/// the body's first block is removed from the body.
+pub fn prepare(source: &SourceNote) -> Prepared {
     let split = frontmatter::split(&source.text);
     let (mut meta, diagnostics) = frontmatter::parse(&split, &source.display_path);
-    let (title, body) = settle_title(meta.title.take(), split.body, &source.rel_path);
+    let repaired = repair::repair(split.body);
+    if meta.date.is_none() {
+        meta.date = repaired.date;
+    }
+    let title = meta.title.take().or(repaired.title);
+    let (title, body) = settle_title(title, &repaired.body, &source.rel_path);
     meta.title = Some(title);
     let note = Note {
         rel_path: source.rel_path.clone(),
@@ -25,7 +40,11 @@ pub fn prepare(source: &SourceNote) -> (Note, Vec<Diagnostic>) {
         body,
         body_line: split.body_line,
     };
-    (note, diagnostics)
+    Prepared {
+        note,
+        fixes: repaired.fixes,
+        diagnostics,
+    }
 }
 
 /// The first block of a Markdown body.
@@ -225,7 +244,7 @@ mod tests {
 
     #[test]
     fn title_from_front_matter_drops_a_repeated_heading() {
-        let (note, _) = prepare(&source("---\ntitle: Pods\n---\n# Pods\n\ntext\n"));
+        let Prepared { note, .. } = prepare(&source("---\ntitle: Pods\n---\n# Pods\n\ntext\n"));
         assert_eq!(note.meta.title.as_deref(), Some("Pods"));
         assert_eq!(note.body, "\n\ntext\n");
         assert_eq!(note.body_line, 4);
@@ -233,28 +252,28 @@ mod tests {
 
     #[test]
     fn title_from_a_leading_heading() {
-        let (note, _) = prepare(&source("## 存储卷\n\nbody\n\n# Other\n"));
+        let Prepared { note, .. } = prepare(&source("## 存储卷\n\nbody\n\n# Other\n"));
         assert_eq!(note.meta.title.as_deref(), Some("存储卷"));
         assert_eq!(note.body, "\n\nbody\n\n# Other\n");
     }
 
     #[test]
     fn title_from_a_later_heading_when_the_first_line_is_a_sentence() {
-        let (note, _) = prepare(&source("这是一段介绍。\n\n## 存储卷\n\nbody\n"));
+        let Prepared { note, .. } = prepare(&source("这是一段介绍。\n\n## 存储卷\n\nbody\n"));
         assert_eq!(note.meta.title.as_deref(), Some("存储卷"));
         assert!(note.body.contains("## 存储卷"));
     }
 
     #[test]
     fn title_from_first_line() {
-        let (note, _) = prepare(&source("k8s知识点\nredis 服务问题\n\n# 上帝进程\n"));
+        let Prepared { note, .. } = prepare(&source("k8s知识点\nredis 服务问题\n\n# 上帝进程\n"));
         assert_eq!(note.meta.title.as_deref(), Some("k8s知识点"));
         assert_eq!(note.body, "\nredis 服务问题\n\n# 上帝进程\n");
     }
 
     #[test]
     fn title_from_file_name() {
-        let (note, _) = prepare(&source(""));
+        let Prepared { note, .. } = prepare(&source(""));
         assert_eq!(note.meta.title.as_deref(), Some("my note"));
     }
 

@@ -35,8 +35,8 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed {
     prefix: CLASS_PREFIX,
 };
 
-/// Lines longer than this are emitted as plain text: regex grammars can take time quadratic
-/// in the line length, and such lines are data (base64, minified JSON), not code to read.
+/// Lines longer than this are emitted as plain text: grammars tokenise them slowly (about
+/// 1 MB/s) and such lines are data (base64, minified JSON), not code to read.
 const MAX_LINE_BYTES: usize = 16 * 1024;
 
 /// Selector prefixes of the dark scheme: the system preference (unless the page was switched
@@ -1464,6 +1464,45 @@ mod tests {
                 assert!(ratio >= 4.5, "{name}: {colour:?} has contrast {ratio:.2}");
             }
         }
+    }
+
+    #[test]
+    fn canonical_names_are_fixed_points() {
+        for word in [
+            "sh",
+            "yml",
+            "Dockerfile",
+            "golang",
+            "conf",
+            "py",
+            "patch",
+            "js",
+            "txt",
+            "",
+            "terminal",
+            "Mermaid",
+            "{.c++}",
+            "PowerShell",
+        ] {
+            let once = Highlighter::canonical_lang(word);
+            assert_eq!(Highlighter::canonical_lang(&once), once, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn highlights_from_many_threads() {
+        let h = Highlighter::global();
+        let expected = h.highlight("yaml", YAML);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..5 {
+                        assert_eq!(h.highlight("yaml", YAML), expected);
+                        assert_round_trip("console", CONSOLE);
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -1,0 +1,833 @@
+//! Finding code in prose: where unfenced code starts and ends, which language it is, and fencing it.
+
+use super::fix::Fix;
+use super::shell;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What one line of a note looks like, judged on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKind {
+    Blank,
+    /// A line-numbered remnant: `1 | apiVersion: v1`.
+    Gutter {
+        number: usize,
+    },
+    /// A lone language label (`yml`, `shell`) standing before code.
+    Label(&'static str),
+    /// A shell prompt followed by a command.
+    Prompt,
+    /// A YAML mapping or sequence line.
+    Yaml,
+    /// A shell command without prompt.
+    Command,
+    /// A `#` comment (or a Markdown heading: context decides).
+    Comment,
+    /// A line of another language: the language's name.
+    Code(&'static str),
+    /// Markdown structure: heading, list item, table row, quote.
+    Markdown,
+    /// Anything else: a sentence, a caption.
+    Prose,
+}
+
+/// Fence info words read as "no particular language": their content gets a detected one.
+const VAGUE_LABELS: &[&str] = &["", "plain", "plaintext", "text", "txt", "none", "code"];
+
+/// Lone label lines and the language they name.
+const LABELS: &[(&str, &str)] = &[
+    ("yml", "yaml"),
+    ("yaml", "yaml"),
+    ("bash", "bash"),
+    ("shell", "bash"),
+    ("sh", "bash"),
+    ("zsh", "bash"),
+    ("console", "console"),
+    ("json", "json"),
+    ("dockerfile", "dockerfile"),
+    ("go", "go"),
+    ("golang", "go"),
+    ("nginx", "nginx"),
+    ("sql", "sql"),
+    ("ini", "ini"),
+    ("toml", "toml"),
+    ("properties", "properties"),
+    ("python", "python"),
+    ("xml", "xml"),
+];
+
+static GUTTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s{0,3}(\d{1,4})\s*\|\s?(.*)$").expect("valid regex"));
+static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:-\s+)?(?:[A-Za-z_$][\w.\-/$]*|"[^"\n]+"|'[^'\n]+'):(?:\s|$)"#)
+        .expect("valid regex")
+});
+static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9]*:[a-z][A-Za-z]*:").expect("valid regex")
+});
+static YAML_FLAT_KEYS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)[A-Za-z_][\w.\-/]*:(?:\s|$)").expect("valid regex"));
+static DOCKERFILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:FROM|RUN|CMD|COPY|ADD|ENTRYPOINT|ENV|EXPOSE|WORKDIR|USER|VOLUME|ARG|LABEL|HEALTHCHECK|ONBUILD|STOPSIGNAL|SHELL|MAINTAINER)\s+\S")
+        .expect("valid regex")
+});
+static SQL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:SELECT\s.+\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\S+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(?:TABLE|DATABASE|INDEX|USER)\s|DROP\s+(?:TABLE|DATABASE)\s|ALTER\s+TABLE\s|GRANT\s.+\sON\s|SHOW\s+(?:DATABASES|TABLES)|USE\s+\w+;)")
+        .expect("valid regex")
+});
+static GO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:package\s+\w+$|import\s+(?:\(|\x22)|func\s+(?:\([^)]*\)\s*)?\w+\(|type\s+\w+\s+(?:struct|interface)\s*\{)")
+        .expect("valid regex")
+});
+static NGINX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:server\s*\{|location\s+\S.*\{|upstream\s+\S+\s*\{|http\s*\{|events\s*\{|(?:listen|server_name|proxy_pass|root|index)\s+[^;]+;$)")
+        .expect("valid regex")
+});
+static INI_SECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[[\w .:\-]+\]$").expect("valid regex"));
+static KEY_EQUALS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w.\-]*\s*=\s*\S").expect("valid regex"));
+static MD_LIST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s)").expect("valid regex"));
+
+/// Share of CJK characters among the non-space characters of a line.
+pub fn cjk_ratio(line: &str) -> f32 {
+    let (mut cjk, mut all) = (0usize, 0usize);
+    for c in line.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        if is_cjk(c) {
+            cjk += 1;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        cjk as f32 / all as f32
+    }
+}
+
+/// CJK ideographs and full-width punctuation.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
+}
+
+/// The language a lone label line names.
+pub fn label_language(line: &str) -> Option<&'static str> {
+    let word = line.trim().trim_end_matches(':').to_ascii_lowercase();
+    LABELS
+        .iter()
+        .find(|(l, _)| *l == word)
+        .map(|(_, lang)| *lang)
+}
+
+/// A gutter line's number and the code after the gutter.
+pub fn gutter(line: &str) -> Option<(usize, &str)> {
+    let caps = GUTTER.captures(line)?;
+    let number = caps.get(1)?.as_str().parse().ok()?;
+    let rest = caps.get(2)?.as_str();
+    (!rest.trim().is_empty() && !rest.trim_start().starts_with('|')).then_some((number, rest))
+}
+
+/// Whether a line reads as YAML: `key: value`, `- key: value`, a glued `key:key:` run, or a flattened manifest.
+pub fn is_yaml_line(line: &str) -> bool {
+    let t = line.trim();
+    if t == "---" {
+        return true;
+    }
+    YAML_KEY.is_match(line) || YAML_GLUED_KEY.is_match(line)
+}
+
+/// Whether a single line is a whole manifest flattened onto one line.
+pub fn is_flattened_yaml(line: &str) -> bool {
+    let t = line.trim_start();
+    (t.starts_with("apiVersion:")
+        || t.starts_with("kind:")
+        || YAML_FLAT_KEYS.find_iter(t).count() >= 4)
+        && YAML_KEY.is_match(line)
+        && cjk_ratio(line) < 0.5
+}
+
+/// Another language recognisable from one line.
+fn other_language(line: &str) -> Option<&'static str> {
+    let t = line.trim();
+    if DOCKERFILE.is_match(t) {
+        return Some("dockerfile");
+    }
+    if SQL.is_match(t) {
+        return Some("sql");
+    }
+    if GO.is_match(t) {
+        return Some("go");
+    }
+    if NGINX.is_match(t) {
+        return Some("nginx");
+    }
+    None
+}
+
+/// Markdown structure that is never code on its own.
+fn is_markdown(line: &str) -> bool {
+    let t = line.trim_start();
+    let quote = t.starts_with('>') && !t.starts_with(">&") && !t.starts_with(">>");
+    t.starts_with('|') || quote || t.starts_with("![") || MD_LIST.is_match(line)
+}
+
+/// Classify one line on its own.
+pub fn classify(line: &str) -> LineKind {
+    let t = line.trim();
+    if t.is_empty() {
+        return LineKind::Blank;
+    }
+    if let Some((number, _)) = gutter(line) {
+        return LineKind::Gutter { number };
+    }
+    if let Some(lang) = label_language(t) {
+        return LineKind::Label(lang);
+    }
+    if shell::prompt_len(line).is_some() {
+        return LineKind::Prompt;
+    }
+    if t.starts_with('#') && !t.starts_with("#!") {
+        return LineKind::Comment;
+    }
+    if let Some(lang) = other_language(line) {
+        return LineKind::Code(lang);
+    }
+    let cjk = cjk_ratio(t);
+    if is_yaml_line(line) && cjk < 0.6 {
+        return LineKind::Yaml;
+    }
+    if cjk < 0.35 && shell::looks_like_command(t) {
+        return LineKind::Command;
+    }
+    if is_markdown(line) {
+        return LineKind::Markdown;
+    }
+    if INI_SECTION.is_match(t) || (KEY_EQUALS.is_match(t) && cjk < 0.3) {
+        return LineKind::Code("ini");
+    }
+    LineKind::Prose
+}
+
+/// A run of lines found to be code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Region {
+    /// First and one-past-last line index (label line excluded).
+    start: usize,
+    end: usize,
+    lang: &'static str,
+    truncated: bool,
+    /// Index of a label line standing before the region, dropped from the output.
+    label: Option<usize>,
+}
+
+/// Fence every unfenced piece of code in `text`, and give vague or wrong fences the right language.
+/// Code content is repaired by language (sessions and scripts re-split). Nothing but label lines,
+/// gutters and the whitespace around code is removed.
+pub fn fence_code(text: &str) -> (String, Vec<Fix>) {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let strip_gutter_pipe = gutters_end_with_pipe(&lines);
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 16);
+    let mut fixes = Vec::new();
+    let mut i = 0;
+    let mut free_start = 0;
+    while i < lines.len() {
+        if let Some((fence, _)) = fence_open(lines[i]) {
+            fence_free_lines(
+                &lines,
+                free_start,
+                i,
+                strip_gutter_pipe,
+                &mut out,
+                &mut fixes,
+            );
+            let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], &fence));
+            let end = close.unwrap_or(lines.len());
+            relabel_fence(&lines, i, end, close.is_some(), &mut out, &mut fixes);
+            i = end + 1;
+            free_start = i;
+            continue;
+        }
+        i += 1;
+    }
+    fence_free_lines(
+        &lines,
+        free_start.min(lines.len()),
+        lines.len(),
+        strip_gutter_pipe,
+        &mut out,
+        &mut fixes,
+    );
+    (out.join("\n"), fixes)
+}
+
+/// The fence marker of an opening fence line (```` ``` ```` or `~~~`, up to 3 spaces indented) and its info string.
+fn fence_open(line: &str) -> Option<(String, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let t = &line[indent..];
+    let ch = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.chars().take_while(|&c| c == ch).count();
+    if n < 3 {
+        return None;
+    }
+    let info = &t[n..];
+    if ch == '`' && info.contains('`') {
+        return None;
+    }
+    Some((t[..n].to_string(), info.trim()))
+}
+
+fn fence_closes(line: &str, fence: &str) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return false;
+    }
+    let t = line.trim();
+    let ch = fence.chars().next().unwrap_or('`');
+    t.len() >= fence.len() && t.chars().all(|c| c == ch)
+}
+
+/// Copy an existing fenced block, giving it a language when its label is vague or wrong.
+fn relabel_fence(
+    lines: &[&str],
+    open: usize,
+    end: usize,
+    closed: bool,
+    out: &mut Vec<String>,
+    fixes: &mut Vec<Fix>,
+) {
+    let (fence, info) = fence_open(lines[open]).expect("an opening fence");
+    let body: Vec<&str> = lines[open + 1..end.min(lines.len())].to_vec();
+    let mut words = info.split_whitespace();
+    let given = words.next().unwrap_or("").to_ascii_lowercase();
+    let rest: Vec<&str> = words.collect();
+    let detected = detect_language(&body);
+    let lang = choose_fence_language(&given, detected, &body);
+    if lang != given {
+        fixes.push(Fix::new(
+            open + 1,
+            "fence-language",
+            format!(
+                "code block labelled `{}` is {lang}",
+                if given.is_empty() { "(none)" } else { &given }
+            ),
+        ));
+    }
+    let indent = &lines[open][..lines[open].len() - lines[open].trim_start_matches(' ').len()];
+    let mut opening = format!("{indent}{fence}{lang}");
+    for word in &rest {
+        opening.push(' ');
+        opening.push_str(word);
+    }
+    out.push(opening);
+    out.extend(body.iter().map(|l| l.to_string()));
+    if closed {
+        out.push(lines[end].to_string());
+    } else {
+        fixes.push(Fix::new(
+            open + 1,
+            "unclosed-fence",
+            "code block was never closed; closed at the end of the note",
+        ));
+        out.push(format!("{indent}{fence}"));
+    }
+}
+
+/// The language to give an existing fence.
+fn choose_fence_language(given: &str, detected: Option<&'static str>, body: &[&str]) -> String {
+    let vague = VAGUE_LABELS.contains(&given);
+    let shellish = matches!(given, "shell" | "sh" | "bash" | "zsh");
+    match detected {
+        Some("console") if vague || shellish => "console".into(),
+        Some(lang) if vague => lang.into(),
+        None if shellish && !body.iter().any(|l| shell::looks_like_command(l.trim())) => {
+            "text".into()
+        }
+        _ if vague => "text".into(),
+        _ => given.into(),
+    }
+}
+
+/// The language of a block of code lines, or None when nothing is recognised.
+pub fn detect_language(lines: &[&str]) -> Option<&'static str> {
+    let (mut yaml, mut command, mut prompt, mut prose) = (0, 0, 0, 0);
+    let mut other: Option<&'static str> = None;
+    let mut json = 0;
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let t = line.trim();
+        if t.starts_with('{') || t.starts_with('}') || t.starts_with('"') && t.contains("\":") {
+            json += 1;
+        }
+        match classify(line) {
+            LineKind::Prompt => prompt += 1,
+            LineKind::Yaml => yaml += 1,
+            LineKind::Command => command += 1,
+            LineKind::Code(lang) => {
+                other.get_or_insert(lang);
+            }
+            LineKind::Prose | LineKind::Markdown => prose += 1,
+            _ => {}
+        }
+    }
+    if prompt > 0 {
+        return Some("console");
+    }
+    if let Some(lang) = other {
+        return Some(lang);
+    }
+    if json > 0
+        && json * 2 >= lines.len().min(4)
+        && lines
+            .first()
+            .is_some_and(|l| l.trim_start().starts_with(['{', '[']))
+    {
+        return Some("json");
+    }
+    // The first line of code says what the block is: a command that feeds a manifest to a
+    // heredoc is a script, a manifest with a command in a block scalar is YAML.
+    let first = lines
+        .iter()
+        .map(|l| classify(l))
+        .find(|k| matches!(k, LineKind::Yaml | LineKind::Command));
+    match first {
+        Some(LineKind::Command)
+            if command * 4 >= yaml || lines.iter().any(|l| l.contains("<<")) =>
+        {
+            return Some("bash");
+        }
+        Some(LineKind::Yaml) if yaml * 2 >= yaml + command + prose => return Some("yaml"),
+        _ => {}
+    }
+    if yaml > 0 && yaml >= command && yaml * 2 >= yaml + command + prose {
+        return Some("yaml");
+    }
+    if command > 0 && command * 2 >= command + prose {
+        return Some("bash");
+    }
+    None
+}
+
+/// Whether the note's gutter lines carry a closing ` |` (a flattened line-number table): most of them end with one.
+fn gutters_end_with_pipe(lines: &[&str]) -> bool {
+    let gutters: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| gutter(l).map(|(_, rest)| rest))
+        .collect();
+    let piped = gutters
+        .iter()
+        .filter(|r| r.trim_end().ends_with(" |"))
+        .count();
+    piped >= 2 && piped * 2 > gutters.len()
+}
+
+/// Fence the code found among lines `start..end` (none of them inside a fence) and copy the rest.
+fn fence_free_lines(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    strip_gutter_pipe: bool,
+    out: &mut Vec<String>,
+    fixes: &mut Vec<Fix>,
+) {
+    let kinds: Vec<LineKind> = lines[start..end].iter().map(|l| classify(l)).collect();
+    let regions = find_regions(&lines[start..end], &kinds);
+    let mut i = 0;
+    for region in regions {
+        let label = region.label.unwrap_or(region.start);
+        out.extend(
+            lines[start + i..start + label]
+                .iter()
+                .map(|l| l.to_string()),
+        );
+        emit_region(
+            &lines[start..end],
+            start,
+            &region,
+            strip_gutter_pipe,
+            out,
+            fixes,
+        );
+        i = region.end;
+    }
+    out.extend(lines[start + i..end].iter().map(|l| l.to_string()));
+}
+
+/// Write one region as a fenced block, repairing its content by language.
+fn emit_region(
+    lines: &[&str],
+    offset: usize,
+    region: &Region,
+    strip_gutter_pipe: bool,
+    out: &mut Vec<String>,
+    fixes: &mut Vec<Fix>,
+) {
+    let first_line = offset + region.start + 1;
+    let raw: Vec<&str> = lines[region.start..region.end].to_vec();
+    let code: String = if region.truncated {
+        raw.iter()
+            .filter_map(|l| gutter(l).map(|(_, rest)| rest))
+            .map(|rest| {
+                let rest = rest.trim_end();
+                match rest.strip_suffix(" |") {
+                    Some(inner) if strip_gutter_pipe => inner.trim_end(),
+                    _ => rest,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        trim_block(&raw)
+    };
+    let (code, mut content_fixes) = match region.lang {
+        "console" => shell::repair_session(&code),
+        "bash" => shell::repair_script(&code),
+        _ => (code, Vec::new()),
+    };
+    for fix in &mut content_fixes {
+        fix.line += first_line - 1;
+    }
+    let what = if region.truncated {
+        format!(
+            "line-numbered remnant fenced as {} and marked truncated",
+            region.lang
+        )
+    } else {
+        format!("unfenced {} code fenced", region.lang)
+    };
+    fixes.push(Fix::new(
+        first_line,
+        if region.truncated {
+            "gutter-remnant"
+        } else {
+            "fence-code"
+        },
+        what,
+    ));
+    if let Some(label) = region.label {
+        fixes.push(Fix::new(
+            offset + label + 1,
+            "label-line",
+            format!(
+                "label line `{}` became the fence language",
+                lines[label].trim()
+            ),
+        ));
+    }
+    fixes.extend(content_fixes);
+    out.push(format!(
+        "```{}{}",
+        region.lang,
+        if region.truncated { " truncated" } else { "" }
+    ));
+    out.push(code);
+    out.push("```".to_string());
+}
+
+/// Lines of a block without the blank lines around it, trailing whitespace trimmed.
+fn trim_block(lines: &[&str]) -> String {
+    let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+    let last = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    lines[first..last.max(first)]
+        .iter()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether a line is code that can start a region by itself.
+fn starts_code(kind: &LineKind, line: &str) -> bool {
+    match kind {
+        LineKind::Gutter { .. } | LineKind::Prompt | LineKind::Command | LineKind::Code(_) => true,
+        LineKind::Yaml => is_flattened_yaml(line) || YAML_GLUED_KEY.is_match(line),
+        _ => false,
+    }
+}
+
+/// Whether a line can continue a region of language `lang`; `previous` is the line before it.
+fn continues(kind: &LineKind, line: &str, lang: &str, previous: &str) -> bool {
+    if previous.trim_end().ends_with('\\') && *kind != LineKind::Blank {
+        return true;
+    }
+    let low_cjk = cjk_ratio(line) < 0.3;
+    match kind {
+        LineKind::Blank | LineKind::Label(_) | LineKind::Gutter { .. } => false,
+        LineKind::Prompt | LineKind::Command | LineKind::Comment | LineKind::Code(_) => true,
+        LineKind::Yaml => true,
+        LineKind::Markdown => {
+            // A YAML or shell list item, or program output, can look like a Markdown list item.
+            let t = line.trim_start();
+            low_cjk && !t.starts_with('|') && !t.starts_with('>')
+        }
+        LineKind::Prose => {
+            low_cjk || (lang == "yaml" && line.starts_with("  ") && cjk_ratio(line) < 0.5)
+        }
+    }
+}
+
+/// Find code regions among free lines.
+fn find_regions(lines: &[&str], kinds: &[LineKind]) -> Vec<Region> {
+    let mut regions = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(region) = region_at(lines, kinds, i) {
+            i = region.end;
+            regions.push(region);
+        } else {
+            i += 1;
+        }
+    }
+    regions
+}
+
+/// The region that starts at line `i`, if code starts there (possibly after a label line or leading comments).
+fn region_at(lines: &[&str], kinds: &[LineKind], i: usize) -> Option<Region> {
+    let (label, first) = match kinds[i] {
+        LineKind::Label(lang) => {
+            let next = (i + 1..lines.len()).find(|&j| kinds[j] != LineKind::Blank)?;
+            if next > i + 2 {
+                return None;
+            }
+            (Some((i, lang)), next)
+        }
+        _ => (None, i),
+    };
+    if let LineKind::Gutter { number } = kinds[first] {
+        if number > 1 && label.is_none() {
+            return None;
+        }
+        let mut end = first + 1;
+        let mut expected = number + 1;
+        while end < lines.len() && kinds[end] == (LineKind::Gutter { number: expected }) {
+            end += 1;
+            expected += 1;
+        }
+        let codes: Vec<&str> = lines[first..end]
+            .iter()
+            .filter_map(|l| gutter(l).map(|(_, r)| r))
+            .collect();
+        let lang = label
+            .map(|(_, l)| l)
+            .or_else(|| detect_language(&codes))
+            .unwrap_or("text");
+        return Some(Region {
+            start: first,
+            end,
+            lang,
+            truncated: true,
+            label: label.map(|(l, _)| l),
+        });
+    }
+    // Leading comment lines belong to the code right below them.
+    let mut code_start = first;
+    while code_start < lines.len() && kinds[code_start] == LineKind::Comment {
+        code_start += 1;
+    }
+    let code_follows = code_start < lines.len()
+        && !matches!(
+            kinds[code_start],
+            LineKind::Prose | LineKind::Blank | LineKind::Markdown
+        );
+    if let Some((label_line, lang)) = label
+        && code_start > first
+        && !code_follows
+    {
+        // Comments alone are code only under a label line (`sh` then `# ...` lines).
+        return Some(Region {
+            start: first,
+            end: code_start,
+            lang,
+            truncated: false,
+            label: Some(label_line),
+        });
+    }
+    if code_start >= lines.len() || code_start > first + 3 {
+        return None;
+    }
+    let strong = starts_code(&kinds[code_start], lines[code_start]);
+    let yaml_run =
+        kinds[code_start] == LineKind::Yaml && yaml_run_length(lines, kinds, code_start) >= 2;
+    if !(strong || yaml_run || label.is_some() && kinds[code_start] != LineKind::Prose) {
+        return None;
+    }
+    let hint = label.map(|(_, l)| l);
+    let mut lang = match (hint, &kinds[code_start]) {
+        // A `shell` label names the shell, not whether prompts show: a session stays a session.
+        (Some("bash") | None, LineKind::Prompt) => "console",
+        (Some(h), _) => h,
+        (None, kind) => initial_language(kind, lines[code_start]),
+    };
+    let mut end = code_start + 1;
+    loop {
+        while end < lines.len() && continues(&kinds[end], lines[end], lang, lines[end - 1]) {
+            if kinds[end] == LineKind::Prompt && hint.is_none_or(|h| h == "bash") {
+                lang = "console";
+            }
+            end += 1;
+        }
+        // A blank line inside code: continue when code of the same kind follows it.
+        let next = (end..lines.len()).find(|&j| kinds[j] != LineKind::Blank);
+        match next {
+            Some(j) if j > end && j - end <= 2 && resumes(&kinds[j], lines[j], lang) => end = j + 1,
+            _ => break,
+        }
+    }
+    let body: Vec<&str> = lines[first..end].to_vec();
+    match (hint, detect_language(&body)) {
+        (None, Some(detected)) => lang = detected,
+        (Some("bash"), Some("console")) => lang = "console",
+        _ => {}
+    }
+    if lang == "yaml"
+        && end - code_start == 1
+        && !is_flattened_yaml(lines[code_start])
+        && label.is_none()
+    {
+        return None;
+    }
+    Some(Region {
+        start: first,
+        end,
+        lang,
+        truncated: false,
+        label: label.map(|(l, _)| l),
+    })
+}
+
+/// Whether code of language `lang` resumes at a line after a blank line.
+fn resumes(kind: &LineKind, line: &str, lang: &str) -> bool {
+    match (kind, lang) {
+        (LineKind::Prompt, "console") => true,
+        (LineKind::Yaml, "yaml") => true,
+        (LineKind::Command, "bash") | (LineKind::Comment, "bash") => true,
+        (LineKind::Comment, "yaml") => true,
+        (LineKind::Code(l), _) => *l == lang,
+        (LineKind::Prose, "yaml") => line.starts_with("  ") && cjk_ratio(line) < 0.3,
+        _ => false,
+    }
+}
+
+fn initial_language(kind: &LineKind, _line: &str) -> &'static str {
+    match kind {
+        LineKind::Prompt => "console",
+        LineKind::Yaml => "yaml",
+        LineKind::Command => "bash",
+        LineKind::Code(lang) => lang,
+        _ => "text",
+    }
+}
+
+/// How many YAML-looking lines follow one another from `i` (blank lines and comments allowed between).
+fn yaml_run_length(lines: &[&str], kinds: &[LineKind], i: usize) -> usize {
+    let mut count = 0;
+    for (kind, line) in kinds[i..].iter().zip(&lines[i..]) {
+        match kind {
+            LineKind::Yaml => count += 1,
+            LineKind::Comment | LineKind::Blank => {}
+            LineKind::Markdown if line.trim_start().starts_with("- ") && cjk_ratio(line) < 0.3 => {
+                count += 1
+            }
+            _ => break,
+        }
+        if count >= 2 {
+            break;
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fenced(text: &str) -> String {
+        fence_code(text).0
+    }
+
+    #[test]
+    fn gutter_remnant_becomes_a_truncated_block() {
+        let out = fenced("资源清单如下\n1 | apiVersion: v1\n注意缩进。");
+        assert_eq!(
+            out,
+            "资源清单如下\n```yaml truncated\napiVersion: v1\n```\n注意缩进。"
+        );
+    }
+
+    #[test]
+    fn gutter_lines_with_a_closing_pipe_lose_it() {
+        let out = fenced("a\n1 | apiVersion: v1 |\n\nb\n1 | kubectl get pods |\n");
+        assert!(
+            out.contains("```yaml truncated\napiVersion: v1\n```"),
+            "{out}"
+        );
+        assert!(
+            out.contains("```bash truncated\nkubectl get pods\n```"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_block_scalar_indicator_is_not_a_gutter_pipe() {
+        let out = fenced("1 | command: |\n");
+        assert!(out.contains("command: |\n```"), "{out}");
+    }
+
+    #[test]
+    fn label_line_gives_the_language() {
+        let out = fenced(
+            "创建 PV\n\nyml\napiVersion: v1 kind: PersistentVolume metadata: name: nfs-pv\n",
+        );
+        assert_eq!(
+            out,
+            "创建 PV\n\n```yaml\napiVersion: v1 kind: PersistentVolume metadata: name: nfs-pv\n```\n"
+        );
+    }
+
+    #[test]
+    fn yaml_lines_are_fenced_and_prose_stays() {
+        let out = fenced(
+            "资源清单文件如下\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n这样就完成了。",
+        );
+        assert_eq!(
+            out,
+            "资源清单文件如下\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n这样就完成了。"
+        );
+    }
+
+    #[test]
+    fn a_lone_key_value_sentence_is_prose() {
+        let out = fenced("Note: this is a sentence.\n");
+        assert_eq!(out, "Note: this is a sentence.\n");
+    }
+
+    #[test]
+    fn vague_fences_get_a_language() {
+        let out = fenced("```plain\nkubectl get pods\n```\n```\napiVersion: v1\nkind: Pod\n```\n");
+        assert!(out.starts_with("```bash\n"), "{out}");
+        assert!(out.contains("```yaml\napiVersion"), "{out}");
+    }
+
+    #[test]
+    fn fenced_content_is_left_alone() {
+        let text = "```yaml\n1 | apiVersion: v1\n```\n";
+        assert_eq!(fenced(text), text);
+    }
+
+    #[test]
+    fn unclosed_fence_is_closed() {
+        let (out, fixes) = fence_code("```bash\nls\n");
+        assert_eq!(out, "```bash\nls\n\n```");
+        assert!(fixes.iter().any(|f| f.rule == "unclosed-fence"));
+    }
+
+    #[test]
+    fn prose_with_colons_is_not_code() {
+        let text = "官网地址: https://kubernetes.io/zh-cn/docs/\n\n- 服务发现和负载均衡\n- 自动部署和回滚\n";
+        assert_eq!(fenced(text), text);
+    }
+}

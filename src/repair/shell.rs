@@ -1,0 +1,3516 @@
+//! Shell repair: split glued terminal sessions and glued scripts back into one command per line.
+//!
+//! Pasting a terminal session or a script into a note often drops newlines, so a prompt ends up
+//! glued to the previous output (`...done[root@host ~]# docker ps`), a loop body to its header
+//! (`;do[[ ... ]] && continuedocker tag ...done`) or a comment to the command it describes
+//! (`# Install toolsgcloud components install kubectl`). The repairs here only ever insert line
+//! breaks (and indentation) at places the shell grammar, the prompt syntax or the command
+//! vocabulary make likely; they never drop or reorder a non-whitespace character. When a place
+//! is doubtful it is left alone: a wrong split is worse than a missed one.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::fix::Fix;
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/// Common command names of Unix, package managers, containers, Kubernetes and cloud CLIs.
+const COMMANDS: &[&str] = &[
+    // core utilities and shell builtins
+    "ls",
+    "cd",
+    "pwd",
+    "cat",
+    "echo",
+    "printf",
+    "cp",
+    "mv",
+    "rm",
+    "mkdir",
+    "rmdir",
+    "touch",
+    "chmod",
+    "chown",
+    "chgrp",
+    "ln",
+    "find",
+    "grep",
+    "egrep",
+    "fgrep",
+    "sed",
+    "awk",
+    "cut",
+    "sort",
+    "uniq",
+    "wc",
+    "head",
+    "tail",
+    "tee",
+    "tr",
+    "xargs",
+    "less",
+    "more",
+    "diff",
+    "patch",
+    "tar",
+    "gzip",
+    "gunzip",
+    "zip",
+    "unzip",
+    "xz",
+    "bzip2",
+    "curl",
+    "wget",
+    "ssh",
+    "scp",
+    "rsync",
+    "sftp",
+    "ping",
+    "traceroute",
+    "dig",
+    "nslookup",
+    "nc",
+    "netstat",
+    "ss",
+    "ip",
+    "ifconfig",
+    "route",
+    "iptables",
+    "ip6tables",
+    "nft",
+    "firewall-cmd",
+    "systemctl",
+    "journalctl",
+    "service",
+    "chkconfig",
+    "mount",
+    "umount",
+    "df",
+    "du",
+    "free",
+    "top",
+    "htop",
+    "ps",
+    "kill",
+    "killall",
+    "pkill",
+    "pgrep",
+    "uptime",
+    "uname",
+    "hostname",
+    "hostnamectl",
+    "whoami",
+    "id",
+    "su",
+    "sudo",
+    "passwd",
+    "useradd",
+    "usermod",
+    "userdel",
+    "groupadd",
+    "crontab",
+    "date",
+    "timedatectl",
+    "env",
+    "export",
+    "source",
+    "alias",
+    "unset",
+    "set",
+    "exec",
+    "exit",
+    "read",
+    "sleep",
+    "wait",
+    "test",
+    "true",
+    "false",
+    "which",
+    "whereis",
+    "type",
+    "history",
+    "clear",
+    "reboot",
+    "shutdown",
+    "poweroff",
+    "lsblk",
+    "blkid",
+    "fdisk",
+    "mkfs",
+    "parted",
+    "lvcreate",
+    "pvcreate",
+    "vgcreate",
+    "lsof",
+    "strace",
+    "tcpdump",
+    "openssl",
+    "base64",
+    "md5sum",
+    "sha256sum",
+    "jq",
+    "yq",
+    "vim",
+    "vi",
+    "nano",
+    "stat",
+    "realpath",
+    "dirname",
+    "basename",
+    "readlink",
+    "mktemp",
+    "seq",
+    "watch",
+    "nohup",
+    "screen",
+    "tmux",
+    "make",
+    "cmake",
+    "gcc",
+    "go",
+    "python",
+    "python3",
+    "pip",
+    "pip3",
+    "node",
+    "npm",
+    "npx",
+    "yarn",
+    "java",
+    "mvn",
+    "gradle",
+    "ruby",
+    "gem",
+    "perl",
+    "php",
+    "composer",
+    "dotnet",
+    "cargo",
+    "rustc",
+    "git",
+    "svn",
+    "bash",
+    "sh",
+    "zsh",
+    "ksh",
+    "dash",
+    "modprobe",
+    "sysctl",
+    "swapoff",
+    "swapon",
+    "setenforce",
+    "getenforce",
+    "ulimit",
+    "sestatus",
+    "semanage",
+    "tc",
+    "ipvsadm",
+    "conntrack",
+    "brctl",
+    "ethtool",
+    "nmap",
+    "nmcli",
+    "telnet",
+    "dmesg",
+    "lsmod",
+    "lscpu",
+    "lspci",
+    "vmstat",
+    "iostat",
+    "sar",
+    "exportfs",
+    "showmount",
+    "ssh-keygen",
+    "ssh-copy-id",
+    "ssh-add",
+    "sshpass",
+    "htpasswd",
+    "envsubst",
+    "chronyc",
+    "ntpdate",
+    "localectl",
+    "update-alternatives",
+    "update-ca-certificates",
+    "logrotate",
+    "install",
+    "unalias",
+    "declare",
+    "local",
+    "return",
+    "shift",
+    "trap",
+    "eval",
+    "getent",
+    "visudo",
+    "chattr",
+    "lsattr",
+    "setfacl",
+    "getfacl",
+    "tree",
+    "file",
+    "xdg-open",
+    "open",
+    "ab",
+    "wrk",
+    "iperf3",
+    "mtr",
+    "arp",
+    "ipcalc",
+    // package managers
+    "yum",
+    "dnf",
+    "apt",
+    "apt-get",
+    "apt-key",
+    "apt-cache",
+    "dpkg",
+    "dpkg-query",
+    "rpm",
+    "apk",
+    "brew",
+    "snap",
+    "zypper",
+    "pacman",
+    "add-apt-repository",
+    "yum-config-manager",
+    // containers and Kubernetes
+    "docker",
+    "docker-compose",
+    "podman",
+    "buildah",
+    "skopeo",
+    "crictl",
+    "ctr",
+    "nerdctl",
+    "containerd",
+    "runc",
+    "kubectl",
+    "kubeadm",
+    "kubelet",
+    "kube-proxy",
+    "minikube",
+    "kind",
+    "k3s",
+    "k3d",
+    "helm",
+    "kustomize",
+    "istioctl",
+    "linkerd",
+    "argo",
+    "argocd",
+    "flux",
+    "skaffold",
+    "kompose",
+    "kubens",
+    "kubectx",
+    "k9s",
+    "velero",
+    "etcd",
+    "etcdctl",
+    "cfssl",
+    "cfssljson",
+    "calicoctl",
+    "cilium",
+    "stern",
+    "oc",
+    "virtctl",
+    "kubeseal",
+    "kubeval",
+    "kubeconform",
+    "helmfile",
+    "cosign",
+    "trivy",
+    "dive",
+    "hadolint",
+    "tkn",
+    "cmctl",
+    "grpcurl",
+    "draft",
+    "operator-sdk",
+    "kubebuilder",
+    "krew",
+    "dockerd",
+    // cloud and automation
+    "gcloud",
+    "gsutil",
+    "aws",
+    "az",
+    "eksctl",
+    "terraform",
+    "ansible",
+    "ansible-playbook",
+    "vagrant",
+    "packer",
+    "doctl",
+    "pulumi",
+    "jupyter",
+    "sysdig",
+    "csysdig",
+    // databases and servers
+    "redis-cli",
+    "redis-server",
+    "mysql",
+    "mysqldump",
+    "psql",
+    "mongo",
+    "mongosh",
+    "nginx",
+    "httpd",
+    "apachectl",
+    "keytool",
+    "zkCli.sh",
+];
+
+/// Command names that are also English words or common word endings: glued after a lowercase
+/// letter they prove nothing (`steps`, `tools`, `reset`, `concat`).
+const PROSE_COMMANDS: &[&str] = &[
+    "set", "cat", "make", "find", "sort", "test", "time", "type", "date", "more", "less", "which",
+    "watch", "read", "top", "install", "patch", "kill", "wait", "true", "false", "exec", "exit",
+    "source", "head", "tail", "file", "free", "stat", "open", "tree", "kind", "draft", "local",
+    "return", "shift", "trap", "clear", "history", "service", "route", "mount", "touch", "sleep",
+    "screen", "node", "go", "tee", "env", "dash", "ping", "dig", "ab", "id", "ip", "su", "ps",
+    "ls", "cd", "cp", "mv", "rm", "ln", "df", "du", "tr", "wc", "sh", "nc", "ss", "tc", "oc", "az",
+    "vi", "xz", "jq", "yq", "eval", "declare", "unset", "arp", "flux", "argo", "gem", "etcd",
+    "dive", "open", "file",
+];
+
+/// Dockerfile instructions; a Dockerfile is sometimes pasted as a "script".
+const DOCKERFILE_WORDS: &[&str] = &[
+    "FROM",
+    "RUN",
+    "CMD",
+    "COPY",
+    "ADD",
+    "ENV",
+    "ARG",
+    "WORKDIR",
+    "EXPOSE",
+    "ENTRYPOINT",
+    "USER",
+    "VOLUME",
+    "LABEL",
+    "HEALTHCHECK",
+    "SHELL",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "MAINTAINER",
+];
+
+/// Words that commonly follow a command name (`kubectl get`, `pip install`, `git clone`).
+const SUBCOMMANDS: &[&str] = &[
+    "install",
+    "uninstall",
+    "get",
+    "apply",
+    "create",
+    "delete",
+    "describe",
+    "run",
+    "build",
+    "pull",
+    "push",
+    "tag",
+    "clone",
+    "init",
+    "add",
+    "commit",
+    "update",
+    "upgrade",
+    "remove",
+    "start",
+    "stop",
+    "restart",
+    "reload",
+    "enable",
+    "disable",
+    "status",
+    "logs",
+    "exec",
+    "config",
+    "login",
+    "logout",
+    "list",
+    "ls",
+    "rm",
+    "rmi",
+    "ps",
+    "images",
+    "inspect",
+    "version",
+    "set",
+    "scale",
+    "rollout",
+    "expose",
+    "edit",
+    "label",
+    "annotate",
+    "cp",
+    "compose",
+    "container",
+    "network",
+    "volume",
+    "repo",
+    "search",
+    "show",
+    "components",
+    "compute",
+    "iam",
+    "projects",
+    "storage",
+    "clusters",
+    "checkout",
+    "fetch",
+    "merge",
+    "rebase",
+    "remote",
+    "diff",
+    "log",
+    "notebook",
+    "template",
+    "lint",
+    "package",
+    "dependency",
+    "cluster",
+    "secret",
+    "configmap",
+    "namespace",
+    "deployment",
+    "pods",
+    "nodes",
+    "svc",
+    "top",
+    "port-forward",
+    "proxy",
+    "wait",
+    "cordon",
+    "drain",
+    "taint",
+    "auth",
+    "certificate",
+    "token",
+    "join",
+    "reset",
+    "cache",
+    "info",
+    "save",
+    "load",
+    "import",
+    "export",
+    "plan",
+    "destroy",
+    "validate",
+    "key",
+    "fingerprint",
+    "makecache",
+    "clean",
+    "system",
+    "image",
+    "buildx",
+    "context",
+    "use-context",
+    "set-context",
+    "api-resources",
+    "api-versions",
+    "explain",
+    "patch",
+    "replace",
+    "attach",
+];
+
+/// Commands that run the command given as their argument (`sudo csysdig`).
+const WRAPPERS: &[&str] = &[
+    "sudo", "nohup", "exec", "time", "nice", "env", "watch", "xargs", "timeout", "command",
+];
+
+fn is_wrapper(word: &str) -> bool {
+    WRAPPERS.contains(&word)
+}
+
+/// Shell reserved words.
+const KEYWORDS: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+    "select", "function", "time", "{", "}", "!", "[[",
+];
+
+/// Keywords and builtins that end a command on their own, so a word glued after them starts a
+/// new command (`continuedocker tag`, `do[[`).
+const ENDING_WORDS: &[&str] = &[
+    "continue", "break", "do", "then", "else", "done", "fi", "esac", "return", "exit",
+];
+
+/// File extensions: a command glued after `name.ext` starts a new command.
+const EXTENSIONS: &[&str] = &[
+    "yaml",
+    "yml",
+    "json",
+    "txt",
+    "conf",
+    "cfg",
+    "ini",
+    "toml",
+    "xml",
+    "sh",
+    "bash",
+    "py",
+    "go",
+    "js",
+    "ts",
+    "md",
+    "tar",
+    "gz",
+    "tgz",
+    "zip",
+    "xz",
+    "bz2",
+    "deb",
+    "rpm",
+    "service",
+    "socket",
+    "timer",
+    "repo",
+    "list",
+    "pem",
+    "key",
+    "crt",
+    "csr",
+    "cert",
+    "log",
+    "env",
+    "properties",
+    "git",
+    "sql",
+    "html",
+    "php",
+    "jar",
+    "war",
+    "so",
+    "ko",
+    "img",
+    "iso",
+    "csv",
+    "lock",
+    "pub",
+    "exe",
+    "bin",
+    "whl",
+    "kubeconfig",
+    "tpl",
+    "j2",
+    "tf",
+    "hcl",
+];
+
+fn set_of(words: &'static [&'static str]) -> HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+fn commands() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| set_of(COMMANDS))
+}
+
+fn prose_commands() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| set_of(PROSE_COMMANDS))
+}
+
+fn subcommands() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| set_of(SUBCOMMANDS))
+}
+
+fn is_command_name(word: &str) -> bool {
+    commands().contains(word)
+}
+
+fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+fn is_dockerfile_word(word: &str) -> bool {
+    DOCKERFILE_WORDS.contains(&word)
+}
+
+/// `NAME=value`: a shell variable assignment.
+fn is_assignment(word: &str) -> bool {
+    let Some((name, _)) = word.split_once('=') else {
+        return false;
+    };
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A path to an executable: `./run.sh`, `../bin/x`, `/usr/bin/cp`, `hack/up.sh`.
+fn is_path_command(word: &str) -> bool {
+    if let Some(rest) = word.strip_prefix("./").or_else(|| word.strip_prefix("../")) {
+        return rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    }
+    if word.starts_with('/') && word.len() > 1 {
+        let last = word.rsplit('/').next().unwrap_or("");
+        return is_command_name(last);
+    }
+    false
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF | 0x20000..=0x2FFFF)
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(is_cjk)
+}
+
+/// More CJK characters than ASCII letters and digits: prose, not code.
+fn mostly_cjk(s: &str) -> bool {
+    let cjk = s.chars().filter(|&c| is_cjk(c)).count();
+    let ascii = s.chars().filter(|c| c.is_ascii_alphanumeric()).count();
+    cjk > 0 && cjk >= ascii
+}
+
+/// The first shell word of `s`: up to whitespace or a control operator.
+fn first_word(s: &str) -> &str {
+    let s = s.trim_start();
+    let end = s
+        .find(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '&' | ')'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// True when `s` begins with something that can start a command: a command name, a keyword,
+/// a test bracket, an assignment or a path to a program.
+fn starts_command(s: &str) -> bool {
+    let word = first_word(s);
+    if word.is_empty() {
+        return s.starts_with('(');
+    }
+    is_command_name(word)
+        || is_keyword(word)
+        || word == "["
+        || is_assignment(word)
+        || is_path_command(word)
+        || word.starts_with("[[")
+}
+
+/// Length in bytes of a shell prompt at the start of `line` (`$ `, `# ` only when followed by a
+/// command-looking word, `[user@host dir]# `, `[user@host dir]$ `, `user@host:dir# `,
+/// `user@host:~$ `, `root@host:/x# `...), or None.
+pub fn prompt_len(line: &str) -> Option<usize> {
+    if let Some(m) = bracket_prompt_re().find(line).filter(|m| m.start() == 0) {
+        return Some(m.end());
+    }
+    if let Some(m) = colon_prompt_re().find(line).filter(|m| m.start() == 0) {
+        return Some(m.end());
+    }
+    if let Some(m) = versioned_shell_prompt_re()
+        .find(line)
+        .filter(|m| m.start() == 0)
+    {
+        return Some(m.end());
+    }
+    if let Some(rest) = line.strip_prefix('$') {
+        return match rest.chars().next() {
+            None => Some(1),
+            Some(c) if c.is_whitespace() => Some(1 + c.len_utf8()),
+            _ => None,
+        };
+    }
+    if let Some(rest) = line.strip_prefix("# ") {
+        let word = first_word(rest);
+        let strong = is_command_name(word) && !prose_commands().contains(word);
+        if (strong || is_path_command(word)) && !mostly_cjk(rest) {
+            return Some(2);
+        }
+    }
+    None
+}
+
+fn bracket_prompt_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"\[[\w.-]+@[\w.-]+(?:[ :][^\]\n\[]{0,80})?\][#$](?: |$)").expect("valid regex")
+    })
+}
+
+fn colon_prompt_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^[\w.-]+@[\w.-]+:(?:[~/][^\s#$]{0,80})?[#$](?: |$)").expect("valid regex")
+    })
+}
+
+fn versioned_shell_prompt_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(?:bash|sh|zsh)-\d+(?:\.\d+)*[#$](?: |$)").expect("valid regex")
+    })
+}
+
+/// True when the line is most likely a shell command without prompt (starts with a known
+/// command name, a shell keyword, a variable assignment, `./script` or `#!/bin/bash`). A line
+/// mostly made of CJK characters is never a command.
+pub fn looks_like_command(line: &str) -> bool {
+    let t = line.trim();
+    if t.is_empty() || mostly_cjk(t) {
+        return false;
+    }
+    if t.starts_with("#!/") {
+        return true;
+    }
+    let word = first_word(t);
+    let word = word.strip_prefix('(').unwrap_or(word);
+    is_command_name(word)
+        || is_keyword(word)
+        || word == "["
+        || is_assignment(word)
+        || is_path_command(word)
+}
+
+/// True when the text (one or more lines) contains at least one prompt that starts a command,
+/// i.e. it is a terminal session.
+pub fn is_session(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    let strong = lines.iter().any(|l| {
+        let l = l.trim_start();
+        bracket_prompt_re().is_match(l)
+            || colon_prompt_re().is_match(l)
+            || versioned_shell_prompt_re().is_match(l)
+            || (l.starts_with('$') && prompt_len(l).is_some_and(|n| looks_like_command(&l[n..])))
+    });
+    strong || is_hash_session(&lines)
+}
+
+/// A session with bare `# ` prompts: some `# cmd` lines, and every other line is output.
+fn is_hash_session(lines: &[&str]) -> bool {
+    let mut prompts = 0;
+    for l in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        if l.starts_with('#') {
+            if prompt_len(l).is_some() {
+                prompts += 1;
+            }
+        } else if looks_like_command(l) {
+            return false;
+        }
+    }
+    prompts > 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lexical scan of one line: which characters are code, quoted, nested code or comment
+// ---------------------------------------------------------------------------------------------
+
+/// An open quoting or nesting construct, carried from one line to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frame {
+    Single,
+    Double,
+    Back,
+    Sub,
+    Brace,
+}
+
+/// What a character is, as far as splitting is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// Unquoted code at the top level.
+    Top,
+    /// Code inside `$(...)` or backticks.
+    Sub,
+    /// Inside quotes or `${...}`.
+    Quoted,
+    Comment,
+}
+
+struct Scanned {
+    chars: Vec<char>,
+    /// Byte offset of each char, plus the length of the line at the end.
+    offs: Vec<usize>,
+    class: Vec<Class>,
+    end: Vec<Frame>,
+}
+
+impl Scanned {
+    fn top(&self, i: usize) -> bool {
+        self.class.get(i) == Some(&Class::Top)
+    }
+
+    fn code(&self, i: usize) -> bool {
+        matches!(self.class.get(i), Some(Class::Top | Class::Sub))
+    }
+
+    fn comment_start(&self) -> Option<usize> {
+        self.class.iter().position(|&c| c == Class::Comment)
+    }
+}
+
+fn scan(line: &str, start: &[Frame]) -> Scanned {
+    let chars: Vec<char> = line.chars().collect();
+    let mut offs: Vec<usize> = line.char_indices().map(|(b, _)| b).collect();
+    offs.push(line.len());
+    let mut class = vec![Class::Top; chars.len()];
+    let mut stack = start.to_vec();
+    let mut i = 0;
+    while i < chars.len() {
+        i = match stack.last().copied() {
+            Some(Frame::Single) => scan_single(&chars, i, &mut class, &mut stack),
+            Some(Frame::Double) => scan_double(&chars, i, &mut class, &mut stack),
+            Some(Frame::Brace) => scan_brace(&chars, i, &mut class, &mut stack),
+            _ => scan_code(&chars, i, &mut class, &mut stack),
+        };
+    }
+    Scanned {
+        chars,
+        offs,
+        class,
+        end: stack,
+    }
+}
+
+fn scan_single(chars: &[char], i: usize, class: &mut [Class], stack: &mut Vec<Frame>) -> usize {
+    class[i] = Class::Quoted;
+    if chars[i] == '\'' {
+        stack.pop();
+    }
+    i + 1
+}
+
+/// Opens `$(`, `${` or a backtick at `i`, if there is one; returns the next index.
+fn open_nested(
+    chars: &[char],
+    i: usize,
+    class: &mut [Class],
+    stack: &mut Vec<Frame>,
+) -> Option<usize> {
+    let next = chars.get(i + 1).copied();
+    match (chars[i], next) {
+        ('$', Some('(')) => {
+            class[i + 1] = Class::Sub;
+            stack.push(Frame::Sub);
+            Some(i + 2)
+        }
+        ('$', Some('{')) => {
+            class[i] = Class::Quoted;
+            class[i + 1] = Class::Quoted;
+            stack.push(Frame::Brace);
+            Some(i + 2)
+        }
+        ('`', _) if stack.last() != Some(&Frame::Back) => {
+            class[i] = Class::Sub;
+            stack.push(Frame::Back);
+            Some(i + 1)
+        }
+        _ => None,
+    }
+}
+
+fn scan_double(chars: &[char], i: usize, class: &mut [Class], stack: &mut Vec<Frame>) -> usize {
+    class[i] = Class::Quoted;
+    match chars[i] {
+        '\\' => {
+            if i + 1 < chars.len() {
+                class[i + 1] = Class::Quoted;
+            }
+            i + 2
+        }
+        '"' => {
+            stack.pop();
+            i + 1
+        }
+        _ => open_nested(chars, i, class, stack).unwrap_or(i + 1),
+    }
+}
+
+fn scan_brace(chars: &[char], i: usize, class: &mut [Class], stack: &mut Vec<Frame>) -> usize {
+    class[i] = Class::Quoted;
+    match chars[i] {
+        '}' => {
+            stack.pop();
+            i + 1
+        }
+        '\'' => {
+            stack.push(Frame::Single);
+            i + 1
+        }
+        '"' => {
+            stack.push(Frame::Double);
+            i + 1
+        }
+        _ => open_nested(chars, i, class, stack).unwrap_or(i + 1),
+    }
+}
+
+fn scan_code(chars: &[char], i: usize, class: &mut [Class], stack: &mut Vec<Frame>) -> usize {
+    let here = if stack.is_empty() {
+        Class::Top
+    } else {
+        Class::Sub
+    };
+    class[i] = here;
+    let c = chars[i];
+    if c == '\\' {
+        if i + 1 < chars.len() {
+            class[i + 1] = here;
+        }
+        return i + 2;
+    }
+    if let Some(next) = open_nested(chars, i, class, stack) {
+        return next;
+    }
+    match c {
+        '\'' => {
+            class[i] = Class::Quoted;
+            stack.push(Frame::Single);
+        }
+        '"' => {
+            class[i] = Class::Quoted;
+            stack.push(Frame::Double);
+        }
+        '`' => {
+            stack.pop();
+        }
+        '(' if here == Class::Sub => stack.push(Frame::Sub),
+        ')' if here == Class::Sub => {
+            stack.pop();
+        }
+        '#' if here == Class::Top && starts_comment(chars, i) => {
+            for k in class.iter_mut().skip(i) {
+                *k = Class::Comment;
+            }
+            return chars.len();
+        }
+        _ => {}
+    }
+    i + 1
+}
+
+fn is_word_break(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ';' | '|' | '&' | '(' | ')')
+}
+
+/// A `#` that starts a comment: at the start of a word, or glued to a word but followed by
+/// comment text (`kubectl get pv# 查看存储类`, `then# The installer`).
+fn starts_comment(chars: &[char], i: usize) -> bool {
+    if i == 0 || is_word_break(chars[i - 1]) {
+        return true;
+    }
+    glued_comment_at(chars, i)
+}
+
+fn glued_comment_at(chars: &[char], i: usize) -> bool {
+    let prev = chars[i - 1];
+    if matches!(prev, '$' | '{' | '#' | '\\' | '[') {
+        return false;
+    }
+    let strict = matches!(prev, '=' | '/' | ':' | '"' | '\'');
+    let word_start = chars[..i]
+        .iter()
+        .rposition(|&c| c.is_whitespace())
+        .map_or(0, |p| p + 1);
+    if i - word_start < 2 {
+        return false;
+    }
+    let word: String = chars[word_start..i].iter().collect();
+    if word.contains("://") || word[1..].contains('#') {
+        return false;
+    }
+    match chars.get(i + 1).copied() {
+        Some(c) if c == ' ' || c == '\t' => chars.get(i + 2).is_some_and(|&d| !d.is_whitespace()),
+        Some(c) if is_cjk(c) => true,
+        Some(c) if c.is_ascii_alphabetic() && !strict => prose_follows(&chars[i + 1..]),
+        _ => false,
+    }
+}
+
+/// `Word more` after a `#`: a comment written without a space.
+fn prose_follows(chars: &[char]) -> bool {
+    let run = chars.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    run >= 2
+        && chars.get(run) == Some(&' ')
+        && chars.get(run + 1).is_some_and(|c| c.is_alphabetic())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TokKind {
+    Word,
+    Op,
+    Comment,
+}
+
+/// A token as a range of char indices into a `Scanned` line.
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    start: usize,
+    end: usize,
+    kind: TokKind,
+}
+
+fn is_top_op(sc: &Scanned, i: usize) -> bool {
+    if !sc.top(i) || !matches!(sc.chars[i], ';' | '|' | '&' | '(' | ')') {
+        return false;
+    }
+    // `2>&1`, `<&3`: the `&` belongs to a redirection.
+    !(sc.chars[i] == '&' && i > 0 && matches!(sc.chars[i - 1], '>' | '<'))
+}
+
+fn tokens(sc: &Scanned) -> Vec<Tok> {
+    let n = sc.chars.len();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if sc.class[i] == Class::Comment {
+            toks.push(Tok {
+                start: i,
+                end: n,
+                kind: TokKind::Comment,
+            });
+            break;
+        }
+        if sc.top(i) && sc.chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let op = is_top_op(sc, i);
+        let start = i;
+        while i < n && sc.class[i] != Class::Comment && is_top_op(sc, i) == op {
+            if !op && sc.top(i) && sc.chars[i].is_whitespace() {
+                break;
+            }
+            i += 1;
+        }
+        let kind = if op { TokKind::Op } else { TokKind::Word };
+        toks.push(Tok {
+            start,
+            end: i,
+            kind,
+        });
+    }
+    toks
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shell structure: open loops, conditionals, case statements, heredocs
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Block {
+    /// `for`/`while`/`until`; `header` until its `do`.
+    Loop {
+        header: bool,
+    },
+    /// `if`; `cond` until its `then`.
+    If {
+        cond: bool,
+    },
+    Case,
+    Brace,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Heredoc {
+    term: String,
+    /// Format of the body, from its first line.
+    format: Option<BodyFormat>,
+}
+
+/// What a heredoc body (or command output) is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BodyFormat {
+    Json,
+    Yaml,
+    Ini,
+    Other,
+}
+
+impl BodyFormat {
+    fn of(first_line: &str) -> BodyFormat {
+        let t = first_line.trim_start();
+        if json_like(t) {
+            BodyFormat::Json
+        } else if t.starts_with("#!") {
+            BodyFormat::Other
+        } else if yaml_key_len(t).is_some() || t.starts_with("- ") || t == "---" {
+            BodyFormat::Yaml
+        } else if ini_like(t) {
+            BodyFormat::Ini
+        } else {
+            BodyFormat::Other
+        }
+    }
+}
+
+/// Where a split happened and what the text after it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tail {
+    /// A new command (or comment) line.
+    Command,
+    /// A continuation line of the same command (after a glued `\`).
+    Continuation,
+    /// A heredoc body line.
+    Body,
+    /// A new prompt (sessions).
+    Prompt,
+    /// Command output (sessions).
+    Output,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    /// Byte offset in the piece being examined.
+    at: usize,
+    rule: &'static str,
+    tail: Tail,
+}
+
+/// What is allowed when looking for splits in a command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// A script: commands, keywords and comments may have been glued together.
+    Script,
+    /// A command after a prompt: only continuations, heredocs, comments, prompts and output.
+    Session,
+}
+
+/// Parser state carried from one line to the next.
+#[derive(Clone, Debug, Default)]
+struct ShellState {
+    frames: Vec<Frame>,
+    blocks: Vec<Block>,
+    /// The next word is in command position.
+    cmdpos: bool,
+    /// Heredocs announced on the current command line.
+    pending: Vec<Heredoc>,
+    /// Heredocs whose bodies are being read.
+    bodies: Vec<Heredoc>,
+    /// The current line continues the previous one (trailing `\`).
+    continued: bool,
+    /// The command word of the current simple command and how many words followed it.
+    cmd: Option<String>,
+    nargs: usize,
+    /// Shape of the output seen so far (tables).
+    output: OutputCtx,
+}
+
+impl ShellState {
+    fn new() -> ShellState {
+        ShellState {
+            cmdpos: true,
+            ..ShellState::default()
+        }
+    }
+
+    fn depth(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn loop_header(&self) -> bool {
+        self.blocks.last() == Some(&Block::Loop { header: true })
+    }
+
+    fn in_loop_body(&self) -> bool {
+        self.blocks.last() == Some(&Block::Loop { header: false })
+    }
+
+    fn if_cond(&self) -> bool {
+        self.blocks.last() == Some(&Block::If { cond: true })
+    }
+
+    fn in_if_body(&self) -> bool {
+        self.blocks.last() == Some(&Block::If { cond: false })
+    }
+
+    /// Does `kw` close or continue the innermost block?
+    fn expects(&self, kw: &str) -> bool {
+        match kw {
+            "do" => self.loop_header(),
+            "done" => self.in_loop_body(),
+            "then" => self.if_cond(),
+            "else" | "elif" | "fi" => self.in_if_body(),
+            "esac" => self.blocks.last() == Some(&Block::Case),
+            _ => false,
+        }
+    }
+
+    /// Updates the structure for one word.
+    fn word(&mut self, w: &str) {
+        if !self.cmdpos {
+            self.nargs += 1;
+            return;
+        }
+        self.cmdpos = false;
+        match w {
+            "for" | "select" => self.blocks.push(Block::Loop { header: true }),
+            "while" | "until" => {
+                self.blocks.push(Block::Loop { header: true });
+                self.cmdpos = true;
+            }
+            "do" => {
+                if let Some(Block::Loop { header }) = self.blocks.last_mut() {
+                    *header = false;
+                }
+                self.cmdpos = true;
+            }
+            "if" => {
+                self.blocks.push(Block::If { cond: true });
+                self.cmdpos = true;
+            }
+            "elif" => {
+                if let Some(Block::If { cond }) = self.blocks.last_mut() {
+                    *cond = true;
+                }
+                self.cmdpos = true;
+            }
+            "then" => {
+                if let Some(Block::If { cond }) = self.blocks.last_mut() {
+                    *cond = false;
+                }
+                self.cmdpos = true;
+            }
+            "else" | "!" | "time" => self.cmdpos = true,
+            "done" => self.pop_block(|b| matches!(b, Block::Loop { .. })),
+            "fi" => self.pop_block(|b| matches!(b, Block::If { .. })),
+            "case" => self.blocks.push(Block::Case),
+            "esac" => self.pop_block(|b| *b == Block::Case),
+            "{" => {
+                self.blocks.push(Block::Brace);
+                self.cmdpos = true;
+            }
+            "}" => self.pop_block(|b| *b == Block::Brace),
+            _ if is_assignment(w) => self.cmdpos = true,
+            _ if self.cmd.as_deref().is_some_and(is_wrapper) && w.starts_with('-') => {
+                self.cmdpos = true;
+            }
+            _ => {
+                self.cmdpos = is_wrapper(w);
+                self.cmd = Some(w.to_string());
+                self.nargs = 0;
+            }
+        }
+    }
+
+    fn pop_block(&mut self, matches: impl Fn(&Block) -> bool) {
+        if self.blocks.last().is_some_and(matches) {
+            self.blocks.pop();
+        }
+    }
+
+    fn op(&mut self, op: &str) {
+        if op.contains(';') || op.contains('|') || op.contains('&') || op.contains('(') {
+            self.cmdpos = true;
+            self.cmd = None;
+        }
+        if op.contains(')') && self.blocks.last() == Some(&Block::Case) {
+            self.cmdpos = true;
+        }
+    }
+
+    /// A heredoc operator in word `w` (or `<<` ending it, with the delimiter in `next`).
+    fn heredoc_in(&mut self, w: &str, next: Option<&str>) {
+        let Some(pos) = w.find("<<") else {
+            return;
+        };
+        let after = &w[pos + 2..];
+        if after.starts_with('<') {
+            return;
+        }
+        let after = after.strip_prefix('-').unwrap_or(after);
+        let raw = if after.is_empty() {
+            next.unwrap_or("")
+        } else {
+            after
+        };
+        let term: String = raw
+            .trim_matches(|c| c == '\'' || c == '"' || c == '\\')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if !term.is_empty() {
+            self.pending.push(Heredoc { term, format: None });
+        }
+    }
+
+    /// The command line ended: start reading announced heredoc bodies.
+    fn end_of_command_line(&mut self) {
+        self.bodies.append(&mut self.pending);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the first split in a command line
+// ---------------------------------------------------------------------------------------------
+
+/// Looks for the first place where `line` (a command line without prompt) should be broken,
+/// updating `st` with the structure of the text before that place.
+fn find_command_split(
+    line: &str,
+    st: &mut ShellState,
+    mode: Mode,
+    prompts: &Prompts,
+) -> Option<Split> {
+    let sc = scan(line, &st.frames);
+    let toks = tokens(&sc);
+    let positional = positional_split(line, &sc, st, mode, prompts);
+    let limit = positional.map_or(line.len(), |s| s.at);
+    let mut heredoc_seen = !st.pending.is_empty();
+    for (k, tok) in toks.iter().enumerate() {
+        let start = sc.offs[tok.start];
+        if start >= limit {
+            break;
+        }
+        let text = &line[start..sc.offs[tok.end]];
+        match tok.kind {
+            TokKind::Op => st.op(text),
+            TokKind::Comment => {
+                if mode == Mode::Script {
+                    if let Some(s) = comment_split(line, &sc, tok) {
+                        return Some(s);
+                    }
+                }
+                break;
+            }
+            TokKind::Word => {
+                let next = toks.get(k + 1).filter(|t| t.kind == TokKind::Word);
+                let next_text = next.map(|t| &line[sc.offs[t.start]..sc.offs[t.end]]);
+                let inner = if heredoc_seen {
+                    heredoc_head_split(line, &sc, tok, st)
+                } else {
+                    None
+                };
+                let inner = inner.or_else(|| match mode {
+                    Mode::Script => word_split(line, &sc, tok, st, next.is_some()),
+                    Mode::Session => None,
+                });
+                if let Some(s) = inner.filter(|s| s.at < limit) {
+                    st.word(&line[start..s.at]);
+                    return Some(s);
+                }
+                st.word(text);
+                st.heredoc_in(text, next_text);
+                heredoc_seen |= !st.pending.is_empty();
+            }
+        }
+    }
+    positional
+}
+
+/// Splits found by position rather than by word: glued continuation backslashes, glued
+/// comments, glued prompts and glued output.
+fn positional_split(
+    line: &str,
+    sc: &Scanned,
+    st: &ShellState,
+    mode: Mode,
+    prompts: &Prompts,
+) -> Option<Split> {
+    let mut best: Option<Split> = None;
+    let mut consider = |s: Option<Split>| {
+        if let Some(s) = s.filter(|s| s.at > 0 && s.at < line.len()) {
+            if best.is_none_or(|b| s.at < b.at) {
+                best = Some(s);
+            }
+        }
+    };
+    consider(continuation_split(sc));
+    consider(glued_comment_split(sc));
+    if mode == Mode::Session {
+        let prompt = prompts.find_glued(line, Some(sc));
+        consider(prompt.map(|at| Split {
+            at,
+            rule: "glued-prompt",
+            tail: Tail::Prompt,
+        }));
+        if st.pending.is_empty() && !st.continued {
+            consider(output_after_command(
+                &line[..prompt.unwrap_or(line.len())],
+                sc,
+            ));
+        }
+    }
+    best
+}
+
+/// `cmd \--flag`, `clusters \create-auto`, `\$(kustomize ...)`, `--dry-run\| sed`: a line
+/// continuation whose newline was lost.
+fn continuation_split(sc: &Scanned) -> Option<Split> {
+    let n = sc.chars.len();
+    for i in 0..n {
+        if sc.chars[i] != '\\' || !sc.code(i) {
+            continue;
+        }
+        let next = sc.chars.get(i + 1).copied();
+        let after = sc.chars.get(i + 2).copied();
+        let spaced = i > 0 && sc.chars[i - 1].is_whitespace();
+        let starts_arg = match next {
+            Some(c) if c.is_ascii_alphanumeric() => true,
+            Some('-' | '/' | '~' | '.') => after.is_some_and(|c| !c.is_whitespace()),
+            Some('$') => matches!(after, Some('(' | '{')),
+            _ => false,
+        };
+        let pipe = matches!(next, Some('|' | '&'))
+            && after.is_none_or(|c| c.is_whitespace() || c == '&' || c == '|');
+        if (spaced && starts_arg) || (i > 0 && pipe) {
+            return Some(Split {
+                at: sc.offs[i + 1],
+                rule: "glued-continuation",
+                tail: Tail::Continuation,
+            });
+        }
+    }
+    None
+}
+
+/// `kubectl get pv# 查看存储类`: a comment glued to the end of a command.
+fn glued_comment_split(sc: &Scanned) -> Option<Split> {
+    let i = sc.comment_start()?;
+    if i == 0 || sc.chars[i - 1].is_whitespace() {
+        return None;
+    }
+    Some(Split {
+        at: sc.offs[i],
+        rule: "glued-comment",
+        tail: Tail::Command,
+    })
+}
+
+/// Splits inside one word of a script: glued keywords and glued commands.
+fn word_split(
+    line: &str,
+    sc: &Scanned,
+    tok: &Tok,
+    st: &ShellState,
+    has_next_word: bool,
+) -> Option<Split> {
+    keyword_prefix_split(line, sc, tok, st)
+        .or_else(|| keyword_suffix_split(line, sc, tok, st))
+        .or_else(|| command_glue_split(line, sc, tok, st, has_next_word))
+}
+
+/// `dogcloud compute ...`, `thenecho`, `do[[`: a keyword in command position with the next
+/// command glued to it.
+fn keyword_prefix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
+    if !st.cmdpos {
+        return None;
+    }
+    let word = &line[sc.offs[tok.start]..sc.offs[tok.end]];
+    for kw in ["do", "then", "else"] {
+        if let Some(rest) = word.strip_prefix(kw) {
+            if !rest.is_empty()
+                && st.expects(kw)
+                && glued_start_ok(rest, &line[sc.offs[tok.start] + kw.len()..])
+            {
+                return Some(Split {
+                    at: sc.offs[tok.start] + kw.len(),
+                    rule: "glued-keyword",
+                    tail: Tail::Command,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Can `rest` (the part of a word after a glued keyword) start a command?
+fn glued_start_ok(rest: &str, line_rest: &str) -> bool {
+    rest.starts_with("[[") || starts_command(line_rest)
+}
+
+/// `${t}done`, `-yfi`, `${instance}:~/done`, `${NODE_IPS[@]}doecho`: a keyword glued to the end
+/// of the previous word.
+fn keyword_suffix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
+    let word_start = sc.offs[tok.start];
+    let word_end = sc.offs[tok.end];
+    let word = &line[word_start..word_end];
+    for i in tok.start + 1..tok.end {
+        if !sc.top(i) {
+            continue;
+        }
+        let at = sc.offs[i];
+        let rest = &line[at..word_end];
+        let prev = sc.chars[i - 1];
+        for kw in ["done", "fi", "esac", "do", "then"] {
+            let Some(after) = rest.strip_prefix(kw) else {
+                continue;
+            };
+            if !st.expects(kw) || !keyword_boundary_ok(kw, prev, word) {
+                continue;
+            }
+            let line_after = &line[at + kw.len()..];
+            let ends_word = after.is_empty() || after.starts_with(['>', '<']);
+            if ends_word || glued_start_ok(after, line_after) {
+                return Some(Split {
+                    at,
+                    rule: "glued-keyword",
+                    tail: Tail::Command,
+                });
+            }
+        }
+    }
+    None
+}
+
+fn keyword_boundary_ok(kw: &str, prev: char, word: &str) -> bool {
+    let closing = matches!(prev, '}' | ')' | ']' | '"' | '\'' | '`');
+    match kw {
+        "do" | "then" => closing,
+        "done" | "esac" => closing || prev.is_alphanumeric() || matches!(prev, '/' | '.' | '*'),
+        _ => closing || word.starts_with('-') || prev.is_ascii_digit(),
+    }
+}
+
+/// How sure we are that a command name glued to a preceding word starts a new command.
+#[derive(Clone, Copy, Debug)]
+struct GlueCtx {
+    in_comment: bool,
+    /// The word is itself in command position.
+    cmdpos: bool,
+    /// The word is the argument of a `cd` that has more arguments after it.
+    cd_extra: bool,
+}
+
+const GLUE_THRESHOLD: i32 = 3;
+
+/// `firewalldsystemctl disable`, `.yamlkubectl create`, `continuedocker tag`, `')USER_NAME=`:
+/// a command glued to the end of the previous word.
+fn command_glue_split(
+    line: &str,
+    sc: &Scanned,
+    tok: &Tok,
+    st: &ShellState,
+    has_next_word: bool,
+) -> Option<Split> {
+    let word = &line[sc.offs[tok.start]..sc.offs[tok.end]];
+    if st.cmdpos && (is_command_name(word) || is_keyword(word)) {
+        return None;
+    }
+    let ctx = GlueCtx {
+        in_comment: false,
+        cmdpos: st.cmdpos,
+        cd_extra: st.cmd.as_deref() == Some("cd") && st.nargs == 0 && has_next_word,
+    };
+    glue_candidates(line, sc, tok.start, tok.end, ctx).map(|at| Split {
+        at,
+        rule: "glued-command",
+        tail: Tail::Command,
+    })
+}
+
+/// The first position in chars `[from, to)` where a glued command starts, if any scores high
+/// enough.
+fn glue_candidates(
+    line: &str,
+    sc: &Scanned,
+    from: usize,
+    to: usize,
+    ctx: GlueCtx,
+) -> Option<usize> {
+    let word_end = sc.offs[to];
+    let mut word_start = from;
+    for i in from + 1..to {
+        let prev = sc.chars[i - 1];
+        if prev.is_whitespace() {
+            if ctx.in_comment {
+                word_start = i;
+            }
+            continue;
+        }
+        let ok_class = if ctx.in_comment {
+            sc.class[i] == Class::Comment
+        } else {
+            sc.top(i)
+        };
+        if !ok_class || i == word_start {
+            continue;
+        }
+        let at = sc.offs[i];
+        let prefix = &line[sc.offs[word_start]..at];
+        let end = if ctx.in_comment {
+            next_space(line, at)
+        } else {
+            word_end
+        };
+        let score = candidate_score(line, prefix, at, end, ctx);
+        if score >= GLUE_THRESHOLD {
+            return Some(at);
+        }
+    }
+    None
+}
+
+fn next_space(line: &str, at: usize) -> usize {
+    line[at..]
+        .find(char::is_whitespace)
+        .map_or(line.len(), |p| at + p)
+}
+
+/// Scores the hypothesis "a new command starts at byte `at`" (inside a word whose part before
+/// `at` is `prefix` and which ends at `end`).
+fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx) -> i32 {
+    let suffix = &line[at..end];
+    let after = &line[end..];
+    let (strength, args_from) =
+        if is_command_name(suffix) || is_dockerfile_word(suffix) || suffix == "[[" {
+            (name_strength(suffix), after)
+        } else if let Some(assign_len) = caps_assignment_len(&line[at..]) {
+            let name = &line[at..at + assign_len];
+            if !(name.contains('_') && name.len() >= 4) && !ends_closing(prefix) {
+                return i32::MIN;
+            }
+            (1, &line[next_space(line, at)..])
+        } else {
+            return i32::MIN;
+        };
+    let Some(boundary) = boundary_score(prefix, suffix, ctx) else {
+        return i32::MIN;
+    };
+    let rest_of_line = &line[at..];
+    if ctx.in_comment && has_cjk(rest_of_line.split(" #").next().unwrap_or("")) {
+        return i32::MIN;
+    }
+    let cd_bonus = if ctx.cd_extra { 2 } else { 0 };
+    strength + boundary + args_score(prefix, args_from) + cd_bonus
+}
+
+/// `NAME=` with an upper-case name at the start of `s`; returns the name's length.
+fn caps_assignment_len(s: &str) -> Option<usize> {
+    let name_len = s
+        .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .unwrap_or(s.len());
+    let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    (first_ok && name_len >= 2 && s[name_len..].starts_with('=')).then_some(name_len)
+}
+
+fn name_strength(name: &str) -> i32 {
+    if is_dockerfile_word(name) || name == "[[" {
+        1
+    } else if prose_commands().contains(name) {
+        0
+    } else if name.len() >= 4 {
+        2
+    } else if name.len() == 3 {
+        1
+    } else {
+        0
+    }
+}
+
+fn ends_closing(prefix: &str) -> bool {
+    prefix.ends_with([')', ']', '}', '"', '\'', '`'])
+}
+
+/// How clearly the end of `prefix` ends a word or command; None when it rules a split out.
+fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
+    let prev = prefix.chars().last()?;
+    let cmd_upper = cmd.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    if ENDING_WORDS.contains(&prefix) || ends_closing(prefix) {
+        return Some(2);
+    }
+    if ctx.cmdpos && !is_assignment(prefix) {
+        return None;
+    }
+    if prefix == "-" || ends_with_extension(prefix) {
+        return Some(2);
+    }
+    if ctx.in_comment && matches!(prev, '.' | ':' | '!' | '?' | ';' | ',') {
+        return Some(2);
+    }
+    if prev == '/' && ctx.cd_extra {
+        return Some(0);
+    }
+    if prev.is_ascii_digit() {
+        return Some(1);
+    }
+    if prev.is_lowercase() && cmd_upper {
+        return Some(2);
+    }
+    if prev.is_ascii_uppercase() && !cmd_upper && ends_with_caps_variable(prefix) {
+        return Some(2);
+    }
+    if prev.is_alphabetic() {
+        return Some(0);
+    }
+    None
+}
+
+/// `name.yaml`, `pkg.tar.gz`, `repo.git`: ends with a file extension.
+fn ends_with_extension(prefix: &str) -> bool {
+    let Some(dot) = prefix.rfind('.') else {
+        return false;
+    };
+    let ext = &prefix[dot + 1..];
+    let before = prefix[..dot].chars().last();
+    EXTENSIONS.contains(&ext) && before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `$DEV`, `${X}`: ends with an upper-case variable reference.
+fn ends_with_caps_variable(prefix: &str) -> bool {
+    let Some(dollar) = prefix.rfind('$') else {
+        return false;
+    };
+    let name = &prefix[dollar + 1..];
+    name.len() >= 2
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// How much the text after a candidate command looks like its arguments.
+fn args_score(prefix: &str, after: &str) -> i32 {
+    let a = after.trim_start();
+    if !after.starts_with(char::is_whitespace) || a.is_empty() || a.starts_with('#') {
+        return 0;
+    }
+    let first = first_word(a);
+    let mut score = 1;
+    if (first.starts_with('-') && first.len() > 1) || subcommands().contains(first) {
+        score += 1;
+    }
+    if repeats_last_segment(prefix, first) {
+        score += 2;
+    }
+    score
+}
+
+/// `git clone https://x/claircd clair/contrib`: the argument names what the prefix fetched.
+fn repeats_last_segment(prefix: &str, arg: &str) -> bool {
+    let last = prefix
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let last = last.strip_suffix(".git").unwrap_or(last);
+    let first = arg.split('/').next().unwrap_or("");
+    last.len() >= 3 && first == last
+}
+
+/// Splits inside a comment: another glued comment, or a command glued to its end.
+fn comment_split(line: &str, sc: &Scanned, tok: &Tok) -> Option<Split> {
+    let start = tok.start;
+    if start > 0 && !sc.chars[start - 1].is_whitespace() {
+        return None;
+    }
+    if let Some(s) = shebang_split(line, sc, tok) {
+        return Some(s);
+    }
+    let hash = (start + 1..tok.end).find(|&i| {
+        sc.chars[i] == '#' && !sc.chars[i - 1].is_whitespace() && glued_comment_at(&sc.chars, i)
+    });
+    let limit = hash.unwrap_or(tok.end);
+    let ctx = GlueCtx {
+        in_comment: true,
+        cmdpos: false,
+        cd_extra: false,
+    };
+    if let Some(at) = glue_candidates(line, sc, start + 1, limit, ctx) {
+        return Some(Split {
+            at,
+            rule: "glued-command",
+            tail: Tail::Command,
+        });
+    }
+    hash.map(|i| Split {
+        at: sc.offs[i],
+        rule: "glued-comment",
+        tail: Tail::Command,
+    })
+}
+
+/// `#!/bin/bashset -e`: a command glued to the interpreter line.
+fn shebang_split(line: &str, sc: &Scanned, tok: &Tok) -> Option<Split> {
+    let start = sc.offs[tok.start];
+    let text = &line[start..];
+    if !text.starts_with("#!/") {
+        return None;
+    }
+    let path_end = text.find(char::is_whitespace).unwrap_or(text.len());
+    let path = &text[..path_end];
+    let last = path.rsplit('/').next().unwrap_or("");
+    for interp in [
+        "bash", "sh", "zsh", "ksh", "dash", "ash", "python3", "python", "perl", "ruby", "node",
+    ] {
+        let Some(rest) = last.strip_prefix(interp) else {
+            continue;
+        };
+        if !rest.is_empty() && starts_command(&text[path_end - rest.len()..]) {
+            return Some(Split {
+                at: start + path_end - rest.len(),
+                rule: "glued-command",
+                tail: Tail::Command,
+            });
+        }
+    }
+    None
+}
+
+/// On a line that announced a heredoc: `>$DEV/kustomization.yamlapiVersion: v1`,
+/// `tee /etc/cni/net.d/10-bridge.conf{"cniVersion"`: the body's first line glued to the command.
+fn heredoc_head_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
+    let word_end = sc.offs[tok.end];
+    for i in tok.start + 1..tok.end {
+        if sc.class[i] == Class::Comment {
+            break;
+        }
+        let at = sc.offs[i];
+        let prefix = &line[sc.offs[tok.start]..at];
+        let rest = &line[at..];
+        if !(ends_with_extension(prefix) || prefix.ends_with(" -") || prefix == "-") {
+            continue;
+        }
+        if at < word_end && body_like(rest, st) {
+            return Some(Split {
+                at,
+                rule: "glued-heredoc",
+                tail: Tail::Body,
+            });
+        }
+    }
+    None
+}
+
+/// Does `s` look like the first line of a heredoc body (YAML key, JSON, INI section, the
+/// terminator itself)?
+fn body_like(s: &str, st: &ShellState) -> bool {
+    if s.starts_with(['{', '[', '"']) {
+        return true;
+    }
+    if st.pending.iter().any(|h| s.contains(h.term.as_str())) {
+        return true;
+    }
+    let key_len = s
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .unwrap_or(s.len());
+    key_len > 0
+        && (s[key_len..].starts_with(": ") || s[key_len..] == *":" || s[key_len..].starts_with('='))
+}
+
+/// A heredoc body line: is the terminator on it, possibly glued (`secretkeyEOF`,
+/// `exit 1EOFchmod +x x`)? Returns the byte range of the terminator.
+fn find_terminator(line: &str, term: &str, prompts: &Prompts) -> Option<(usize, usize)> {
+    if line.trim() == term {
+        let start = line.find(term).unwrap_or(0);
+        return Some((start, start + term.len()));
+    }
+    let mut from = 0;
+    while let Some(p) = line[from..].find(term) {
+        let at = from + p;
+        let end = at + term.len();
+        if terminator_here(line, term, at, end, prompts) {
+            return Some((at, end));
+        }
+        from = end;
+    }
+    None
+}
+
+fn terminator_here(line: &str, term: &str, at: usize, end: usize, prompts: &Prompts) -> bool {
+    let prev = line[..at].chars().last();
+    let first = term.chars().next();
+    let clash = match (prev, first) {
+        (Some(p), Some(f)) if f.is_uppercase() => p.is_uppercase() || p == '_',
+        (Some(p), Some(f)) if f.is_lowercase() => p.is_lowercase() || p == '_',
+        _ => false,
+    };
+    if clash {
+        return false;
+    }
+    let after = &line[end..];
+    if after.trim().is_empty() || after.starts_with(')') {
+        return true;
+    }
+    !after.starts_with(char::is_whitespace) && (starts_command(after) || prompts.at_start(after))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompts learned from a session
+// ---------------------------------------------------------------------------------------------
+
+/// The prompts a session uses, learned from its lines, to find later prompts glued to text.
+#[derive(Clone, Debug, Default)]
+struct Prompts {
+    /// `user@host` of `user@host:dir# ` prompts.
+    user_hosts: Vec<String>,
+    /// The session uses `$ ` prompts.
+    dollar: bool,
+}
+
+impl Prompts {
+    fn learn(text: &str) -> Prompts {
+        let mut p = Prompts::default();
+        for line in text.lines() {
+            let line = line.trim_start();
+            if let Some(m) = colon_prompt_re().find(line) {
+                let uh = m.as_str().split(':').next().unwrap_or("").to_string();
+                if !p.user_hosts.contains(&uh) {
+                    p.user_hosts.push(uh);
+                }
+            }
+            if let Some(n) = prompt_len(line).filter(|_| line.starts_with('$')) {
+                let cmd = &line[n..];
+                p.dollar |= looks_like_command(cmd) || command_shaped(first_word(cmd));
+            }
+        }
+        p
+    }
+
+    /// Does `s` start with a prompt?
+    fn at_start(&self, s: &str) -> bool {
+        bracket_prompt_re().find(s).is_some_and(|m| m.start() == 0)
+            || colon_prompt_re().is_match(s)
+            || (self.dollar && s.starts_with("$ ") && dollar_command_follows(&s[2..]))
+    }
+
+    /// The first prompt glued inside `s` (not at its start). With `sc`, `$ ` prompts count only
+    /// outside quotes.
+    fn find_glued(&self, s: &str, sc: Option<&Scanned>) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        let mut keep = |at: usize| {
+            if at > 0 && best.is_none_or(|b| at < b) {
+                best = Some(at);
+            }
+        };
+        if let Some(m) = bracket_prompt_re().find_iter(s).find(|m| m.start() > 0) {
+            keep(m.start());
+        }
+        for uh in &self.user_hosts {
+            if let Some(at) = find_colon_prompt(s, uh) {
+                keep(at);
+            }
+        }
+        if self.dollar {
+            if let Some(at) = find_dollar_prompt(s, sc) {
+                keep(at);
+            }
+        }
+        best
+    }
+}
+
+fn find_colon_prompt(s: &str, user_host: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = s[from..].find(user_host) {
+        let at = from + p;
+        if at > 0 && colon_prompt_re().is_match(&s[at..]) {
+            return Some(at);
+        }
+        from = at + user_host.len();
+    }
+    None
+}
+
+fn find_dollar_prompt(s: &str, sc: Option<&Scanned>) -> Option<usize> {
+    for (at, _) in s.match_indices("$ ").filter(|(at, _)| *at > 0) {
+        if let Some(sc) = sc {
+            let ci = sc.offs.partition_point(|&o| o < at);
+            if !sc.code(ci) && sc.class.get(ci) != Some(&Class::Comment) {
+                continue;
+            }
+        }
+        let rest = &s[at + 2..];
+        let prev_space = s[..at].ends_with(char::is_whitespace);
+        let ok = if prev_space {
+            is_command_name(first_word(rest))
+        } else {
+            dollar_command_follows(rest) || command_shaped(first_word(rest))
+        };
+        if ok {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// `radosgw-admin`, `kubectl-foo`: shaped like a program name.
+fn command_shaped(word: &str) -> bool {
+    word.len() >= 2
+        && word.starts_with(|c: char| c.is_ascii_lowercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn dollar_command_follows(rest: &str) -> bool {
+    rest.starts_with('(') || (looks_like_command(rest) && !rest.starts_with(char::is_whitespace))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session output
+// ---------------------------------------------------------------------------------------------
+
+/// `kubectl create cm x --from-file=config/configmap "x" created`,
+/// `docker compose downStopping web ... done`: the first output line glued to the command.
+fn output_after_command(line: &str, sc: &Scanned) -> Option<Split> {
+    kubectl_result_split(line, sc).or_else(|| capitalised_output_split(line, sc))
+}
+
+/// Resource kinds as kubectl prints them in results (`deployment.apps/web created`).
+const KINDS: &[&str] = &[
+    "pod",
+    "pods",
+    "service",
+    "services",
+    "svc",
+    "deployment",
+    "deployments",
+    "replicaset",
+    "replicasets",
+    "statefulset",
+    "statefulsets",
+    "daemonset",
+    "daemonsets",
+    "job",
+    "jobs",
+    "cronjob",
+    "cronjobs",
+    "configmap",
+    "configmaps",
+    "secret",
+    "secrets",
+    "namespace",
+    "namespaces",
+    "serviceaccount",
+    "serviceaccounts",
+    "role",
+    "roles",
+    "rolebinding",
+    "rolebindings",
+    "clusterrole",
+    "clusterroles",
+    "clusterrolebinding",
+    "clusterrolebindings",
+    "ingress",
+    "ingresses",
+    "ingressclass",
+    "networkpolicy",
+    "networkpolicies",
+    "persistentvolume",
+    "persistentvolumes",
+    "persistentvolumeclaim",
+    "persistentvolumeclaims",
+    "storageclass",
+    "storageclasses",
+    "horizontalpodautoscaler",
+    "node",
+    "nodes",
+    "endpoints",
+    "limitrange",
+    "resourcequota",
+    "poddisruptionbudget",
+    "priorityclass",
+    "customresourcedefinition",
+    "validatingwebhookconfiguration",
+    "mutatingwebhookconfiguration",
+    "apiservice",
+    "certificate",
+    "issuer",
+    "clusterissuer",
+    "gateway",
+    "virtualservice",
+    "destinationrule",
+    "serviceentry",
+    "podsecuritypolicy",
+    "replicationcontroller",
+    "lease",
+    "workflow",
+    "application",
+    "csidriver",
+    "volumeattachment",
+];
+
+fn kubectl_result_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let kinds = KINDS.join("|");
+        Regex::new(&format!(
+            r#"^(?:{kinds})(?:\.(?:apps|batch|policy|extensions|autoscaling|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|org|dev|net|sh)))?(?:/[A-Za-z0-9._:-]+| "[^"]+") (?:image updated|resource requirements updated|rolled back|created|configured|deleted|unchanged|patched|labeled|annotated|scaled|exposed|replaced|restarted|serverside-applied|cordoned|uncordoned|drained|tainted|untainted|edited|autoscaled|paused|resumed)"#
+        ))
+        .expect("valid regex")
+    })
+}
+
+/// Length of a kubectl result (`service/web created`) at the start of `s`.
+fn kubectl_result_at(s: &str) -> Option<usize> {
+    kubectl_result_re().find(s).map(|m| m.end())
+}
+
+/// Does `s` consist of kubectl results only (possibly glued to each other)?
+fn only_kubectl_results(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(len) = kubectl_result_at(rest) {
+        rest = &rest[len..];
+        if rest.trim().is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
+fn kubectl_result_split(line: &str, sc: &Scanned) -> Option<Split> {
+    (1..sc.chars.len())
+        .take_while(|&i| sc.offs[i] < line.len())
+        .find_map(|i| {
+            let at = sc.offs[i];
+            let prev = sc.chars[i - 1];
+            let ok = sc.top(i) && !prev.is_whitespace() && only_kubectl_results(&line[at..]);
+            ok.then_some(Split {
+                at,
+                rule: "glued-output",
+                tail: Tail::Output,
+            })
+        })
+}
+
+/// `downStopping nginx ... done`, `-lnIP Virtual Server version`, `.yamlThe document`: a
+/// capitalised sentence glued to the last argument of a command.
+fn capitalised_output_split(line: &str, sc: &Scanned) -> Option<Split> {
+    let n = sc.offs.partition_point(|&o| o < line.len());
+    for i in 1..n {
+        if !sc.top(i) || !sc.chars[i].is_ascii_uppercase() {
+            continue;
+        }
+        let prev = sc.chars[i - 1];
+        if !(prev.is_ascii_lowercase() || prev.is_ascii_digit()) {
+            continue;
+        }
+        if prev.is_ascii_digit() && unit_suffix(&sc.chars[i..]) {
+            continue;
+        }
+        let at = sc.offs[i];
+        if output_sentence(&line[at..]) && command_is_complete(&line[..at]) {
+            return Some(Split {
+                at,
+                rule: "glued-output",
+                tail: Tail::Output,
+            });
+        }
+    }
+    None
+}
+
+/// `128Mi`, `2Gi`: a quantity's unit after a number.
+fn unit_suffix(chars: &[char]) -> bool {
+    matches!(chars, [u, 'i', ..] if "KMGTPE".contains(*u))
+}
+
+/// `Stopping web ... done`, `Username: foo`, `IP Virtual Server version 1.2.1`: output text.
+fn output_sentence(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let caps_word = first.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && first
+            .chars()
+            .skip(1)
+            .all(|c| c.is_ascii_alphabetic() || c == ':');
+    let shell_like =
+        s.contains(['|', '$', '`', '>', '\\']) || words.iter().any(|w| w.starts_with('-'));
+    let key_value = first.ends_with(':') && first.len() > 2;
+    caps_word && !shell_like && (words.len() >= 3 || key_value) && first.len() >= 2
+}
+
+/// The text before a glued output line should be a plausible whole command.
+fn command_is_complete(cmd: &str) -> bool {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    words.len() >= 2 && !cmd.ends_with(['-', '=', '/', ':'])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output and heredoc body lines: JSON, tables, `Key: value`, kubectl results, INI
+// ---------------------------------------------------------------------------------------------
+
+/// What is known about the output of the current command.
+#[derive(Clone, Debug, Default)]
+struct OutputCtx {
+    /// Column starts (in chars) of the last table header.
+    header: Option<Vec<usize>>,
+}
+
+impl OutputCtx {
+    /// Remembers the columns of a table header line.
+    fn see(&mut self, line: &str) {
+        let chars: Vec<char> = line.trim_end().chars().collect();
+        if header_like(&chars) {
+            let cols = column_starts(&chars);
+            if cols.len() >= 2 {
+                self.header = Some(cols);
+            }
+        }
+    }
+}
+
+/// The first place where an output line should be broken (never 0).
+fn output_line_split(line: &str, ctx: &OutputCtx) -> Option<(usize, &'static str)> {
+    [
+        json_split(line),
+        kubectl_chain_split(line),
+        table_split(line, ctx),
+        key_value_split(line),
+        output_comment_split(line),
+        layer_id_split(line),
+        repeated_prefix_split(line),
+        status_done_split(line),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|&p| p > 0 && p < line.len())
+    .min()
+    .map(|p| (p, "glued-output"))
+}
+
+/// A line of pretty-printed JSON (or a piece of one).
+fn json_like(line: &str) -> bool {
+    let t = line.trim_start();
+    let second = t.chars().skip(1).find(|c| !c.is_whitespace());
+    match t.chars().next() {
+        Some('{' | '}' | ']') => true,
+        Some('[') => second.is_none_or(|c| "{[\"]-".contains(c) || c.is_ascii_digit()),
+        Some('"') => t.contains("\":"),
+        _ => false,
+    }
+}
+
+/// Brackets of a JSON line outside strings, with their char index; None if a string is open
+/// at the end of the line.
+fn json_brackets(chars: &[char]) -> Option<Vec<(usize, char)>> {
+    let mut out = Vec::new();
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if matches!(c, '{' | '[' | '}' | ']' | ',') {
+            out.push((i, c));
+        }
+    }
+    (!in_str).then_some(out)
+}
+
+/// `{"cluster_name": "x","host_header": "y",`, `"zone": "a"},`: the lines of pretty-printed
+/// JSON glued together. Splits after an opener that closes on a later line, before a closer
+/// that opened on an earlier line, and after a comma between two members.
+fn json_split(line: &str) -> Option<usize> {
+    if !json_like(line) {
+        return None;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let offs: Vec<usize> = line
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([line.len()])
+        .collect();
+    let marks = json_brackets(&chars)?;
+    let matched = match_brackets(&marks);
+    let mut depth = 0usize;
+    for (k, &(i, c)) in marks.iter().enumerate() {
+        match c {
+            '{' | '[' if matched[k] => depth += 1,
+            '}' | ']' if matched[k] => depth = depth.saturating_sub(1),
+            '{' | '[' if json_value_follows(&chars[i + 1..]) => return Some(offs[i + 1]),
+            '}' | ']' if !matched[k] => {
+                let before = chars[..i].iter().rposition(|c| !c.is_whitespace());
+                if let Some(b) = before.filter(|&b| json_value_ends(chars[b])) {
+                    return Some(offs[b + 1]);
+                }
+            }
+            ',' if depth == 0 && json_member_follows(&chars[i + 1..]) => return Some(offs[i + 1]),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// For each bracket mark, whether its partner is on the same line.
+fn match_brackets(marks: &[(usize, char)]) -> Vec<bool> {
+    let mut matched = vec![false; marks.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (k, &(_, c)) in marks.iter().enumerate() {
+        match c {
+            '{' | '[' => stack.push(k),
+            '}' | ']' => {
+                let want = if c == '}' { '{' } else { '[' };
+                if let Some(&top) = stack.last().filter(|&&t| marks[t].1 == want) {
+                    stack.pop();
+                    matched[top] = true;
+                    matched[k] = true;
+                } else {
+                    stack.clear();
+                }
+            }
+            _ => {}
+        }
+    }
+    matched
+}
+
+fn json_value_follows(rest: &[char]) -> bool {
+    let t: String = rest.iter().collect();
+    let t = t.trim_start();
+    t.starts_with(['"', '{', '['])
+        || t.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        || ["true", "false", "null"].iter().any(|w| t.starts_with(w))
+}
+
+fn json_member_follows(rest: &[char]) -> bool {
+    let t: String = rest.iter().collect();
+    let t = t.trim_start();
+    t.starts_with(['"', '{', '['])
+}
+
+fn json_value_ends(c: char) -> bool {
+    c == '"' || c == '}' || c == ']' || c == ',' || c.is_ascii_alphanumeric()
+}
+
+/// `configmap/x createdservice/x created`: kubectl results glued to each other.
+fn kubectl_chain_split(line: &str) -> Option<usize> {
+    let first = kubectl_result_at(line)?;
+    (first < line.len() && kubectl_result_at(&line[first..]).is_some()).then_some(first)
+}
+
+/// A table header: upper-case column names (`NAME   READY   STATUS`, `PORT(S)`, `CPU(cores)`).
+fn header_like(chars: &[char]) -> bool {
+    if chars.first().is_none_or(|c| c.is_whitespace()) {
+        return false;
+    }
+    let text: String = chars.iter().collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.len() >= 2 && words.iter().all(|w| header_word(w))
+}
+
+fn header_word(w: &str) -> bool {
+    let (main, paren) = match w.find('(') {
+        Some(p) => (&w[..p], &w[p..]),
+        None => (w, ""),
+    };
+    let main_ok = main
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '%')
+        && main
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "_-/.:%".contains(c));
+    let paren_ok = paren.is_empty()
+        || (paren.starts_with('(')
+            && paren.ends_with(')')
+            && paren[1..paren.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric()));
+    main_ok && paren_ok
+}
+
+/// Start of each column: the line start and every character after two or more spaces.
+fn column_starts(chars: &[char]) -> Vec<usize> {
+    let mut cols = vec![0];
+    for i in 2..chars.len() {
+        if !chars[i].is_whitespace() && chars[i - 1] == ' ' && chars[i - 2] == ' ' {
+            cols.push(i);
+        }
+    }
+    cols
+}
+
+/// Does a table row line up with the header columns? Every column of the row starts at a
+/// header column, and at most one header column is empty.
+fn aligned(row: &[char], cols: &[usize]) -> bool {
+    let Some(&last) = cols.last() else {
+        return false;
+    };
+    if row.len() <= last || row.first().is_none_or(|c| c.is_whitespace()) {
+        return false;
+    }
+    let own = column_starts(row);
+    let missing = cols.iter().filter(|c| !own.contains(c)).count();
+    own.iter().all(|c| cols.contains(c)) && missing <= 1 && own.len() >= 2
+}
+
+/// A table header glued to its first row (`PORT(S)   AGEservice/kube-dns   ClusterIP`), or two
+/// rows glued (`10mkubernetes   10.0.0.2`), found by the column alignment of both parts.
+fn table_split(line: &str, ctx: &OutputCtx) -> Option<usize> {
+    let chars: Vec<char> = line.trim_end().chars().collect();
+    let offs: Vec<usize> = line.char_indices().map(|(b, _)| b).collect();
+    let n = chars.len();
+    for p in 1..n {
+        let (a, b) = (chars[p - 1], chars[p]);
+        if !(a.is_ascii_uppercase() || a == ')') || b.is_whitespace() || b.is_ascii_uppercase() {
+            continue;
+        }
+        let head = &chars[..p];
+        if header_like(head) {
+            let cols = column_starts(head);
+            if cols.len() >= 2 && aligned(&chars[p..], &cols) {
+                return Some(offs[p]);
+            }
+        }
+    }
+    let cols = ctx.header.as_ref()?;
+    if header_like(&chars) || aligned(&chars, cols) {
+        return None;
+    }
+    let last = *cols.last()?;
+    (last + 1..n)
+        .filter(|&p| !chars[p - 1].is_whitespace() && !chars[p].is_whitespace())
+        .find(|&p| aligned(&chars[..p], cols) && aligned(&chars[p..], cols))
+        .map(|p| offs[p])
+}
+
+fn key_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^[A-Z][A-Za-z0-9_-]*(?: [A-Za-z][A-Za-z0-9_-]*){0,2}:(?: |$)")
+            .expect("valid regex")
+    })
+}
+
+/// `Name: fast0001Namespace: default`, `Received: 23199Sent: 23198`: `Key: value` lines glued.
+fn key_value_split(line: &str) -> Option<usize> {
+    let key_end = key_re().find(line)?.end();
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    (1..chars.len())
+        .filter(|&k| chars[k].0 > key_end)
+        .find_map(|k| {
+            let (at, c) = chars[k];
+            let prev = chars[k - 1].1;
+            let glued =
+                c.is_ascii_uppercase() && (prev.is_ascii_lowercase() || prev.is_ascii_digit());
+            (glued && key_re().is_match(&line[at..])).then_some(at)
+        })
+}
+
+fn layer_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^[0-9a-f]{12}: [A-Z]").expect("valid regex"))
+}
+
+/// `5f70bf18a086: Pushede16a89738269: Pushed`: image layer progress lines glued.
+fn layer_id_split(line: &str) -> Option<usize> {
+    if !layer_re().is_match(line) {
+        return None;
+    }
+    line.char_indices()
+        .skip(1)
+        .find(|&(at, _)| {
+            let prev = line[..at].chars().last();
+            prev.is_some_and(|c| c.is_ascii_alphabetic()) && layer_re().is_match(&line[at..])
+        })
+        .map(|(at, _)| at)
+}
+
+/// `db_1   |db_1   | LOG`, `default.rgw.controldefault.rgw.meta`, `Removing a ... doneRemoving b`:
+/// a line glued to a following line that starts the same way.
+fn repeated_prefix_split(line: &str) -> Option<usize> {
+    let word_len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(line.len());
+    let sep = line[word_len..].chars().next()?;
+    if word_len < 3 || !" ./:|-".contains(sep) {
+        return None;
+    }
+    let prefix = &line[..word_len + sep.len_utf8()];
+    let glued_after = |c: char| c.is_alphanumeric() || "|)]*>".contains(c);
+    line.match_indices(prefix)
+        .map(|(at, _)| at)
+        .find(|&at| at > 0 && line[..at].chars().last().is_some_and(glued_after))
+}
+
+/// `Creating web_1 ... doneAttaching to web_1`: a status line glued to the next line.
+fn status_done_split(line: &str) -> Option<usize> {
+    let at = line.find("... done")? + "... done".len();
+    line[at..]
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(at)
+}
+
+/// `index.html  info.php# 执行交互式命令`: a Chinese comment glued to an output line.
+fn output_comment_split(line: &str) -> Option<usize> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    (1..chars.len()).find_map(|k| {
+        let (at, c) = chars[k];
+        let prev = chars[k - 1].1;
+        if c != '#' || prev.is_whitespace() || prev == '#' {
+            return None;
+        }
+        let next: String = line[at + 1..].chars().take(2).collect();
+        let cjk_follows = next
+            .chars()
+            .find(|c| !c.is_whitespace())
+            .is_some_and(is_cjk);
+        cjk_follows.then_some(at)
+    })
+}
+
+/// A line of an INI/systemd/env file (`[Unit]`, `Description=...`).
+fn ini_like(line: &str) -> bool {
+    let t = line.trim_start();
+    section_len(t).is_some() || ini_key_len(t).is_some()
+}
+
+/// `[Unit]`: length of a section header at the start of `s`.
+fn section_len(s: &str) -> Option<usize> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    let name = &rest[..end];
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._-\"".contains(c));
+    ok.then_some(end + 2)
+}
+
+/// `Key=` at the start of `s`: length of the key.
+fn ini_key_len(s: &str) -> Option<usize> {
+    let end = s.find('=')?;
+    let key = &s[..end];
+    let ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+    ok.then_some(end)
+}
+
+/// `[Unit]Description=x`, `fraktiAfter=network.target`, `1048576LimitCORE=infinity`,
+/// `--v=3 \--log-dir=x`: INI lines glued together.
+fn ini_split(line: &str) -> Option<usize> {
+    if !ini_like(line) {
+        return continuation_in_text(line);
+    }
+    let t = line.trim_start();
+    let lead = line.len() - t.len();
+    if let Some(len) = section_len(t) {
+        return (len < t.len()).then_some(lead + len);
+    }
+    let value_start = lead + ini_key_len(t).map_or(0, |n| n + 1);
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    (1..chars.len())
+        .filter(|&k| chars[k].0 > value_start)
+        .find_map(|k| {
+            let (at, c) = chars[k];
+            let prev = chars[k - 1].1;
+            let rest = &line[at..];
+            let after_word = prev.is_ascii_lowercase() || prev.is_ascii_digit();
+            let camel_key =
+                c.is_ascii_uppercase() && after_word && ini_key_len(rest).is_some_and(|l| l >= 2);
+            let section =
+                c == '[' && !prev.is_whitespace() && prev != '=' && section_len(rest).is_some();
+            let cont = prev == '\\'
+                && k >= 2
+                && chars[k - 2].1 == ' '
+                && (c == '-' || c.is_ascii_alphanumeric());
+            (camel_key || section || cont).then_some(at)
+        })
+}
+
+/// Keys of Kubernetes manifests, Compose files, Kustomizations and Helm values: a key glued to
+/// the end of the previous value (`80name: http`, `my-ingressspec:`) is found by its name.
+const YAML_KEYS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "spec",
+    "selector",
+    "matchLabels",
+    "matchExpressions",
+    "template",
+    "containers",
+    "initContainers",
+    "image",
+    "imagePullPolicy",
+    "imagePullSecrets",
+    "ports",
+    "containerPort",
+    "hostPort",
+    "protocol",
+    "env",
+    "envFrom",
+    "value",
+    "valueFrom",
+    "secretKeyRef",
+    "configMapKeyRef",
+    "fieldRef",
+    "fieldPath",
+    "key",
+    "resources",
+    "limits",
+    "requests",
+    "cpu",
+    "memory",
+    "volumeMounts",
+    "mountPath",
+    "subPath",
+    "readOnly",
+    "volumes",
+    "configMap",
+    "secret",
+    "secretName",
+    "persistentVolumeClaim",
+    "claimName",
+    "hostPath",
+    "path",
+    "type",
+    "emptyDir",
+    "replicas",
+    "strategy",
+    "rollingUpdate",
+    "maxSurge",
+    "maxUnavailable",
+    "serviceAccountName",
+    "serviceAccount",
+    "nodeSelector",
+    "nodeName",
+    "tolerations",
+    "affinity",
+    "command",
+    "args",
+    "workingDir",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "httpGet",
+    "tcpSocket",
+    "exec",
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "failureThreshold",
+    "successThreshold",
+    "restartPolicy",
+    "data",
+    "stringData",
+    "binaryData",
+    "rules",
+    "apiGroups",
+    "verbs",
+    "subjects",
+    "roleRef",
+    "host",
+    "http",
+    "paths",
+    "backend",
+    "serviceName",
+    "servicePort",
+    "service",
+    "port",
+    "number",
+    "pathType",
+    "tls",
+    "hosts",
+    "ingressClassName",
+    "targetPort",
+    "nodePort",
+    "clusterIP",
+    "externalTrafficPolicy",
+    "sessionAffinity",
+    "storageClassName",
+    "accessModes",
+    "capacity",
+    "storage",
+    "persistentVolumeReclaimPolicy",
+    "volumeMode",
+    "nfs",
+    "server",
+    "schedule",
+    "jobTemplate",
+    "backoffLimit",
+    "completions",
+    "parallelism",
+    "minReplicas",
+    "maxReplicas",
+    "metrics",
+    "target",
+    "averageUtilization",
+    "scaleTargetRef",
+    "behavior",
+    "bases",
+    "components",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "images",
+    "newName",
+    "newTag",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "disableNameSuffixHash",
+    "literals",
+    "files",
+    "commonLabels",
+    "commonAnnotations",
+    "namePrefix",
+    "nameSuffix",
+    "group",
+    "version",
+    "servers",
+    "gateways",
+    "route",
+    "destination",
+    "subset",
+    "weight",
+    "match",
+    "uri",
+    "prefix",
+    "exact",
+    "mode",
+    "serverCertificate",
+    "privateKey",
+    "credentialName",
+    "services",
+    "build",
+    "context",
+    "dockerfile",
+    "container_name",
+    "restart",
+    "environment",
+    "depends_on",
+    "networks",
+    "entrypoint",
+    "healthcheck",
+    "test",
+    "interval",
+    "timeout",
+    "retries",
+    "deploy",
+    "links",
+    "expose",
+    "logging",
+    "driver",
+    "options",
+    "external",
+    "enabled",
+    "securityContext",
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "fsGroup",
+    "privileged",
+    "capabilities",
+    "add",
+    "drop",
+    "readOnlyRootFilesystem",
+    "allowPrivilegeEscalation",
+    "hostNetwork",
+    "dnsPolicy",
+    "priorityClassName",
+    "terminationGracePeriodSeconds",
+    "lifecycle",
+    "preStop",
+    "postStart",
+    "status",
+    "phase",
+    "conditions",
+    "creationTimestamp",
+    "uid",
+    "resourceVersion",
+    "selfLink",
+    "generation",
+    "ownerReferences",
+    "finalizers",
+    "items",
+    "clusterName",
+    "endpoint",
+    "endpoints",
+    "addresses",
+    "ip",
+    "hostname",
+    "subdomain",
+    "storageClass",
+    "provisioner",
+    "parameters",
+    "reclaimPolicy",
+    "volumeBindingMode",
+    "allowVolumeExpansion",
+    "webhooks",
+    "clientConfig",
+    "caBundle",
+    "issuerRef",
+    "dnsNames",
+    "commonName",
+    "duration",
+    "renewBefore",
+    "usages",
+    "acme",
+    "email",
+    "solvers",
+    "ingress",
+    "egress",
+    "policyTypes",
+    "podSelector",
+    "namespaceSelector",
+    "ipBlock",
+    "cidr",
+    "except",
+    "from",
+    "to",
+    "operator",
+    "values",
+    "effect",
+    "tolerationSeconds",
+    "topologyKey",
+    "weight",
+    "preference",
+    "requiredDuringSchedulingIgnoredDuringExecution",
+    "preferredDuringSchedulingIgnoredDuringExecution",
+    "nodeAffinity",
+    "podAffinity",
+    "podAntiAffinity",
+    "labelSelector",
+    "serviceMonitorSelector",
+    "scrape_configs",
+    "job_name",
+    "static_configs",
+    "targets",
+    "scrape_interval",
+    "global",
+    "alerting",
+    "receivers",
+    "receiver",
+    "routes",
+    "replicaCount",
+    "repository",
+    "tag",
+    "pullPolicy",
+    "className",
+    "annotations",
+    "hostAliases",
+    "hostnames",
+    "dnsConfig",
+    "nameservers",
+    "searches",
+    "shareProcessNamespace",
+    "automountServiceAccountToken",
+    "executorImage",
+    "artifactRepository",
+    "bucket",
+    "insecure",
+    "accessKeySecret",
+    "secretKeySecret",
+    "completionMode",
+    "suspend",
+    "ttlSecondsAfterFinished",
+    "activeDeadlineSeconds",
+    "concurrencyPolicy",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+    "revisionHistoryLimit",
+    "progressDeadlineSeconds",
+    "minReadySeconds",
+    "updateStrategy",
+    "podManagementPolicy",
+    "volumeClaimTemplates",
+    "serviceAccountToken",
+    "projected",
+    "sources",
+    "downwardAPI",
+    "items",
+    "defaultMode",
+    "optional",
+    "stdin",
+    "tty",
+];
+
+fn yaml_keys() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| set_of(YAML_KEYS))
+}
+
+/// `key:` at the start of `s` (followed by a space, the end, or glued text): its length.
+fn yaml_key_len(s: &str) -> Option<usize> {
+    let run = s
+        .find(|c: char| !(c.is_alphanumeric() || "_.-/".contains(c)))
+        .unwrap_or(s.len());
+    let ok = run > 0
+        && s[..run].starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && s[run..].starts_with(':')
+        && !s[run..].starts_with("::")
+        && !s[run + 1..].starts_with('/');
+    ok.then_some(run + 1)
+}
+
+/// `metadata:name: web`, `- port:number: 80name: http`, `resources:- ../../base`,
+/// `- "a.example.com"- port:`: YAML lines glued together.
+fn yaml_split(line: &str) -> Option<usize> {
+    let mut i = line.len() - line.trim_start().len();
+    while line[i..].starts_with("- ") {
+        i += 2;
+    }
+    let Some(k) = yaml_key_len(&line[i..]) else {
+        return yaml_value_split(line, i);
+    };
+    let after = i + k;
+    let rest = &line[after..];
+    if rest.is_empty() || rest.starts_with(' ') {
+        return yaml_value_split(line, after);
+    }
+    let glued_child = rest.starts_with("- ")
+        || rest.starts_with('-') && rest[1..].starts_with(['-', ' '])
+        || yaml_key_len(rest).is_some();
+    glued_child.then_some(after)
+}
+
+/// Glue inside a YAML value (or comment) starting at byte `from`: a `- ` item, a known key or
+/// a key after a closing quote.
+fn yaml_value_split(line: &str, from: usize) -> Option<usize> {
+    let chars: Vec<(usize, char)> = line[from..]
+        .char_indices()
+        .map(|(b, c)| (from + b, c))
+        .collect();
+    let mut quote: Option<char> = None;
+    let mut depth = 0i32;
+    for k in 0..chars.len() {
+        let (at, c) = chars[k];
+        let prev = (k > 0).then(|| chars[k - 1].1);
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+                let rest = &line[at + 1..];
+                if depth == 0
+                    && (rest.starts_with("- ")
+                        || yaml_key_len(rest)
+                            .is_some_and(|n| rest[n..].starts_with([' ', '-']) || rest.len() == n))
+                {
+                    return Some(at + 1);
+                }
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' if prev.is_none_or(|p| p == ' ' || p == '[' || p == ',' || p == '{') => {
+                quote = Some(c)
+            }
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth -= 1,
+            '-' if depth == 0
+                && line[at + 1..].starts_with(' ')
+                && prev.is_some_and(|p| !p.is_whitespace() && p != '-' && p != '#') =>
+            {
+                return Some(at);
+            }
+            '#' if prev.is_some_and(|p| p.is_alphanumeric())
+                && line[at + 1..].starts_with(['-', ' ']) =>
+            {
+                return Some(at);
+            }
+            ':' if depth == 0 && key_colon(&line[at + 1..]) => {
+                if let Some(p) = glued_key_start(line, from, at) {
+                    return Some(p);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// After a colon: does it end a mapping key (`key: v`, `key:`, `key:- item`, `key:child:`)?
+fn key_colon(rest: &str) -> bool {
+    rest.is_empty()
+        || rest.starts_with(' ')
+        || rest.starts_with("- ")
+        || yaml_key_len(rest).is_some()
+}
+
+/// The start of a known key glued to the word ending at the colon at byte `colon`.
+fn glued_key_start(line: &str, from: usize, colon: usize) -> Option<usize> {
+    let word = &line[from..colon];
+    let run_start = word
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |p| p + 1);
+    let run = &word[run_start..];
+    let best = run
+        .char_indices()
+        .skip(1)
+        .map(|(b, _)| b)
+        .find(|&b| yaml_keys().contains(&run[b..]))?;
+    Some(from + run_start + best)
+}
+
+/// `--v=3 \--log-dir=x`: a lost line continuation in a body line.
+fn continuation_in_text(line: &str) -> Option<usize> {
+    line.match_indices(" \\")
+        .map(|(at, _)| at + 2)
+        .find(|&at| line[at..].starts_with(|c: char| c == '-' || c.is_ascii_alphanumeric()))
+}
+
+/// The first split of a heredoc body line by its own format; never 0.
+fn body_line_split(line: &str, format: BodyFormat) -> Option<usize> {
+    let p = match format {
+        BodyFormat::Json if json_like(line) => json_split(line),
+        BodyFormat::Yaml => yaml_split(line),
+        BodyFormat::Ini => ini_split(line),
+        _ => None,
+    };
+    p.filter(|&p| p > 0 && p < line.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Script repair
+// ---------------------------------------------------------------------------------------------
+
+/// One output line and how to indent it.
+struct OutLine {
+    text: String,
+    indent: Indent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Indent {
+    /// Keep the text as it is (it already has its indentation, or is a heredoc body).
+    Keep,
+    /// Indent by this many levels.
+    Levels(usize),
+}
+
+const INDENT: &str = "    ";
+
+fn render(lines: &[OutLine]) -> String {
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for l in lines {
+        let text = l.text.trim_end();
+        match l.indent {
+            Indent::Levels(n) if !text.is_empty() => {
+                out.push(format!("{}{}", INDENT.repeat(n), text.trim_start()));
+            }
+            _ => out.push(text.to_string()),
+        }
+    }
+    out.join("\n")
+}
+
+/// Words that sit one level out from the block they belong to.
+fn dedents(first: &str) -> bool {
+    matches!(
+        first,
+        "done" | "fi" | "esac" | "}" | "else" | "elif" | "then" | "do" | ";;"
+    )
+}
+
+/// Nesting at the start of a piece, for its indentation.
+#[derive(Clone, Copy, Debug)]
+struct Nesting {
+    depth: usize,
+    continued: bool,
+}
+
+impl Nesting {
+    fn of(st: &ShellState) -> Nesting {
+        Nesting {
+            depth: st.depth(),
+            continued: st.continued,
+        }
+    }
+
+    /// Indentation of a command line piece: from the nesting depth.
+    fn indent(self, piece: &str, keep_existing: bool) -> Indent {
+        if keep_existing && piece.starts_with(char::is_whitespace) {
+            return Indent::Keep;
+        }
+        let first = first_word(piece);
+        let first = first.split(';').next().unwrap_or(first);
+        let level = if self.continued {
+            self.depth + 1
+        } else if dedents(first) {
+            self.depth.saturating_sub(1)
+        } else {
+            self.depth
+        };
+        Indent::Levels(level)
+    }
+}
+
+/// Restore a glued script (no prompts): one command per line, using shell structure — split
+/// after `do`, `then`, `else`, before `done`, `fi`, `esac`, between a command and a following
+/// known command name that was glued onto it (`continuedocker tag` -> `continue` /
+/// `docker tag`, `do[[ ... ]]` -> `do` / `[[ ... ]]`), heredoc bodies and terminators (`EOF`)
+/// on their own lines; indentation restored from the nesting (4 spaces per level). Returns the
+/// repaired text.
+pub fn repair_script(text: &str) -> (String, Vec<Fix>) {
+    let mut out = Vec::new();
+    let mut fixes = Vec::new();
+    let mut st = ShellState::new();
+    let prompts = Prompts::default();
+    for (n, raw) in text.lines().enumerate() {
+        script_line(raw, n + 1, &mut st, &prompts, &mut out, &mut fixes);
+    }
+    (render(&out), fixes)
+}
+
+/// Repairs one input line of a script, appending its pieces to `out`.
+fn script_line(
+    raw: &str,
+    line_no: usize,
+    st: &mut ShellState,
+    prompts: &Prompts,
+    out: &mut Vec<OutLine>,
+    fixes: &mut Vec<Fix>,
+) {
+    let mut rest = raw.trim_end();
+    let mut first_piece = true;
+    loop {
+        if let Some(h) = st.bodies.first_mut() {
+            let (len, rule, indent) = match body_step(rest, h, prompts) {
+                BodyStep::Text { len, rule } => (len, rule, Indent::Keep),
+                BodyStep::Terminator { len } => {
+                    st.bodies.remove(0);
+                    (len, None, Indent::Levels(0))
+                }
+            };
+            let text = if indent == Indent::Keep {
+                &rest[..len]
+            } else {
+                rest[..len].trim()
+            };
+            out.push(OutLine {
+                text: text.to_string(),
+                indent,
+            });
+            rest = &rest[len..];
+            if let Some(rule) =
+                rule.or_else(|| (!rest.trim().is_empty()).then_some("glued-command"))
+            {
+                fixes.push(Fix::new(line_no, rule, split_message(rule)));
+            }
+            if rest.trim().is_empty() {
+                return;
+            }
+            first_piece = false;
+            continue;
+        }
+        if let Some(p) = script_output_split(rest, st) {
+            out.push(OutLine {
+                text: rest[..p].to_string(),
+                indent: Indent::Keep,
+            });
+            fixes.push(Fix::new(
+                line_no,
+                "glued-output",
+                split_message("glued-output"),
+            ));
+            st.output.see(&rest[..p]);
+            rest = &rest[p..];
+            first_piece = false;
+            continue;
+        }
+        let nesting = Nesting::of(st);
+        st.cmdpos = st.cmdpos || !st.continued;
+        match find_command_split(rest, st, Mode::Script, prompts) {
+            None => {
+                out.push(OutLine {
+                    text: rest.to_string(),
+                    indent: nesting.indent(rest, first_piece),
+                });
+                st.output.see(rest);
+                finish_line(rest, st);
+                return;
+            }
+            Some(split) => {
+                out.push(OutLine {
+                    text: rest[..split.at].to_string(),
+                    indent: nesting.indent(&rest[..split.at], first_piece),
+                });
+                fixes.push(Fix::new(line_no, split.rule, split_message(split.rule)));
+                advance_after_split(&rest[..split.at], st, split.tail);
+                rest = &rest[split.at..];
+                first_piece = false;
+            }
+        }
+    }
+}
+
+/// Command output pasted into a script (a table, `Key: value` lines): split by its shape.
+fn script_output_split(piece: &str, st: &ShellState) -> Option<usize> {
+    let t = piece.trim_start();
+    if st.continued || t.starts_with('#') || starts_command(t) {
+        return None;
+    }
+    output_line_split(piece, &st.output).map(|(p, _)| p)
+}
+
+fn split_message(rule: &str) -> &'static str {
+    match rule {
+        "glued-prompt" => "prompt moved to the start of its own line",
+        "glued-output" => "command output moved to its own line",
+        "glued-keyword" => "shell keyword moved to its own line",
+        "glued-continuation" => "continuation after `\\` moved to its own line",
+        "glued-comment" => "comment moved to its own line",
+        "glued-heredoc" => "heredoc body moved to its own line",
+        _ => "glued command moved to its own line",
+    }
+}
+
+/// State after emitting the head of a split line.
+fn advance_after_split(head: &str, st: &mut ShellState, tail: Tail) {
+    st.frames = scan(head, &st.frames).end;
+    match tail {
+        Tail::Continuation => st.continued = true,
+        Tail::Body => {
+            st.end_of_command_line();
+            st.continued = false;
+        }
+        _ => {
+            st.frames.clear();
+            st.end_of_command_line();
+            st.continued = false;
+            st.cmdpos = true;
+            st.cmd = None;
+        }
+    }
+}
+
+/// State after a line that had no (more) splits.
+fn finish_line(line: &str, st: &mut ShellState) {
+    let sc = scan(line, &st.frames);
+    st.frames = sc.end.clone();
+    let trailing_backslash = ends_with_continuation(&sc);
+    st.continued = trailing_backslash || !st.frames.is_empty();
+    if !st.continued {
+        st.end_of_command_line();
+        let last_op = line.trim_end().ends_with(['|', '&']);
+        st.cmdpos = true;
+        if !last_op {
+            st.cmd = None;
+        }
+    }
+}
+
+fn ends_with_continuation(sc: &Scanned) -> bool {
+    let n = sc.chars.len();
+    if n == 0 || sc.chars[n - 1] != '\\' || !sc.code(n - 1) {
+        return false;
+    }
+    // An even run of backslashes is escaped backslashes.
+    let run = sc.chars.iter().rev().take_while(|&&c| c == '\\').count();
+    run % 2 == 1
+}
+
+/// One step through a heredoc body line.
+enum BodyStep {
+    /// `len` bytes of body text; the body goes on.
+    Text {
+        len: usize,
+        rule: Option<&'static str>,
+    },
+    /// `len` bytes ending with the terminator; the body ends.
+    Terminator { len: usize },
+}
+
+fn body_step(piece: &str, h: &mut Heredoc, prompts: &Prompts) -> BodyStep {
+    let term = find_terminator(piece, &h.term, prompts);
+    let term_start = term.map(|(s, _)| s);
+    if h.format.is_none() && term_start != Some(0) && !piece.trim().is_empty() {
+        h.format = Some(BodyFormat::of(piece));
+    }
+    let format = h.format.unwrap_or(BodyFormat::Other);
+    let inner = body_line_split(piece, format);
+    if let Some(p) = inner.filter(|&p| term_start.is_none_or(|s| p < s)) {
+        return BodyStep::Text {
+            len: p,
+            rule: Some("glued-output"),
+        };
+    }
+    match term {
+        None => BodyStep::Text {
+            len: piece.len(),
+            rule: None,
+        },
+        Some((s, _)) if !piece[..s].trim().is_empty() => BodyStep::Text {
+            len: s,
+            rule: Some("glued-heredoc"),
+        },
+        Some((_, e)) => BodyStep::Terminator { len: e },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session repair
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SessionMode {
+    Output,
+    /// Continuation lines of the current command.
+    Command,
+}
+
+/// Restore a glued terminal session: every prompt starts a new line (`cmd[root@h ~]# next`
+/// splits before the prompt), output glued to the next prompt is split off, `\` continuation
+/// lines and heredoc bodies are kept with their command, and trailing whitespace is trimmed.
+/// Output lines stay as output. Returns the repaired text (no trailing newline).
+pub fn repair_session(text: &str) -> (String, Vec<Fix>) {
+    let mut session = Session {
+        prompts: Prompts::learn(text),
+        st: ShellState::new(),
+        mode: SessionMode::Output,
+        out: Vec::new(),
+        fixes: Vec::new(),
+    };
+    for (n, raw) in text.lines().enumerate() {
+        session.line(raw, n + 1);
+    }
+    (render(&session.out), session.fixes)
+}
+
+struct Session {
+    prompts: Prompts,
+    st: ShellState,
+    mode: SessionMode,
+    out: Vec<OutLine>,
+    fixes: Vec<Fix>,
+}
+
+/// One emitted piece of a session line.
+struct Step {
+    len: usize,
+    rule: Option<&'static str>,
+    /// Indentation level when the piece was split off a longer line.
+    indent: Indent,
+}
+
+impl Step {
+    fn whole(len: usize) -> Step {
+        Step {
+            len,
+            rule: None,
+            indent: Indent::Keep,
+        }
+    }
+}
+
+impl Session {
+    fn line(&mut self, raw: &str, line_no: usize) {
+        let mut rest = raw.trim_end();
+        let mut first_piece = true;
+        while !rest.is_empty() || first_piece {
+            let step = self.step(rest);
+            let len = step.len.max(1).min(rest.len());
+            let len = (len..=rest.len())
+                .find(|&l| rest.is_char_boundary(l))
+                .unwrap_or(rest.len());
+            let indent = if first_piece {
+                Indent::Keep
+            } else {
+                step.indent
+            };
+            self.out.push(OutLine {
+                text: rest[..len].to_string(),
+                indent,
+            });
+            if let Some(rule) = step.rule {
+                self.fixes
+                    .push(Fix::new(line_no, rule, split_message(rule)));
+            }
+            rest = &rest[len..];
+            first_piece = false;
+        }
+    }
+
+    fn step(&mut self, piece: &str) -> Step {
+        if !self.st.bodies.is_empty() {
+            self.body(piece)
+        } else if self.mode == SessionMode::Command {
+            self.command(piece, 0)
+        } else if let Some(p) = prompt_len(piece) {
+            self.st = ShellState::new();
+            self.command(piece, p)
+        } else {
+            self.output(piece)
+        }
+    }
+
+    fn body(&mut self, piece: &str) -> Step {
+        match body_step(piece, &mut self.st.bodies[0], &self.prompts) {
+            BodyStep::Text { len, rule } => Step {
+                len,
+                rule,
+                indent: Indent::Keep,
+            },
+            BodyStep::Terminator { len } => {
+                self.st.bodies.remove(0);
+                if self.st.bodies.is_empty() {
+                    self.mode = SessionMode::Output;
+                }
+                let rule = (!piece[len..].trim().is_empty()).then_some("glued-prompt");
+                Step {
+                    len,
+                    rule,
+                    indent: Indent::Levels(0),
+                }
+            }
+        }
+    }
+
+    /// A command line (after a prompt of `plen` bytes, or a continuation line).
+    fn command(&mut self, piece: &str, plen: usize) -> Step {
+        let cmd = &piece[plen..];
+        let st = &mut self.st;
+        st.cmdpos = st.cmdpos || !st.continued;
+        match find_command_split(cmd, st, Mode::Session, &self.prompts) {
+            None => {
+                finish_line(cmd, st);
+                self.mode = if st.continued {
+                    SessionMode::Command
+                } else {
+                    SessionMode::Output
+                };
+                Step::whole(piece.len())
+            }
+            Some(split) => {
+                advance_after_split(&cmd[..split.at], st, split.tail);
+                self.mode = match split.tail {
+                    Tail::Continuation => SessionMode::Command,
+                    _ => SessionMode::Output,
+                };
+                let level = usize::from(split.tail == Tail::Continuation);
+                Step {
+                    len: plen + split.at,
+                    rule: Some(split.rule),
+                    indent: Indent::Levels(level),
+                }
+            }
+        }
+    }
+
+    /// An output line: split before a glued prompt or between glued output lines.
+    fn output(&mut self, piece: &str) -> Step {
+        self.mode = SessionMode::Output;
+        let prompt = self
+            .prompts
+            .find_glued(piece, None)
+            .map(|p| (p, "glued-prompt"));
+        let inner = output_line_split(piece, &self.st.output);
+        let step = match (prompt, inner) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        let step = match step {
+            Some((len, rule)) => Step {
+                len,
+                rule: Some(rule),
+                indent: Indent::Keep,
+            },
+            None => Step::whole(piece.len()),
+        };
+        self.st.output.see(&piece[..step.len]);
+        step
+    }
+}
