@@ -25,8 +25,17 @@ pub struct Prepared {
 /// the body's first block is removed from the body.
 pub fn prepare(source: &SourceNote) -> Prepared {
     let split = frontmatter::split(&source.text);
-    let (mut meta, diagnostics) = frontmatter::parse(&split, &source.display_path);
+    let (mut meta, mut diagnostics) = frontmatter::parse(&split, &source.display_path);
     let repaired = repair::repair(split.body);
+    for fix in repaired.fixes.iter().filter(|f| f.rule == "repair-failed") {
+        diagnostics.push(Diagnostic::warning(
+            &source.display_path,
+            split.body_line + fix.line - 1,
+            1,
+            fix.rule,
+            fix.message.clone(),
+        ));
+    }
     if meta.date.is_none() {
         meta.date = repaired.date;
     }

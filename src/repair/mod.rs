@@ -18,13 +18,45 @@ pub struct Repaired {
     pub date: Option<String>,
 }
 
+/// Run one repair stage; a stage that fails on some input leaves the text as it was and says so.
+fn stage<T>(
+    name: &'static str,
+    text: &str,
+    fixes: &mut Vec<Fix>,
+    run: impl FnOnce(&str) -> (String, T, Vec<Fix>),
+) -> (String, Option<T>) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(text))) {
+        Ok((out, found, stage_fixes)) => {
+            fixes.extend(stage_fixes);
+            (out, Some(found))
+        }
+        Err(_) => {
+            fixes.push(Fix::new(
+                1,
+                "repair-failed",
+                format!("the {name} repair could not handle this note; its text is kept as it was"),
+            ));
+            (text.to_string(), None)
+        }
+    }
+}
+
 /// Repair a note body: scraped-page chrome first, then code found and fenced, then page structure.
 pub fn repair(body: &str) -> Repaired {
-    let (text, found, mut fixes) = structure::strip_page_chrome(body);
-    let (text, code_fixes) = detect::fence_code(&text);
-    fixes.extend(code_fixes);
-    let (text, structure_fixes) = structure::repair_structure(&text);
-    fixes.extend(structure_fixes);
+    let mut fixes = Vec::new();
+    let (text, found) = stage("page chrome", body, &mut fixes, |t| {
+        let (out, found, fixes) = structure::strip_page_chrome(t);
+        (out, found, fixes)
+    });
+    let found = found.unwrap_or_default();
+    let (text, _) = stage("code", &text, &mut fixes, |t| {
+        let (out, fixes) = detect::fence_code(t);
+        (out, (), fixes)
+    });
+    let (text, _) = stage("structure", &text, &mut fixes, |t| {
+        let (out, fixes) = structure::repair_structure(t);
+        (out, (), fixes)
+    });
     fixes.sort();
     Repaired {
         body: text,
