@@ -39,6 +39,9 @@ pub fn prepare(source: &SourceNote) -> Prepared {
     if meta.date.is_none() {
         meta.date = repaired.date;
     }
+    if meta.tags.is_empty() {
+        meta.tags = repaired.tags;
+    }
     let title = meta.title.take().or(repaired.title);
     let (title, body) = settle_title(title, &repaired.body, &source.rel_path);
     meta.title = Some(title);

@@ -16,6 +16,8 @@ pub struct Repaired {
     pub title: Option<String>,
     /// A date found in the text (`YYYY-MM-DD`): a dated title line or a scraped header.
     pub date: Option<String>,
+    /// Tags found in the text: the categories of scraped posts.
+    pub tags: Vec<String>,
 }
 
 /// Run one repair stage; a stage that fails on some input leaves the text as it was and says so.
@@ -58,12 +60,86 @@ pub fn repair(body: &str) -> Repaired {
         (out, (), fixes)
     });
     fixes.sort();
+    let mut tags: Vec<String> = Vec::new();
+    for category in found.parts.iter().filter_map(|p| p.category.clone()) {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(&category)) {
+            tags.push(category);
+        }
+    }
+    let title = found.title.or_else(|| {
+        (found.parts.len() >= 2)
+            .then(|| parts_title(&text, &tags))
+            .flatten()
+    });
     Repaired {
-        body: text,
-        fixes,
-        title: found.title,
         date: found
             .date
             .or_else(|| found.parts.first().map(|p| p.date.clone())),
+        body: text,
+        fixes,
+        title,
+        tags,
     }
+}
+
+/// The topic a heading names: a question's subject (`什么是 Service?` names `Service`).
+fn topic_of(heading: &str) -> &str {
+    let mut topic = heading.trim();
+    for prefix in [
+        "什么是",
+        "什么叫",
+        "何为",
+        "何谓",
+        "What is ",
+        "What are ",
+        "what is ",
+        "what are ",
+    ] {
+        if let Some(rest) = topic.strip_prefix(prefix) {
+            topic = rest.trim_start();
+            break;
+        }
+    }
+    topic.trim_end_matches(['?', '？', ' ']).trim()
+}
+
+/// A title for a note made of several scraped posts: its category, then the first heading of
+/// each post (the posts are separated by `***` rules), without section numbers.
+fn parts_title(text: &str, categories: &[String]) -> Option<String> {
+    let mut titles: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    let mut want_heading = true;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if t == "***" {
+            want_heading = true;
+        } else if want_heading && t.starts_with('#') {
+            let heading = t.trim_start_matches('#').trim();
+            let unnumbered = heading
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '、')
+                .trim();
+            let topic = topic_of(unnumbered);
+            if !topic.is_empty() {
+                titles.push(topic.to_string());
+                want_heading = false;
+            }
+        }
+    }
+    if titles.len() < 2 {
+        return None;
+    }
+    let topic = categories.join("、");
+    let joined = titles.join("、");
+    Some(if topic.is_empty() {
+        joined
+    } else {
+        format!("{topic} 学习笔记：{joined}")
+    })
 }

@@ -20,593 +20,99 @@ use super::fix::Fix;
 // ---------------------------------------------------------------------------------------------
 
 /// Common command names of Unix, package managers, containers, Kubernetes and cloud CLIs.
-const COMMANDS: &[&str] = &[
-    // core utilities and shell builtins
-    "ls",
-    "cd",
-    "pwd",
-    "cat",
-    "echo",
-    "printf",
-    "cp",
-    "mv",
-    "rm",
-    "mkdir",
-    "rmdir",
-    "touch",
-    "chmod",
-    "chown",
-    "chgrp",
-    "ln",
-    "find",
-    "grep",
-    "egrep",
-    "fgrep",
-    "sed",
-    "awk",
-    "cut",
-    "sort",
-    "uniq",
-    "wc",
-    "head",
-    "tail",
-    "tee",
-    "tr",
-    "xargs",
-    "less",
-    "more",
-    "diff",
-    "patch",
-    "tar",
-    "gzip",
-    "gunzip",
-    "zip",
-    "unzip",
-    "xz",
-    "bzip2",
-    "curl",
-    "wget",
-    "ssh",
-    "scp",
-    "rsync",
-    "sftp",
-    "ping",
-    "traceroute",
-    "dig",
-    "nslookup",
-    "nc",
-    "netstat",
-    "ss",
-    "ip",
-    "ifconfig",
-    "route",
-    "iptables",
-    "ip6tables",
-    "nft",
-    "firewall-cmd",
-    "systemctl",
-    "journalctl",
-    "service",
-    "chkconfig",
-    "mount",
-    "umount",
-    "df",
-    "du",
-    "free",
-    "top",
-    "htop",
-    "ps",
-    "kill",
-    "killall",
-    "pkill",
-    "pgrep",
-    "uptime",
-    "uname",
-    "hostname",
-    "hostnamectl",
-    "whoami",
-    "id",
-    "su",
-    "sudo",
-    "passwd",
-    "useradd",
-    "usermod",
-    "userdel",
-    "groupadd",
-    "crontab",
-    "date",
-    "timedatectl",
-    "env",
-    "export",
-    "source",
-    "alias",
-    "unset",
-    "set",
-    "exec",
-    "exit",
-    "read",
-    "sleep",
-    "wait",
-    "test",
-    "true",
-    "false",
-    "which",
-    "whereis",
-    "type",
-    "history",
-    "clear",
-    "reboot",
-    "shutdown",
-    "poweroff",
-    "lsblk",
-    "blkid",
-    "fdisk",
-    "mkfs",
-    "parted",
-    "lvcreate",
-    "pvcreate",
-    "vgcreate",
-    "lsof",
-    "strace",
-    "tcpdump",
-    "openssl",
-    "base64",
-    "md5sum",
-    "sha256sum",
-    "jq",
-    "yq",
-    "vim",
-    "vi",
-    "nano",
-    "stat",
-    "realpath",
-    "dirname",
-    "basename",
-    "readlink",
-    "mktemp",
-    "seq",
-    "watch",
-    "nohup",
-    "screen",
-    "tmux",
-    "make",
-    "cmake",
-    "gcc",
-    "go",
-    "python",
-    "python3",
-    "pip",
-    "pip3",
-    "node",
-    "npm",
-    "npx",
-    "yarn",
-    "java",
-    "mvn",
-    "gradle",
-    "ruby",
-    "gem",
-    "perl",
-    "php",
-    "composer",
-    "dotnet",
-    "cargo",
-    "rustc",
-    "git",
-    "svn",
-    "bash",
-    "sh",
-    "zsh",
-    "ksh",
-    "dash",
-    "modprobe",
-    "sysctl",
-    "swapoff",
-    "swapon",
-    "setenforce",
-    "getenforce",
-    "ulimit",
-    "sestatus",
-    "semanage",
-    "tc",
-    "ipvsadm",
-    "conntrack",
-    "brctl",
-    "ethtool",
-    "nmap",
-    "nmcli",
-    "telnet",
-    "dmesg",
-    "lsmod",
-    "lscpu",
-    "lspci",
-    "vmstat",
-    "iostat",
-    "sar",
-    "exportfs",
-    "showmount",
-    "ssh-keygen",
-    "ssh-copy-id",
-    "ssh-add",
-    "sshpass",
-    "htpasswd",
-    "envsubst",
-    "chronyc",
-    "ntpdate",
-    "localectl",
-    "update-alternatives",
-    "update-ca-certificates",
-    "logrotate",
-    "install",
-    "unalias",
-    "declare",
-    "local",
-    "return",
-    "shift",
-    "trap",
-    "eval",
-    "getent",
-    "visudo",
-    "chattr",
-    "lsattr",
-    "setfacl",
-    "getfacl",
-    "tree",
-    "file",
-    "xdg-open",
-    "open",
-    "ab",
-    "wrk",
-    "iperf3",
-    "mtr",
-    "arp",
-    "ipcalc",
-    // package managers
-    "yum",
-    "dnf",
-    "apt",
-    "apt-get",
-    "apt-key",
-    "apt-cache",
-    "dpkg",
-    "dpkg-query",
-    "rpm",
-    "apk",
-    "brew",
-    "snap",
-    "zypper",
-    "pacman",
-    "add-apt-repository",
-    "yum-config-manager",
-    // containers and Kubernetes
-    "docker",
-    "docker-compose",
-    "podman",
-    "buildah",
-    "skopeo",
-    "crictl",
-    "ctr",
-    "nerdctl",
-    "containerd",
-    "runc",
-    "kubectl",
-    "kubeadm",
-    "kubelet",
-    "kube-proxy",
-    "minikube",
-    "kind",
-    "k3s",
-    "k3d",
-    "helm",
-    "kustomize",
-    "istioctl",
-    "linkerd",
-    "argo",
-    "argocd",
-    "flux",
-    "skaffold",
-    "kompose",
-    "kubens",
-    "kubectx",
-    "k9s",
-    "velero",
-    "etcd",
-    "etcdctl",
-    "cfssl",
-    "cfssljson",
-    "calicoctl",
-    "cilium",
-    "stern",
-    "oc",
-    "virtctl",
-    "kubeseal",
-    "kubeval",
-    "kubeconform",
-    "helmfile",
-    "cosign",
-    "trivy",
-    "dive",
-    "hadolint",
-    "tkn",
-    "cmctl",
-    "grpcurl",
-    "draft",
-    "operator-sdk",
-    "kubebuilder",
-    "krew",
-    "dockerd",
-    // cloud and automation
-    "gcloud",
-    "gsutil",
-    "aws",
-    "az",
-    "eksctl",
-    "terraform",
-    "ansible",
-    "ansible-playbook",
-    "vagrant",
-    "packer",
-    "doctl",
-    "pulumi",
-    "jupyter",
-    "sysdig",
-    "csysdig",
-    // databases and servers
-    "redis-cli",
-    "redis-server",
-    "mysql",
-    "mysqldump",
-    "psql",
-    "mongo",
-    "mongosh",
-    "nginx",
-    "httpd",
-    "apachectl",
-    "keytool",
-    "zkCli.sh",
-];
+const COMMANDS: &str = "\
+    ls cd pwd cat echo printf continue break cp mv rm mkdir rmdir touch chmod chown chgrp ln find grep egrep \
+    fgrep sed awk cut sort uniq wc head tail tee tr xargs less more diff patch tar gzip gunzip \
+    zip unzip xz bzip2 curl wget ssh scp rsync sftp ping traceroute dig nslookup nc netstat ss \
+    ip ifconfig route iptables ip6tables nft firewall-cmd systemctl journalctl service \
+    chkconfig mount umount df du free top htop ps kill killall pkill pgrep uptime uname \
+    hostname hostnamectl whoami id su sudo passwd useradd usermod userdel groupadd crontab \
+    date timedatectl env export source alias unset set exec exit read sleep wait test true \
+    false which whereis type history clear reboot shutdown poweroff lsblk blkid fdisk mkfs \
+    parted lvcreate pvcreate vgcreate lsof strace tcpdump openssl base64 md5sum sha256sum jq \
+    yq vim vi nano stat realpath dirname basename readlink mktemp seq watch nohup screen tmux \
+    make cmake gcc go python python3 pip pip3 node npm npx yarn java mvn gradle ruby gem perl \
+    php composer dotnet cargo rustc git svn bash sh zsh ksh dash modprobe sysctl swapoff \
+    swapon setenforce getenforce ulimit sestatus semanage tc ipvsadm conntrack brctl ethtool \
+    nmap nmcli telnet dmesg lsmod lscpu lspci vmstat iostat sar exportfs showmount ssh-keygen \
+    ssh-copy-id ssh-add sshpass htpasswd envsubst chronyc ntpdate localectl \
+    update-alternatives update-ca-certificates logrotate install unalias declare local return \
+    shift trap eval getent visudo chattr lsattr setfacl getfacl tree file xdg-open open ab wrk \
+    iperf3 mtr arp ipcalc yum dnf apt apt-get apt-key apt-cache dpkg dpkg-query rpm apk brew \
+    snap zypper pacman add-apt-repository yum-config-manager docker docker-compose podman \
+    buildah skopeo crictl ctr nerdctl containerd runc kubectl kubeadm kubelet kube-proxy \
+    minikube kind k3s k3d helm kustomize istioctl linkerd argo argocd flux skaffold kompose \
+    kubens kubectx k9s velero etcd etcdctl cfssl cfssljson calicoctl cilium stern oc virtctl \
+    kubeseal kubeval kubeconform helmfile cosign trivy dive hadolint tkn cmctl grpcurl draft \
+    operator-sdk kubebuilder krew dockerd gcloud gsutil aws az eksctl terraform ansible \
+    ansible-playbook vagrant packer doctl pulumi jupyter sysdig csysdig redis-cli redis-server \
+    mysql mysqldump psql mongo mongosh nginx httpd apachectl keytool zkCli.sh
+";
 
 /// Command names that are also English words or common word endings: glued after a lowercase
 /// letter they prove nothing (`steps`, `tools`, `reset`, `concat`).
-const PROSE_COMMANDS: &[&str] = &[
-    "set", "cat", "make", "find", "sort", "test", "time", "type", "date", "more", "less", "which",
-    "watch", "read", "top", "install", "patch", "kill", "wait", "true", "false", "exec", "exit",
-    "source", "head", "tail", "file", "free", "stat", "open", "tree", "kind", "draft", "local",
-    "return", "shift", "trap", "clear", "history", "service", "route", "mount", "touch", "sleep",
-    "screen", "node", "go", "tee", "env", "dash", "ping", "dig", "ab", "id", "ip", "su", "ps",
-    "ls", "cd", "cp", "mv", "rm", "ln", "df", "du", "tr", "wc", "sh", "nc", "ss", "tc", "oc", "az",
-    "vi", "xz", "jq", "yq", "eval", "declare", "unset", "arp", "flux", "argo", "gem", "etcd",
-    "dive", "open", "file",
-];
+const PROSE_COMMANDS: &str = "\
+    set cat make find sort test time type date more less which watch read top install patch \
+    kill wait true false source head tail file free stat open tree kind draft local shift trap \
+    clear history service route mount touch sleep screen node go tee env dash ping dig ab id \
+    ip su ps ls cd cp mv rm ln df du tr wc sh nc ss tc oc az vi xz jq yq eval unset arp flux \
+    argo gem etcd dive
+";
 
 /// Dockerfile instructions; a Dockerfile is sometimes pasted as a "script".
-const DOCKERFILE_WORDS: &[&str] = &[
-    "FROM",
-    "RUN",
-    "CMD",
-    "COPY",
-    "ADD",
-    "ENV",
-    "ARG",
-    "WORKDIR",
-    "EXPOSE",
-    "ENTRYPOINT",
-    "USER",
-    "VOLUME",
-    "LABEL",
-    "HEALTHCHECK",
-    "SHELL",
-    "ONBUILD",
-    "STOPSIGNAL",
-    "MAINTAINER",
-];
+const DOCKERFILE_WORDS: &str = "\
+    FROM RUN CMD COPY ADD ENV ARG WORKDIR EXPOSE ENTRYPOINT USER VOLUME LABEL HEALTHCHECK \
+    SHELL ONBUILD STOPSIGNAL MAINTAINER
+";
 
 /// Words that commonly follow a command name (`kubectl get`, `pip install`, `git clone`).
-const SUBCOMMANDS: &[&str] = &[
-    "install",
-    "uninstall",
-    "get",
-    "apply",
-    "create",
-    "delete",
-    "describe",
-    "run",
-    "build",
-    "pull",
-    "push",
-    "tag",
-    "clone",
-    "init",
-    "add",
-    "commit",
-    "update",
-    "upgrade",
-    "remove",
-    "start",
-    "stop",
-    "restart",
-    "reload",
-    "enable",
-    "disable",
-    "status",
-    "logs",
-    "exec",
-    "config",
-    "login",
-    "logout",
-    "list",
-    "ls",
-    "rm",
-    "rmi",
-    "ps",
-    "images",
-    "inspect",
-    "version",
-    "set",
-    "scale",
-    "rollout",
-    "expose",
-    "edit",
-    "label",
-    "annotate",
-    "cp",
-    "compose",
-    "container",
-    "network",
-    "volume",
-    "repo",
-    "search",
-    "show",
-    "components",
-    "compute",
-    "iam",
-    "projects",
-    "storage",
-    "clusters",
-    "checkout",
-    "fetch",
-    "merge",
-    "rebase",
-    "remote",
-    "diff",
-    "log",
-    "notebook",
-    "template",
-    "lint",
-    "package",
-    "dependency",
-    "cluster",
-    "secret",
-    "configmap",
-    "namespace",
-    "deployment",
-    "pods",
-    "nodes",
-    "svc",
-    "top",
-    "port-forward",
-    "proxy",
-    "wait",
-    "cordon",
-    "drain",
-    "taint",
-    "auth",
-    "certificate",
-    "token",
-    "join",
-    "reset",
-    "cache",
-    "info",
-    "save",
-    "load",
-    "import",
-    "export",
-    "plan",
-    "destroy",
-    "validate",
-    "key",
-    "fingerprint",
-    "makecache",
-    "clean",
-    "system",
-    "image",
-    "buildx",
-    "context",
-    "use-context",
-    "set-context",
-    "api-resources",
-    "api-versions",
-    "explain",
-    "patch",
-    "replace",
-    "attach",
-];
+const SUBCOMMANDS: &str = "\
+    install uninstall get apply create delete describe run build pull push tag clone init add \
+    commit update upgrade remove start stop restart reload enable disable status logs exec \
+    config login logout list ls rm rmi ps images inspect version set scale rollout expose edit \
+    label annotate cp compose container network volume repo search show components compute iam \
+    projects storage clusters checkout fetch merge rebase remote diff log notebook template \
+    lint package dependency cluster secret configmap namespace deployment pods nodes svc top \
+    port-forward proxy wait cordon drain taint auth certificate token join reset cache info \
+    save load import export plan destroy validate key fingerprint makecache clean system image \
+    buildx context use-context set-context api-resources api-versions explain patch replace \
+    attach
+";
 
 /// Commands that run the command given as their argument (`sudo csysdig`).
-const WRAPPERS: &[&str] = &[
-    "sudo", "nohup", "exec", "time", "nice", "env", "watch", "xargs", "timeout", "command",
-];
+const WRAPPERS: &str = "\
+    sudo nohup exec time nice env watch xargs timeout command
+";
 
 fn is_wrapper(word: &str) -> bool {
-    WRAPPERS.contains(&word)
+    in_list(WRAPPERS, word)
 }
 
 /// Shell reserved words.
-const KEYWORDS: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
-    "select", "function", "time", "{", "}", "!", "[[",
-];
+const KEYWORDS: &str = "\
+    if then else elif fi for while until do done case esac select function time { } ! [[
+";
 
 /// Keywords and builtins that end a command on their own, so a word glued after them starts a
 /// new command (`continuedocker tag`, `do[[`).
-const ENDING_WORDS: &[&str] = &[
-    "continue", "break", "do", "then", "else", "done", "fi", "esac", "return", "exit",
-];
+const ENDING_WORDS: &str = "\
+    continue break do then else done fi esac return exit
+";
 
 /// File extensions: a command glued after `name.ext` starts a new command.
-const EXTENSIONS: &[&str] = &[
-    "yaml",
-    "yml",
-    "json",
-    "txt",
-    "conf",
-    "cfg",
-    "ini",
-    "toml",
-    "xml",
-    "sh",
-    "bash",
-    "py",
-    "go",
-    "js",
-    "ts",
-    "md",
-    "tar",
-    "gz",
-    "tgz",
-    "zip",
-    "xz",
-    "bz2",
-    "deb",
-    "rpm",
-    "service",
-    "socket",
-    "timer",
-    "repo",
-    "list",
-    "pem",
-    "key",
-    "crt",
-    "csr",
-    "cert",
-    "log",
-    "env",
-    "properties",
-    "git",
-    "sql",
-    "html",
-    "php",
-    "jar",
-    "war",
-    "so",
-    "ko",
-    "img",
-    "iso",
-    "csv",
-    "lock",
-    "pub",
-    "exe",
-    "bin",
-    "whl",
-    "kubeconfig",
-    "tpl",
-    "j2",
-    "tf",
-    "hcl",
-];
+const EXTENSIONS: &str = "\
+    yaml yml json txt conf cfg ini toml xml sh bash py go js ts md tar gz tgz zip xz bz2 deb \
+    rpm service socket timer repo list pem key crt csr cert log env properties git sql html \
+    php jar war so ko img iso csv lock pub exe bin whl kubeconfig tpl j2 tf hcl
+";
 
-fn set_of(words: &'static [&'static str]) -> HashSet<&'static str> {
-    words.iter().copied().collect()
+fn set_of(words: &'static str) -> HashSet<&'static str> {
+    words.split_whitespace().collect()
+}
+
+/// Is `word` one of the whitespace-separated words of `list`?
+fn in_list(list: &str, word: &str) -> bool {
+    list.split_whitespace().any(|w| w == word)
 }
 
 fn commands() -> &'static HashSet<&'static str> {
@@ -629,11 +135,11 @@ fn is_command_name(word: &str) -> bool {
 }
 
 fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    in_list(KEYWORDS, word)
 }
 
 fn is_dockerfile_word(word: &str) -> bool {
-    DOCKERFILE_WORDS.contains(&word)
+    in_list(DOCKERFILE_WORDS, word)
 }
 
 /// `NAME=value`: a shell variable assignment.
@@ -696,10 +202,14 @@ fn starts_command(s: &str) -> bool {
     is_command_name(word)
         || is_keyword(word)
         || word == "["
+        || (word == "." && s.trim_start()[1..].starts_with(' '))
         || is_assignment(word)
         || is_path_command(word)
         || word.starts_with("[[")
 }
+
+/// Keywords that start a compound command; glued after a word they start a new command.
+const COMPOUND_STARTS: &str = "if for while until case";
 
 /// Length in bytes of a shell prompt at the start of `line` (`$ `, `# ` only when followed by a
 /// command-looking word, `[user@host dir]# `, `[user@host dir]$ `, `user@host:dir# `,
@@ -1114,8 +624,21 @@ enum Block {
     If {
         cond: bool,
     },
-    Case,
+    Case(CasePart),
     Brace,
+}
+
+/// Where a `case` statement is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CasePart {
+    /// Before its word.
+    Subject,
+    /// Expecting `in`.
+    In,
+    /// Expecting a pattern list ending with `)`.
+    Patterns,
+    /// In the commands of an item, until `;;`.
+    Body,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1201,6 +724,8 @@ struct ShellState {
     nargs: usize,
     /// Shape of the output seen so far (tables).
     output: OutputCtx,
+    /// After `function`: the next word is the function's name.
+    func_name: bool,
 }
 
 impl ShellState {
@@ -1238,13 +763,53 @@ impl ShellState {
             "done" => self.in_loop_body(),
             "then" => self.if_cond(),
             "else" | "elif" | "fi" => self.in_if_body(),
-            "esac" => self.blocks.last() == Some(&Block::Case),
+            "esac" => matches!(self.case_part(), Some(CasePart::Patterns | CasePart::Body)),
+            "in" => self.case_part() == Some(CasePart::In),
+            "{" => self.cmdpos,
+            "}" => self.blocks.last() == Some(&Block::Brace),
             _ => false,
         }
     }
 
+    fn case_part(&self) -> Option<CasePart> {
+        match self.blocks.last() {
+            Some(Block::Case(part)) => Some(*part),
+            _ => None,
+        }
+    }
+
+    fn set_case_part(&mut self, part: CasePart) {
+        if let Some(Block::Case(p)) = self.blocks.last_mut() {
+            *p = part;
+        }
+    }
+
+    /// Words of a `case` header or pattern list; true when the word was one.
+    fn case_word(&mut self, w: &str) -> bool {
+        match self.case_part() {
+            Some(CasePart::Subject) => self.set_case_part(CasePart::In),
+            Some(CasePart::In) if w == "in" => self.set_case_part(CasePart::Patterns),
+            Some(CasePart::Patterns) if w == "esac" => {
+                self.blocks.pop();
+                self.cmdpos = false;
+            }
+            Some(CasePart::In | CasePart::Patterns) => {}
+            _ => return false,
+        }
+        true
+    }
+
     /// Updates the structure for one word.
     fn word(&mut self, w: &str) {
+        if self.case_word(w) {
+            return;
+        }
+        if self.func_name {
+            // `function name {`: the body's brace is in command position.
+            self.func_name = false;
+            self.cmdpos = true;
+            return;
+        }
         if !self.cmdpos {
             self.nargs += 1;
             return;
@@ -1279,10 +844,11 @@ impl ShellState {
                 self.cmdpos = true;
             }
             "else" | "!" | "time" => self.cmdpos = true,
+            "function" => self.func_name = true,
             "done" => self.pop_block(|b| matches!(b, Block::Loop { .. })),
             "fi" => self.pop_block(|b| matches!(b, Block::If { .. })),
-            "case" => self.blocks.push(Block::Case),
-            "esac" => self.pop_block(|b| *b == Block::Case),
+            "case" => self.blocks.push(Block::Case(CasePart::Subject)),
+            "esac" => self.pop_block(|b| matches!(b, Block::Case(_))),
             "{" => {
                 self.blocks.push(Block::Brace);
                 self.cmdpos = true;
@@ -1311,8 +877,12 @@ impl ShellState {
             self.cmdpos = true;
             self.cmd = None;
         }
-        if op.contains(')') && self.blocks.last() == Some(&Block::Case) {
+        if op.contains(')') && self.case_part() == Some(CasePart::Patterns) {
+            self.set_case_part(CasePart::Body);
             self.cmdpos = true;
+        }
+        if op.contains(";;") && self.case_part() == Some(CasePart::Body) {
+            self.set_case_part(CasePart::Patterns);
         }
     }
 
@@ -1364,6 +934,7 @@ fn find_command_split(
     let positional = positional_split(line, &sc, st, mode, prompts);
     let limit = positional.map_or(line.len(), |s| s.at);
     let mut heredoc_seen = !st.pending.is_empty();
+    let mut pattern_here = false;
     for (k, tok) in toks.iter().enumerate() {
         let start = sc.offs[tok.start];
         if start >= limit {
@@ -1371,7 +942,20 @@ fn find_command_split(
         }
         let text = &line[start..sc.offs[tok.end]];
         match tok.kind {
-            TokKind::Op => st.op(text),
+            TokKind::Op => {
+                let split = match mode {
+                    Mode::Script => case_op_split(&sc, tok, st, pattern_here),
+                    Mode::Session => None,
+                };
+                if let Some(s) = split.filter(|s| s.at < limit) {
+                    if s.at > start {
+                        st.op(text);
+                    }
+                    return Some(s);
+                }
+                pattern_here |= text.contains(')') && st.case_part() == Some(CasePart::Patterns);
+                st.op(text);
+            }
             TokKind::Comment => {
                 if mode == Mode::Script {
                     if let Some(s) = comment_split(line, &sc, tok) {
@@ -1388,9 +972,10 @@ fn find_command_split(
                 } else {
                     None
                 };
+                let in_patterns = st.case_part() == Some(CasePart::Patterns);
                 let inner = inner.or_else(|| match mode {
-                    Mode::Script => word_split(line, &sc, tok, st, next.is_some()),
-                    Mode::Session => None,
+                    Mode::Script if !in_patterns => word_split(line, &sc, tok, st, next.is_some()),
+                    _ => None,
                 });
                 if let Some(s) = inner.filter(|s| s.at < limit) {
                     st.word(&line[start..s.at]);
@@ -1403,6 +988,27 @@ fn find_command_split(
         }
     }
     positional
+}
+
+/// `start|stop)if [`, `exit 0;;stop)`: a `case` pattern or `;;` glued to a command.
+fn case_op_split(sc: &Scanned, tok: &Tok, st: &ShellState, pattern_here: bool) -> Option<Split> {
+    let text: String = sc.chars[tok.start..tok.end].iter().collect();
+    let part = st.case_part()?;
+    let glued_before = tok.start > 0 && !sc.chars[tok.start - 1].is_whitespace();
+    let glued_after = sc.chars.get(tok.end).is_some_and(|c| !c.is_whitespace());
+    let split = |i: usize| Split {
+        at: sc.offs[i],
+        rule: "glued-keyword",
+        tail: Tail::Command,
+    };
+    match part {
+        CasePart::Body if text.starts_with(";;") && glued_before && !pattern_here => {
+            Some(split(tok.start))
+        }
+        CasePart::Body if text.starts_with(";;") && glued_after => Some(split(tok.end)),
+        CasePart::Patterns if text.ends_with(')') && glued_after => Some(split(tok.end)),
+        _ => None,
+    }
 }
 
 /// Splits found by position rather than by word: glued continuation backslashes, glued
@@ -1454,7 +1060,9 @@ fn continuation_split(sc: &Scanned) -> Option<Split> {
         let spaced = i > 0 && sc.chars[i - 1].is_whitespace();
         let starts_arg = match next {
             Some(c) if c.is_ascii_alphanumeric() => true,
-            Some('-' | '/' | '~' | '.') => after.is_some_and(|c| !c.is_whitespace()),
+            Some('-' | '~' | '.') => after.is_some_and(|c| !c.is_whitespace()),
+            Some('/') => true,
+            Some('[') => after.is_some_and(|c| c == ' ' || c == '['),
             Some('$') => matches!(after, Some('(' | '{')),
             _ => false,
         };
@@ -1497,28 +1105,53 @@ fn word_split(
         .or_else(|| command_glue_split(line, sc, tok, st, has_next_word))
 }
 
-/// `dogcloud compute ...`, `thenecho`, `do[[`: a keyword in command position with the next
-/// command glued to it.
+/// `dogcloud compute ...`, `thenecho`, `do[[`, `fifor`, `{if`, `}complete`, `instart|stop)`:
+/// a keyword with the next command glued to it.
 fn keyword_prefix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
-    if !st.cmdpos {
+    let start = sc.offs[tok.start];
+    let word = &line[start..sc.offs[tok.end]];
+    if st.expects("in") {
+        return (word.len() > 2 && word.starts_with("in")).then_some(Split {
+            at: start + 2,
+            rule: "glued-keyword",
+            tail: Tail::Command,
+        });
+    }
+    if !st.cmdpos || is_command_name(word) || is_keyword(word) {
         return None;
     }
-    let word = &line[sc.offs[tok.start]..sc.offs[tok.end]];
-    for kw in ["do", "then", "else"] {
-        if let Some(rest) = word.strip_prefix(kw) {
-            if !rest.is_empty()
-                && st.expects(kw)
-                && glued_start_ok(rest, &line[sc.offs[tok.start] + kw.len()..])
-            {
-                return Some(Split {
-                    at: sc.offs[tok.start] + kw.len(),
-                    rule: "glued-keyword",
-                    tail: Tail::Command,
-                });
-            }
-        }
+    let found = ["do", "then", "else", "fi", "done", "esac", "{", "}"]
+        .into_iter()
+        .find(|kw| {
+            word.strip_prefix(kw).is_some_and(|rest| {
+                !rest.is_empty()
+                    && st.expects(kw)
+                    && glued_after_keyword(kw, rest, &line[start + kw.len()..])
+            })
+        })?;
+    Some(Split {
+        at: start + found.len(),
+        rule: "glued-keyword",
+        tail: Tail::Command,
+    })
+}
+
+/// Can `rest` (the part of a word after keyword `kw`) be a command glued to it?
+fn glued_after_keyword(kw: &str, rest: &str, line_rest: &str) -> bool {
+    if glued_start_ok(rest, line_rest) {
+        return !(kw == "{" && is_brace_expansion(rest));
     }
-    None
+    let opener = matches!(kw, "do" | "then" | "else" | "{");
+    let ident_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    opener && rest.starts_with(|c: char| c.is_ascii_alphabetic()) && ident_len == rest.len()
+}
+
+/// `{a,b}`, `{1..9}`: a brace expansion, not a brace group.
+fn is_brace_expansion(rest: &str) -> bool {
+    let inner = rest.split('}').next().unwrap_or(rest);
+    inner.contains(',') || inner.contains("..")
 }
 
 /// Can `rest` (the part of a word after a glued keyword) start a command?
@@ -1526,12 +1159,15 @@ fn glued_start_ok(rest: &str, line_rest: &str) -> bool {
     rest.starts_with("[[") || starts_command(line_rest)
 }
 
-/// `${t}done`, `-yfi`, `${instance}:~/done`, `${NODE_IPS[@]}doecho`: a keyword glued to the end
-/// of the previous word.
+/// `${t}done`, `-yfi`, `${instance}:~/done`, `${NODE_IPS[@]}doecho`, `return $STATUS}`: a
+/// keyword glued to the end of the previous word.
 fn keyword_suffix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
     let word_start = sc.offs[tok.start];
     let word_end = sc.offs[tok.end];
     let word = &line[word_start..word_end];
+    let line_ends = line[word_end..]
+        .trim_start_matches([';', ' ', '\t'])
+        .is_empty();
     for i in tok.start + 1..tok.end {
         if !sc.top(i) {
             continue;
@@ -1539,16 +1175,22 @@ fn keyword_suffix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) ->
         let at = sc.offs[i];
         let rest = &line[at..word_end];
         let prev = sc.chars[i - 1];
-        for kw in ["done", "fi", "esac", "do", "then"] {
+        for kw in ["done", "fi", "esac", "do", "then", "else", "elif", "}"] {
             let Some(after) = rest.strip_prefix(kw) else {
                 continue;
             };
-            if !st.expects(kw) || !keyword_boundary_ok(kw, prev, word) {
+            if !st.expects(kw) {
                 continue;
             }
             let line_after = &line[at + kw.len()..];
             let ends_word = after.is_empty() || after.starts_with(['>', '<']);
-            if ends_word || glued_start_ok(after, line_after) {
+            let glued_cmd = !ends_word && glued_start_ok(after, line_after);
+            let context = KeywordContext {
+                prev,
+                word: &line[word_start..at],
+                strong: glued_cmd || (after.is_empty() && line_ends),
+            };
+            if (ends_word || glued_cmd) && keyword_boundary_ok(kw, &context) {
                 return Some(Split {
                     at,
                     rule: "glued-keyword",
@@ -1557,15 +1199,32 @@ fn keyword_suffix_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) ->
             }
         }
     }
+    let _ = word;
     None
 }
 
-fn keyword_boundary_ok(kw: &str, prev: char, word: &str) -> bool {
+/// What precedes a keyword glued to the end of a word.
+struct KeywordContext<'a> {
+    prev: char,
+    /// The part of the word before the keyword.
+    word: &'a str,
+    /// The keyword ends the line or a known command is glued after it.
+    strong: bool,
+}
+
+fn keyword_boundary_ok(kw: &str, k: &KeywordContext) -> bool {
+    let prev = k.prev;
     let closing = matches!(prev, '}' | ')' | ']' | '"' | '\'' | '`');
     match kw {
         "do" | "then" => closing,
         "done" | "esac" => closing || prev.is_alphanumeric() || matches!(prev, '/' | '.' | '*'),
-        _ => closing || word.starts_with('-') || prev.is_ascii_digit(),
+        "}" => !k.word.contains('{'),
+        _ => {
+            closing
+                || k.word.starts_with('-')
+                || prev.is_ascii_digit()
+                || (k.strong && (prev.is_alphabetic() || prev == '/'))
+        }
     }
 }
 
@@ -1659,18 +1318,23 @@ fn next_space(line: &str, at: usize) -> usize {
 fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx) -> i32 {
     let suffix = &line[at..end];
     let after = &line[end..];
-    let (strength, args_from) =
-        if is_command_name(suffix) || is_dockerfile_word(suffix) || suffix == "[[" {
-            (name_strength(suffix), after)
-        } else if let Some(assign_len) = caps_assignment_len(&line[at..]) {
-            let name = &line[at..at + assign_len];
-            if !(name.contains('_') && name.len() >= 4) && !ends_closing(prefix) {
-                return i32::MIN;
-            }
-            (1, &line[next_space(line, at)..])
-        } else {
+    let strong_boundary = ends_closing(prefix) || in_list(ENDING_WORDS, prefix);
+    let named = is_command_name(suffix)
+        || is_dockerfile_word(suffix)
+        || suffix == "[["
+        || in_list(COMPOUND_STARTS, suffix)
+        || (strong_boundary && !ctx.in_comment && snake_case_name(suffix));
+    let (strength, args_from) = if named {
+        (name_strength(suffix), after)
+    } else if let Some(assign_len) = assignment_len(&line[at..], prefix) {
+        let name = &line[at..at + assign_len];
+        if !(name.contains('_') && name.len() >= 4) && !strong_boundary {
             return i32::MIN;
-        };
+        }
+        (1, &line[next_space(line, at)..])
+    } else {
+        return i32::MIN;
+    };
     let Some(boundary) = boundary_score(prefix, suffix, ctx) else {
         return i32::MIN;
     };
@@ -1682,17 +1346,39 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
     strength + boundary + args_score(prefix, args_from) + cd_bonus
 }
 
-/// `NAME=` with an upper-case name at the start of `s`; returns the name's length.
-fn caps_assignment_len(s: &str) -> Option<usize> {
+/// `NAME=` at the start of `s`; returns the name's length. Lower-case names count only after a
+/// closing quote or bracket or a keyword (`")archive=`, `donepath=`).
+fn assignment_len(s: &str, prefix: &str) -> Option<usize> {
+    let lower_ok = ends_closing(prefix) || in_list(ENDING_WORDS, prefix);
     let name_len = s
-        .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .find(|c: char| {
+            !(c.is_ascii_uppercase()
+                || c.is_ascii_digit()
+                || c == '_'
+                || (lower_ok && c.is_ascii_lowercase()))
+        })
         .unwrap_or(s.len());
-    let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    let first_ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || (lower_ok && c.is_ascii_lowercase()));
     (first_ok && name_len >= 2 && s[name_len..].starts_with('=')).then_some(name_len)
 }
 
+/// `log_end_msg`, `do_start`: a function name in snake case.
+fn snake_case_name(word: &str) -> bool {
+    word.contains('_')
+        && word.starts_with(|c: char| c.is_ascii_lowercase())
+        && !word.ends_with('_')
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 fn name_strength(name: &str) -> i32 {
-    if is_dockerfile_word(name) || name == "[[" {
+    if is_dockerfile_word(name) || name == "[[" || in_list(COMPOUND_STARTS, name) {
+        1
+    } else if !is_command_name(name) {
         1
     } else if prose_commands().contains(name) {
         0
@@ -1713,19 +1399,19 @@ fn ends_closing(prefix: &str) -> bool {
 fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
     let prev = prefix.chars().last()?;
     let cmd_upper = cmd.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    if ENDING_WORDS.contains(&prefix) || ends_closing(prefix) {
+    if in_list(ENDING_WORDS, prefix) || ends_closing(prefix) {
         return Some(2);
     }
     if ctx.cmdpos && !is_assignment(prefix) {
         return None;
     }
-    if prefix == "-" || ends_with_extension(prefix) {
+    if prefix == "-" && name_strength(cmd) >= 2 || ends_with_extension(prefix) {
         return Some(2);
     }
     if ctx.in_comment && matches!(prev, '.' | ':' | '!' | '?' | ';' | ',') {
         return Some(2);
     }
-    if prev == '/' && ctx.cd_extra {
+    if matches!(prev, '/' | '.') && ctx.cd_extra {
         return Some(0);
     }
     if prev.is_ascii_digit() {
@@ -1750,7 +1436,7 @@ fn ends_with_extension(prefix: &str) -> bool {
     };
     let ext = &prefix[dot + 1..];
     let before = prefix[..dot].chars().last();
-    EXTENSIONS.contains(&ext) && before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    in_list(EXTENSIONS, ext) && before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 /// `$DEV`, `${X}`: ends with an upper-case variable reference.
@@ -2054,83 +1740,24 @@ fn output_after_command(line: &str, sc: &Scanned) -> Option<Split> {
 }
 
 /// Resource kinds as kubectl prints them in results (`deployment.apps/web created`).
-const KINDS: &[&str] = &[
-    "pod",
-    "pods",
-    "service",
-    "services",
-    "svc",
-    "deployment",
-    "deployments",
-    "replicaset",
-    "replicasets",
-    "statefulset",
-    "statefulsets",
-    "daemonset",
-    "daemonsets",
-    "job",
-    "jobs",
-    "cronjob",
-    "cronjobs",
-    "configmap",
-    "configmaps",
-    "secret",
-    "secrets",
-    "namespace",
-    "namespaces",
-    "serviceaccount",
-    "serviceaccounts",
-    "role",
-    "roles",
-    "rolebinding",
-    "rolebindings",
-    "clusterrole",
-    "clusterroles",
-    "clusterrolebinding",
-    "clusterrolebindings",
-    "ingress",
-    "ingresses",
-    "ingressclass",
-    "networkpolicy",
-    "networkpolicies",
-    "persistentvolume",
-    "persistentvolumes",
-    "persistentvolumeclaim",
-    "persistentvolumeclaims",
-    "storageclass",
-    "storageclasses",
-    "horizontalpodautoscaler",
-    "node",
-    "nodes",
-    "endpoints",
-    "limitrange",
-    "resourcequota",
-    "poddisruptionbudget",
-    "priorityclass",
-    "customresourcedefinition",
-    "validatingwebhookconfiguration",
-    "mutatingwebhookconfiguration",
-    "apiservice",
-    "certificate",
-    "issuer",
-    "clusterissuer",
-    "gateway",
-    "virtualservice",
-    "destinationrule",
-    "serviceentry",
-    "podsecuritypolicy",
-    "replicationcontroller",
-    "lease",
-    "workflow",
-    "application",
-    "csidriver",
-    "volumeattachment",
-];
+const KINDS: &str = "\
+    pod pods service services svc deployment deployments replicaset replicasets statefulset \
+    statefulsets daemonset daemonsets job jobs cronjob cronjobs configmap configmaps secret \
+    secrets namespace namespaces serviceaccount serviceaccounts role roles rolebinding \
+    rolebindings clusterrole clusterroles clusterrolebinding clusterrolebindings ingress \
+    ingresses ingressclass networkpolicy networkpolicies persistentvolume persistentvolumes \
+    persistentvolumeclaim persistentvolumeclaims storageclass storageclasses \
+    horizontalpodautoscaler node nodes endpoints limitrange resourcequota poddisruptionbudget \
+    priorityclass customresourcedefinition validatingwebhookconfiguration \
+    mutatingwebhookconfiguration apiservice certificate issuer clusterissuer gateway \
+    virtualservice destinationrule serviceentry podsecuritypolicy replicationcontroller lease \
+    workflow application csidriver volumeattachment
+";
 
 fn kubectl_result_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        let kinds = KINDS.join("|");
+        let kinds = KINDS.split_whitespace().collect::<Vec<_>>().join("|");
         Regex::new(&format!(
             r#"^(?:{kinds})(?:\.(?:apps|batch|policy|extensions|autoscaling|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|org|dev|net|sh)))?(?:/[A-Za-z0-9._:-]+| "[^"]+") (?:image updated|resource requirements updated|rolled back|created|configured|deleted|unchanged|patched|labeled|annotated|scaled|exposed|replaced|restarted|serverside-applied|cordoned|uncordoned|drained|tainted|untainted|edited|autoscaled|paused|resumed)"#
         ))
@@ -2619,315 +2246,49 @@ fn ini_split(line: &str) -> Option<usize> {
 
 /// Keys of Kubernetes manifests, Compose files, Kustomizations and Helm values: a key glued to
 /// the end of the previous value (`80name: http`, `my-ingressspec:`) is found by its name.
-const YAML_KEYS: &[&str] = &[
-    "apiVersion",
-    "kind",
-    "metadata",
-    "name",
-    "namespace",
-    "labels",
-    "annotations",
-    "spec",
-    "selector",
-    "matchLabels",
-    "matchExpressions",
-    "template",
-    "containers",
-    "initContainers",
-    "image",
-    "imagePullPolicy",
-    "imagePullSecrets",
-    "ports",
-    "containerPort",
-    "hostPort",
-    "protocol",
-    "env",
-    "envFrom",
-    "value",
-    "valueFrom",
-    "secretKeyRef",
-    "configMapKeyRef",
-    "fieldRef",
-    "fieldPath",
-    "key",
-    "resources",
-    "limits",
-    "requests",
-    "cpu",
-    "memory",
-    "volumeMounts",
-    "mountPath",
-    "subPath",
-    "readOnly",
-    "volumes",
-    "configMap",
-    "secret",
-    "secretName",
-    "persistentVolumeClaim",
-    "claimName",
-    "hostPath",
-    "path",
-    "type",
-    "emptyDir",
-    "replicas",
-    "strategy",
-    "rollingUpdate",
-    "maxSurge",
-    "maxUnavailable",
-    "serviceAccountName",
-    "serviceAccount",
-    "nodeSelector",
-    "nodeName",
-    "tolerations",
-    "affinity",
-    "command",
-    "args",
-    "workingDir",
-    "livenessProbe",
-    "readinessProbe",
-    "startupProbe",
-    "httpGet",
-    "tcpSocket",
-    "exec",
-    "initialDelaySeconds",
-    "periodSeconds",
-    "timeoutSeconds",
-    "failureThreshold",
-    "successThreshold",
-    "restartPolicy",
-    "data",
-    "stringData",
-    "binaryData",
-    "rules",
-    "apiGroups",
-    "verbs",
-    "subjects",
-    "roleRef",
-    "host",
-    "http",
-    "paths",
-    "backend",
-    "serviceName",
-    "servicePort",
-    "service",
-    "port",
-    "number",
-    "pathType",
-    "tls",
-    "hosts",
-    "ingressClassName",
-    "targetPort",
-    "nodePort",
-    "clusterIP",
-    "externalTrafficPolicy",
-    "sessionAffinity",
-    "storageClassName",
-    "accessModes",
-    "capacity",
-    "storage",
-    "persistentVolumeReclaimPolicy",
-    "volumeMode",
-    "nfs",
-    "server",
-    "schedule",
-    "jobTemplate",
-    "backoffLimit",
-    "completions",
-    "parallelism",
-    "minReplicas",
-    "maxReplicas",
-    "metrics",
-    "target",
-    "averageUtilization",
-    "scaleTargetRef",
-    "behavior",
-    "bases",
-    "components",
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "images",
-    "newName",
-    "newTag",
-    "configMapGenerator",
-    "secretGenerator",
-    "generatorOptions",
-    "disableNameSuffixHash",
-    "literals",
-    "files",
-    "commonLabels",
-    "commonAnnotations",
-    "namePrefix",
-    "nameSuffix",
-    "group",
-    "version",
-    "servers",
-    "gateways",
-    "route",
-    "destination",
-    "subset",
-    "weight",
-    "match",
-    "uri",
-    "prefix",
-    "exact",
-    "mode",
-    "serverCertificate",
-    "privateKey",
-    "credentialName",
-    "services",
-    "build",
-    "context",
-    "dockerfile",
-    "container_name",
-    "restart",
-    "environment",
-    "depends_on",
-    "networks",
-    "entrypoint",
-    "healthcheck",
-    "test",
-    "interval",
-    "timeout",
-    "retries",
-    "deploy",
-    "links",
-    "expose",
-    "logging",
-    "driver",
-    "options",
-    "external",
-    "enabled",
-    "securityContext",
-    "runAsUser",
-    "runAsGroup",
-    "runAsNonRoot",
-    "fsGroup",
-    "privileged",
-    "capabilities",
-    "add",
-    "drop",
-    "readOnlyRootFilesystem",
-    "allowPrivilegeEscalation",
-    "hostNetwork",
-    "dnsPolicy",
-    "priorityClassName",
-    "terminationGracePeriodSeconds",
-    "lifecycle",
-    "preStop",
-    "postStart",
-    "status",
-    "phase",
-    "conditions",
-    "creationTimestamp",
-    "uid",
-    "resourceVersion",
-    "selfLink",
-    "generation",
-    "ownerReferences",
-    "finalizers",
-    "items",
-    "clusterName",
-    "endpoint",
-    "endpoints",
-    "addresses",
-    "ip",
-    "hostname",
-    "subdomain",
-    "storageClass",
-    "provisioner",
-    "parameters",
-    "reclaimPolicy",
-    "volumeBindingMode",
-    "allowVolumeExpansion",
-    "webhooks",
-    "clientConfig",
-    "caBundle",
-    "issuerRef",
-    "dnsNames",
-    "commonName",
-    "duration",
-    "renewBefore",
-    "usages",
-    "acme",
-    "email",
-    "solvers",
-    "ingress",
-    "egress",
-    "policyTypes",
-    "podSelector",
-    "namespaceSelector",
-    "ipBlock",
-    "cidr",
-    "except",
-    "from",
-    "to",
-    "operator",
-    "values",
-    "effect",
-    "tolerationSeconds",
-    "topologyKey",
-    "weight",
-    "preference",
-    "requiredDuringSchedulingIgnoredDuringExecution",
-    "preferredDuringSchedulingIgnoredDuringExecution",
-    "nodeAffinity",
-    "podAffinity",
-    "podAntiAffinity",
-    "labelSelector",
-    "serviceMonitorSelector",
-    "scrape_configs",
-    "job_name",
-    "static_configs",
-    "targets",
-    "scrape_interval",
-    "global",
-    "alerting",
-    "receivers",
-    "receiver",
-    "routes",
-    "replicaCount",
-    "repository",
-    "tag",
-    "pullPolicy",
-    "className",
-    "annotations",
-    "hostAliases",
-    "hostnames",
-    "dnsConfig",
-    "nameservers",
-    "searches",
-    "shareProcessNamespace",
-    "automountServiceAccountToken",
-    "executorImage",
-    "artifactRepository",
-    "bucket",
-    "insecure",
-    "accessKeySecret",
-    "secretKeySecret",
-    "completionMode",
-    "suspend",
-    "ttlSecondsAfterFinished",
-    "activeDeadlineSeconds",
-    "concurrencyPolicy",
-    "successfulJobsHistoryLimit",
-    "failedJobsHistoryLimit",
-    "revisionHistoryLimit",
-    "progressDeadlineSeconds",
-    "minReadySeconds",
-    "updateStrategy",
-    "podManagementPolicy",
-    "volumeClaimTemplates",
-    "serviceAccountToken",
-    "projected",
-    "sources",
-    "downwardAPI",
-    "items",
-    "defaultMode",
-    "optional",
-    "stdin",
-    "tty",
-];
+const YAML_KEYS: &str = "\
+    apiVersion kind metadata name namespace labels annotations spec selector matchLabels \
+    matchExpressions template containers initContainers image imagePullPolicy imagePullSecrets \
+    ports containerPort hostPort protocol env envFrom value valueFrom secretKeyRef \
+    configMapKeyRef fieldRef fieldPath key resources limits requests cpu memory volumeMounts \
+    mountPath subPath readOnly volumes configMap secret secretName persistentVolumeClaim \
+    claimName hostPath path type emptyDir replicas strategy rollingUpdate maxSurge \
+    maxUnavailable serviceAccountName serviceAccount nodeSelector nodeName tolerations \
+    affinity command args workingDir livenessProbe readinessProbe startupProbe httpGet \
+    tcpSocket exec initialDelaySeconds periodSeconds timeoutSeconds failureThreshold \
+    successThreshold restartPolicy data stringData binaryData rules apiGroups verbs subjects \
+    roleRef host http paths backend serviceName servicePort service port number pathType tls \
+    hosts ingressClassName targetPort nodePort clusterIP externalTrafficPolicy sessionAffinity \
+    storageClassName accessModes capacity storage persistentVolumeReclaimPolicy volumeMode nfs \
+    server schedule jobTemplate backoffLimit completions parallelism minReplicas maxReplicas \
+    metrics target averageUtilization scaleTargetRef behavior bases components patches \
+    patchesStrategicMerge patchesJson6902 images newName newTag configMapGenerator \
+    secretGenerator generatorOptions disableNameSuffixHash literals files commonLabels \
+    commonAnnotations namePrefix nameSuffix group version servers gateways route destination \
+    subset weight match uri prefix exact mode serverCertificate privateKey credentialName \
+    services build context dockerfile container_name restart environment depends_on networks \
+    entrypoint healthcheck test interval timeout retries deploy links expose logging driver \
+    options external enabled securityContext runAsUser runAsGroup runAsNonRoot fsGroup \
+    privileged capabilities add drop readOnlyRootFilesystem allowPrivilegeEscalation \
+    hostNetwork dnsPolicy priorityClassName terminationGracePeriodSeconds lifecycle preStop \
+    postStart status phase conditions creationTimestamp uid resourceVersion selfLink \
+    generation ownerReferences finalizers items clusterName endpoint endpoints addresses ip \
+    hostname subdomain storageClass provisioner parameters reclaimPolicy volumeBindingMode \
+    allowVolumeExpansion webhooks clientConfig caBundle issuerRef dnsNames commonName duration \
+    renewBefore usages acme email solvers ingress egress policyTypes podSelector \
+    namespaceSelector ipBlock cidr except from to operator values effect tolerationSeconds \
+    topologyKey weight preference requiredDuringSchedulingIgnoredDuringExecution \
+    preferredDuringSchedulingIgnoredDuringExecution nodeAffinity podAffinity podAntiAffinity \
+    labelSelector serviceMonitorSelector scrape_configs job_name static_configs targets \
+    scrape_interval global alerting receivers receiver routes replicaCount repository tag \
+    pullPolicy className annotations hostAliases hostnames dnsConfig nameservers searches \
+    shareProcessNamespace automountServiceAccountToken executorImage artifactRepository bucket \
+    insecure accessKeySecret secretKeySecret completionMode suspend ttlSecondsAfterFinished \
+    activeDeadlineSeconds concurrencyPolicy successfulJobsHistoryLimit failedJobsHistoryLimit \
+    revisionHistoryLimit progressDeadlineSeconds minReadySeconds updateStrategy \
+    podManagementPolicy volumeClaimTemplates serviceAccountToken projected sources downwardAPI \
+    items defaultMode optional stdin tty
+";
 
 fn yaml_keys() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
