@@ -59,14 +59,15 @@ const LABELS: &[(&str, &str)] = &[
 static GUTTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s{0,3}(\d{1,4})\s*\|\s?(.*)$").expect("valid regex"));
 static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*(?:-\s+)?(?:[A-Za-z_$][\w.\-/$]*|"[^"\n]+"|'[^'\n]+'):(?:\s|$)"#)
+    Regex::new(r#"^\s*(?:-\s+)?(?:[A-Za-z_$][A-Za-z0-9_.\-/$]*|"[^"\n]+"|'[^'\n]+'):(?:\s|$)"#)
         .expect("valid regex")
 });
 static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9]*:[a-z][A-Za-z]*:").expect("valid regex")
 });
-static YAML_FLAT_KEYS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\s)[A-Za-z_][\w.\-/]*:(?:\s|$)").expect("valid regex"));
+static YAML_FLAT_KEYS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)[A-Za-z_][A-Za-z0-9_.\-/]*:(?:\s|$)").expect("valid regex")
+});
 static DOCKERFILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:FROM|RUN|CMD|COPY|ADD|ENTRYPOINT|ENV|EXPOSE|WORKDIR|USER|VOLUME|ARG|LABEL|HEALTHCHECK|ONBUILD|STOPSIGNAL|SHELL|MAINTAINER)\s+\S")
         .expect("valid regex")
@@ -86,7 +87,7 @@ static NGINX: LazyLock<Regex> = LazyLock::new(|| {
 static INI_SECTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[[\w .:\-]+\]$").expect("valid regex"));
 static KEY_EQUALS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w.\-]*\s*=\s*\S").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_.\-]*\s*=\s*\S").expect("valid regex"));
 static MD_LIST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]\s|\d{1,3}[.)]\s)").expect("valid regex"));
 
@@ -226,21 +227,14 @@ struct Region {
 /// gutters and the whitespace around code is removed.
 pub fn fence_code(text: &str) -> (String, Vec<Fix>) {
     let lines: Vec<&str> = text.split('\n').collect();
-    let strip_gutter_pipe = gutters_end_with_pipe(&lines);
+    let context = NoteContext::of(&lines);
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + 16);
     let mut fixes = Vec::new();
     let mut i = 0;
     let mut free_start = 0;
     while i < lines.len() {
         if let Some((fence, _)) = fence_open(lines[i]) {
-            fence_free_lines(
-                &lines,
-                free_start,
-                i,
-                strip_gutter_pipe,
-                &mut out,
-                &mut fixes,
-            );
+            fence_free_lines(&lines, free_start, i, &context, &mut out, &mut fixes);
             let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], &fence));
             let end = close.unwrap_or(lines.len());
             relabel_fence(&lines, i, end, close.is_some(), &mut out, &mut fixes);
@@ -254,7 +248,7 @@ pub fn fence_code(text: &str) -> (String, Vec<Fix>) {
         &lines,
         free_start.min(lines.len()),
         lines.len(),
-        strip_gutter_pipe,
+        &context,
         &mut out,
         &mut fixes,
     );
@@ -410,6 +404,92 @@ pub fn detect_language(lines: &[&str]) -> Option<&'static str> {
     None
 }
 
+/// What is known about a whole note before its regions are found.
+struct NoteContext {
+    /// Gutter lines carry a closing ` |` to strip.
+    strip_gutter_pipe: bool,
+    /// The language most line-numbered remnants of the note are in, for remnants that do not say.
+    remnant_prior: Option<&'static str>,
+}
+
+impl NoteContext {
+    fn of(lines: &[&str]) -> NoteContext {
+        let (mut yaml, mut shell) = (0, 0);
+        for rest in lines.iter().filter_map(|l| gutter(l).map(|(_, rest)| rest)) {
+            match classify(rest) {
+                LineKind::Yaml => yaml += 1,
+                LineKind::Command | LineKind::Prompt => shell += 1,
+                _ => {}
+            }
+        }
+        let remnant_prior = match (yaml, shell) {
+            (0, 0) => None,
+            (y, s) if y >= s => Some("yaml"),
+            _ => Some("bash"),
+        };
+        NoteContext {
+            strip_gutter_pipe: gutters_end_with_pipe(lines),
+            remnant_prior,
+        }
+    }
+}
+
+/// Words that say a comment introduces a shell command, and ones that say it introduces a manifest.
+const SHELL_WORDS: &[&str] = &[
+    "kubectl", "helm", "docker", "命令", "安装", "执行", "运行", "获取", "查看", "仓库", "下载",
+    "install", "command", "run ", "shell", "bash", "终端", "脚本", "taint", "label ",
+];
+const MANIFEST_WORDS: &[&str] = &[
+    "yaml",
+    "yml",
+    "apiversion",
+    "api 版本",
+    "定义",
+    "配置",
+    "清单",
+    "manifest",
+    "资源",
+    "部署",
+    "示例",
+    "kind",
+];
+
+/// The language of a remnant that kept only a comment or a line of prose: `//` comments are Go
+/// (the language of Kubernetes code), `#` comments are told apart by their words and the lines
+/// before them, else the note's usual remnant language.
+fn remnant_language(
+    codes: &[&str],
+    before: &[&str],
+    context: &NoteContext,
+) -> Option<&'static str> {
+    let first = codes.first()?.trim();
+    if first.starts_with("//") {
+        return Some("go");
+    }
+    let lead: Vec<&str> = before
+        .iter()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(2)
+        .copied()
+        .collect();
+    // The comment's own words count twice as much as the lines before it.
+    let own = codes.join(" ").to_lowercase();
+    let around = lead.join(" ").to_lowercase();
+    let count = |words: &[&str]| {
+        words
+            .iter()
+            .map(|w| 2 * usize::from(own.contains(w)) + usize::from(around.contains(w)))
+            .sum::<usize>()
+    };
+    let (shell, manifest) = (count(SHELL_WORDS), count(MANIFEST_WORDS));
+    match shell.cmp(&manifest) {
+        std::cmp::Ordering::Greater => Some("bash"),
+        std::cmp::Ordering::Less => Some("yaml"),
+        std::cmp::Ordering::Equal => context.remnant_prior,
+    }
+}
+
 /// Whether the note's gutter lines carry a closing ` |` (a flattened line-number table): most of them end with one.
 fn gutters_end_with_pipe(lines: &[&str]) -> bool {
     let gutters: Vec<&str> = lines
@@ -428,12 +508,12 @@ fn fence_free_lines(
     lines: &[&str],
     start: usize,
     end: usize,
-    strip_gutter_pipe: bool,
+    context: &NoteContext,
     out: &mut Vec<String>,
     fixes: &mut Vec<Fix>,
 ) {
     let kinds: Vec<LineKind> = lines[start..end].iter().map(|l| classify(l)).collect();
-    let regions = find_regions(&lines[start..end], &kinds);
+    let regions = find_regions(&lines[start..end], &kinds, context);
     let mut i = 0;
     for region in regions {
         let label = region.label.unwrap_or(region.start);
@@ -442,14 +522,7 @@ fn fence_free_lines(
                 .iter()
                 .map(|l| l.to_string()),
         );
-        emit_region(
-            &lines[start..end],
-            start,
-            &region,
-            strip_gutter_pipe,
-            out,
-            fixes,
-        );
+        emit_region(&lines[start..end], start, &region, &context, out, fixes);
         i = region.end;
     }
     out.extend(lines[start + i..end].iter().map(|l| l.to_string()));
@@ -460,7 +533,7 @@ fn emit_region(
     lines: &[&str],
     offset: usize,
     region: &Region,
-    strip_gutter_pipe: bool,
+    context: &NoteContext,
     out: &mut Vec<String>,
     fixes: &mut Vec<Fix>,
 ) {
@@ -472,7 +545,7 @@ fn emit_region(
             .map(|rest| {
                 let rest = rest.trim_end();
                 match rest.strip_suffix(" |") {
-                    Some(inner) if strip_gutter_pipe => inner.trim_end(),
+                    Some(inner) if context.strip_gutter_pipe => inner.trim_end(),
                     _ => rest,
                 }
             })
@@ -571,11 +644,11 @@ fn continues(kind: &LineKind, line: &str, lang: &str, previous: &str) -> bool {
 }
 
 /// Find code regions among free lines.
-fn find_regions(lines: &[&str], kinds: &[LineKind]) -> Vec<Region> {
+fn find_regions(lines: &[&str], kinds: &[LineKind], context: &NoteContext) -> Vec<Region> {
     let mut regions = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if let Some(region) = region_at(lines, kinds, i) {
+        if let Some(region) = region_at(lines, kinds, i, context) {
             i = region.end;
             regions.push(region);
         } else {
@@ -586,7 +659,12 @@ fn find_regions(lines: &[&str], kinds: &[LineKind]) -> Vec<Region> {
 }
 
 /// The region that starts at line `i`, if code starts there (possibly after a label line or leading comments).
-fn region_at(lines: &[&str], kinds: &[LineKind], i: usize) -> Option<Region> {
+fn region_at(
+    lines: &[&str],
+    kinds: &[LineKind],
+    i: usize,
+    context: &NoteContext,
+) -> Option<Region> {
     let (label, first) = match kinds[i] {
         LineKind::Label(lang) => {
             let next = (i + 1..lines.len()).find(|&j| kinds[j] != LineKind::Blank)?;
@@ -614,6 +692,7 @@ fn region_at(lines: &[&str], kinds: &[LineKind], i: usize) -> Option<Region> {
         let lang = label
             .map(|(_, l)| l)
             .or_else(|| detect_language(&codes))
+            .or_else(|| remnant_language(&codes, &lines[..first], context))
             .unwrap_or("text");
         return Some(Region {
             start: first,
@@ -683,12 +762,11 @@ fn region_at(lines: &[&str], kinds: &[LineKind], i: usize) -> Option<Region> {
         (Some("bash"), Some("console")) => lang = "console",
         _ => {}
     }
-    if lang == "yaml"
-        && end - code_start == 1
-        && !is_flattened_yaml(lines[code_start])
-        && label.is_none()
-    {
-        return None;
+    if lang == "yaml" && label.is_none() {
+        let single = end - code_start == 1 && !is_flattened_yaml(lines[code_start]);
+        if single || is_definition_list(&lines[code_start..end]) {
+            return None;
+        }
     }
     Some(Region {
         start: first,
@@ -697,6 +775,21 @@ fn region_at(lines: &[&str], kinds: &[LineKind], i: usize) -> Option<Region> {
         truncated: false,
         label: label.map(|(l, _)| l),
     })
+}
+
+/// `Term: 中文说明` lines: a glossary written as `key: value`, whose values are sentences, not data.
+fn is_definition_list(lines: &[&str]) -> bool {
+    let values: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            let (_, value) = t.split_once(':')?;
+            let value = value.split(" #").next().unwrap_or("").trim();
+            (!value.is_empty()).then_some(value)
+        })
+        .collect();
+    let sentences = values.iter().filter(|v| cjk_ratio(v) > 0.3).count();
+    !values.is_empty() && sentences * 2 >= values.len()
 }
 
 /// Whether code of language `lang` resumes at a line after a blank line.

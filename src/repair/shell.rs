@@ -21,68 +21,64 @@ use super::fix::Fix;
 
 /// Common command names of Unix, package managers, containers, Kubernetes and cloud CLIs.
 const COMMANDS: &str = "\
-    ls cd pwd cat echo printf continue break cp mv rm mkdir rmdir touch chmod chown chgrp ln find grep egrep \
-    fgrep sed awk cut sort uniq wc head tail tee tr xargs less more diff patch tar gzip gunzip \
-    zip unzip xz bzip2 curl wget ssh scp rsync sftp ping traceroute dig nslookup nc netstat ss \
-    ip ifconfig route iptables ip6tables nft firewall-cmd systemctl journalctl service \
-    chkconfig mount umount df du free top htop ps kill killall pkill pgrep uptime uname \
-    hostname hostnamectl whoami id su sudo passwd useradd usermod userdel groupadd crontab \
-    date timedatectl env export source alias unset set exec exit read sleep wait test true \
-    false which whereis type history clear reboot shutdown poweroff lsblk blkid fdisk mkfs \
-    parted lvcreate pvcreate vgcreate lsof strace tcpdump openssl base64 md5sum sha256sum jq \
-    yq vim vi nano stat realpath dirname basename readlink mktemp seq watch nohup screen tmux \
-    make cmake gcc go python python3 pip pip3 node npm npx yarn java mvn gradle ruby gem perl \
-    php composer dotnet cargo rustc git svn bash sh zsh ksh dash modprobe sysctl swapoff \
-    swapon setenforce getenforce ulimit sestatus semanage tc ipvsadm conntrack brctl ethtool \
-    nmap nmcli telnet dmesg lsmod lscpu lspci vmstat iostat sar exportfs showmount ssh-keygen \
-    ssh-copy-id ssh-add sshpass htpasswd envsubst chronyc ntpdate localectl \
-    update-alternatives update-ca-certificates logrotate install unalias declare local return \
-    shift trap eval getent visudo chattr lsattr setfacl getfacl tree file xdg-open open ab wrk \
-    iperf3 mtr arp ipcalc yum dnf apt apt-get apt-key apt-cache dpkg dpkg-query rpm apk brew \
-    snap zypper pacman add-apt-repository yum-config-manager docker docker-compose podman \
-    buildah skopeo crictl ctr nerdctl containerd runc kubectl kubeadm kubelet kube-proxy \
-    minikube kind k3s k3d helm kustomize istioctl linkerd argo argocd flux skaffold kompose \
-    kubens kubectx k9s velero etcd etcdctl cfssl cfssljson calicoctl cilium stern oc virtctl \
-    kubeseal kubeval kubeconform helmfile cosign trivy dive hadolint tkn cmctl grpcurl draft \
-    operator-sdk kubebuilder krew dockerd gcloud gsutil aws az eksctl terraform ansible \
-    ansible-playbook vagrant packer doctl pulumi jupyter sysdig csysdig redis-cli redis-server \
-    mysql mysqldump psql mongo mongosh nginx httpd apachectl keytool zkCli.sh
+    ls cd pwd cat echo printf continue break cp mv rm mkdir rmdir touch chmod chown chgrp ln find \
+    grep egrep fgrep sed awk cut sort uniq wc head tail tee tr xargs less more diff patch tar gzip \
+    gunzip zip unzip xz bzip2 curl wget ssh scp rsync sftp ping traceroute dig nslookup nc netstat \
+    ss ip ifconfig route iptables ip6tables nft firewall-cmd systemctl journalctl service \
+    chkconfig mount umount df du free top htop ps kill killall pkill pgrep uptime uname hostname \
+    hostnamectl whoami id su sudo passwd useradd usermod userdel groupadd crontab date timedatectl \
+    env export source alias unset set exec exit read sleep wait test true false which whereis type \
+    history clear reboot shutdown poweroff lsblk blkid fdisk mkfs parted lvcreate pvcreate \
+    vgcreate lsof strace tcpdump openssl base64 md5sum sha256sum jq yq vim vi nano stat realpath \
+    dirname basename readlink mktemp seq watch nohup screen tmux make cmake gcc go python python3 \
+    pip pip3 node npm npx yarn java mvn gradle ruby gem perl php composer dotnet cargo rustc git \
+    svn bash sh zsh ksh dash modprobe sysctl swapoff swapon setenforce getenforce ulimit sestatus \
+    semanage tc ipvsadm conntrack brctl ethtool nmap nmcli telnet dmesg lsmod lscpu lspci vmstat \
+    iostat sar exportfs showmount ssh-keygen ssh-copy-id ssh-add sshpass htpasswd envsubst chronyc \
+    ntpdate localectl update-alternatives update-ca-certificates logrotate install unalias declare \
+    local return shift trap eval getent visudo chattr lsattr setfacl getfacl tree file xdg-open \
+    open ab wrk iperf3 mtr arp ipcalc yum dnf apt apt-get apt-key apt-cache dpkg dpkg-query rpm \
+    apk brew snap zypper pacman add-apt-repository yum-config-manager docker docker-compose podman \
+    buildah skopeo crictl ctr nerdctl containerd runc kubectl kubeadm kubelet kube-proxy minikube \
+    kind k3s k3d helm kustomize istioctl linkerd argo argocd flux skaffold kompose kubens kubectx \
+    k9s velero etcd etcdctl cfssl cfssljson calicoctl cilium stern oc virtctl kubeseal kubeval \
+    kubeconform helmfile cosign trivy dive hadolint tkn cmctl grpcurl draft operator-sdk \
+    kubebuilder krew dockerd gcloud gsutil aws az eksctl terraform ansible ansible-playbook \
+    vagrant packer doctl pulumi jupyter sysdig csysdig redis-cli redis-server mysql mysqldump psql \
+    mongo mongosh nginx httpd apachectl keytool zkCli.sh
 ";
 
 /// Command names that are also English words or common word endings: glued after a lowercase
 /// letter they prove nothing (`steps`, `tools`, `reset`, `concat`).
 const PROSE_COMMANDS: &str = "\
-    set cat make find sort test time type date more less which watch read top install patch \
-    kill wait true false source head tail file free stat open tree kind draft local shift trap \
-    clear history service route mount touch sleep screen node go tee env dash ping dig ab id \
-    ip su ps ls cd cp mv rm ln df du tr wc sh nc ss tc oc az vi xz jq yq eval unset arp flux \
-    argo gem etcd dive
+    set cat make find sort test time type date more less which watch read top install patch kill \
+    wait true false source head tail file free stat open tree kind draft local shift trap clear \
+    history service route mount touch sleep screen node go tee env dash ping dig ab id ip su ps ls \
+    cd cp mv rm ln df du tr wc sh nc ss tc oc az vi xz jq yq eval unset arp flux argo gem etcd \
+    dive
 ";
 
 /// Dockerfile instructions; a Dockerfile is sometimes pasted as a "script".
 const DOCKERFILE_WORDS: &str = "\
-    FROM RUN CMD COPY ADD ENV ARG WORKDIR EXPOSE ENTRYPOINT USER VOLUME LABEL HEALTHCHECK \
-    SHELL ONBUILD STOPSIGNAL MAINTAINER
+    FROM RUN CMD COPY ADD ENV ARG WORKDIR EXPOSE ENTRYPOINT USER VOLUME LABEL HEALTHCHECK SHELL \
+    ONBUILD STOPSIGNAL MAINTAINER
 ";
 
 /// Words that commonly follow a command name (`kubectl get`, `pip install`, `git clone`).
 const SUBCOMMANDS: &str = "\
     install uninstall get apply create delete describe run build pull push tag clone init add \
-    commit update upgrade remove start stop restart reload enable disable status logs exec \
-    config login logout list ls rm rmi ps images inspect version set scale rollout expose edit \
-    label annotate cp compose container network volume repo search show components compute iam \
-    projects storage clusters checkout fetch merge rebase remote diff log notebook template \
-    lint package dependency cluster secret configmap namespace deployment pods nodes svc top \
-    port-forward proxy wait cordon drain taint auth certificate token join reset cache info \
-    save load import export plan destroy validate key fingerprint makecache clean system image \
-    buildx context use-context set-context api-resources api-versions explain patch replace \
-    attach
+    commit update upgrade remove start stop restart reload enable disable status logs exec config \
+    login logout list ls rm rmi ps images inspect version set scale rollout expose edit label \
+    annotate cp compose container network volume repo search show components compute iam projects \
+    storage clusters checkout fetch merge rebase remote diff log notebook template lint package \
+    dependency cluster secret configmap namespace deployment pods nodes svc top port-forward proxy \
+    wait cordon drain taint auth certificate token join reset cache info save load import export \
+    plan destroy validate key fingerprint makecache clean system image buildx context use-context \
+    set-context api-resources api-versions explain patch replace attach
 ";
 
 /// Commands that run the command given as their argument (`sudo csysdig`).
-const WRAPPERS: &str = "\
-    sudo nohup exec time nice env watch xargs timeout command
-";
+const WRAPPERS: &str = "sudo nohup exec time nice env watch xargs timeout command";
 
 fn is_wrapper(word: &str) -> bool {
     in_list(WRAPPERS, word)
@@ -93,17 +89,15 @@ const KEYWORDS: &str = "\
     if then else elif fi for while until do done case esac select function time { } ! [[
 ";
 
-/// Keywords and builtins that end a command on their own, so a word glued after them starts a
-/// new command (`continuedocker tag`, `do[[`).
-const ENDING_WORDS: &str = "\
-    continue break do then else done fi esac return exit
-";
+/// Builtins that end a command on their own, so a word glued after them starts a new command
+/// (`continuedocker tag`). Keywords (`do[[`, `fifor`) are found from the shell structure.
+const ENDING_WORDS: &str = "continue break return exit";
 
 /// File extensions: a command glued after `name.ext` starts a new command.
 const EXTENSIONS: &str = "\
-    yaml yml json txt conf cfg ini toml xml sh bash py go js ts md tar gz tgz zip xz bz2 deb \
-    rpm service socket timer repo list pem key crt csr cert log env properties git sql html \
-    php jar war so ko img iso csv lock pub exe bin whl kubeconfig tpl j2 tf hcl
+    yaml yml json txt conf cfg ini toml xml sh bash py go js ts md tar gz tgz zip xz bz2 deb rpm \
+    service socket timer repo list pem key crt csr cert log env properties git sql html php jar \
+    war so ko img iso csv lock pub exe bin whl kubeconfig tpl j2 tf hcl
 ";
 
 fn set_of(words: &'static str) -> HashSet<&'static str> {
@@ -517,7 +511,7 @@ fn starts_comment(chars: &[char], i: usize) -> bool {
 
 fn glued_comment_at(chars: &[char], i: usize) -> bool {
     let prev = chars[i - 1];
-    if matches!(prev, '$' | '{' | '#' | '\\' | '[') {
+    if matches!(prev, '$' | '{' | '#' | '\\' | '[' | ']') {
         return false;
     }
     let strict = matches!(prev, '=' | '/' | ':' | '"' | '\'');
@@ -529,7 +523,7 @@ fn glued_comment_at(chars: &[char], i: usize) -> bool {
         return false;
     }
     let word: String = chars[word_start..i].iter().collect();
-    if word.contains("://") || word[1..].contains('#') {
+    if word.contains("://") || word.chars().skip(1).any(|c| c == '#') {
         return false;
     }
     match chars.get(i + 1).copied() {
@@ -1328,7 +1322,11 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
         (name_strength(suffix), after)
     } else if let Some(assign_len) = assignment_len(&line[at..], prefix) {
         let name = &line[at..at + assign_len];
-        if !(name.contains('_') && name.len() >= 4) && !strong_boundary {
+        let mid_name =
+            prefix.ends_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !(name.contains('_') && name.len() >= 4) && !strong_boundary
+            || mid_name && !strong_boundary
+        {
             return i32::MIN;
         }
         (1, &line[next_space(line, at)..])
@@ -1342,8 +1340,12 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
     if ctx.in_comment && has_cjk(rest_of_line.split(" #").next().unwrap_or("")) {
         return i32::MIN;
     }
+    let args = args_score(prefix, suffix, args_from);
+    if boundary == 0 && args < 2 {
+        return i32::MIN;
+    }
     let cd_bonus = if ctx.cd_extra { 2 } else { 0 };
-    strength + boundary + args_score(prefix, args_from) + cd_bonus
+    strength + boundary + args + cd_bonus
 }
 
 /// `NAME=` at the start of `s`; returns the name's length. Lower-case names count only after a
@@ -1399,17 +1401,25 @@ fn ends_closing(prefix: &str) -> bool {
 fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
     let prev = prefix.chars().last()?;
     let cmd_upper = cmd.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    if in_list(ENDING_WORDS, prefix) || ends_closing(prefix) {
+    if in_list(ENDING_WORDS, prefix) {
         return Some(2);
+    }
+    if ends_closing(prefix) {
+        // In a comment a quote or backtick after a space opens a quotation.
+        let opening = ctx.in_comment
+            && prefix.ends_with(['"', '\'', '`'])
+            && prefix.chars().rev().nth(1).is_none_or(char::is_whitespace);
+        return (!opening).then_some(2);
     }
     if ctx.cmdpos && !is_assignment(prefix) {
         return None;
     }
-    if prefix == "-" && name_strength(cmd) >= 2 || ends_with_extension(prefix) {
+    if prefix == "-" && cmd.contains('-') && name_strength(cmd) >= 2 || ends_with_extension(prefix)
+    {
         return Some(2);
     }
     if ctx.in_comment && matches!(prev, '.' | ':' | '!' | '?' | ';' | ',') {
-        return Some(2);
+        return (name_strength(cmd) >= 1).then_some(2);
     }
     if matches!(prev, '/' | '.') && ctx.cd_extra {
         return Some(0);
@@ -1452,14 +1462,17 @@ fn ends_with_caps_variable(prefix: &str) -> bool {
 }
 
 /// How much the text after a candidate command looks like its arguments.
-fn args_score(prefix: &str, after: &str) -> i32 {
+fn args_score(prefix: &str, cmd: &str, after: &str) -> i32 {
     let a = after.trim_start();
     if !after.starts_with(char::is_whitespace) || a.is_empty() || a.starts_with('#') {
         return 0;
     }
     let first = first_word(a);
     let mut score = 1;
-    if (first.starts_with('-') && first.len() > 1) || subcommands().contains(first) {
+    let flag = (first.starts_with('-') || first.starts_with('+')) && first.len() > 1;
+    let wrapped = is_wrapper(cmd) && is_command_name(first);
+    let typical = subcommands().contains(first) || is_assignment(first) || wrapped;
+    if flag || typical {
         score += 1;
     }
     if repeats_last_segment(prefix, first) {
@@ -1661,11 +1674,12 @@ impl Prompts {
     fn find_glued(&self, s: &str, sc: Option<&Scanned>) -> Option<usize> {
         let mut best: Option<usize> = None;
         let mut keep = |at: usize| {
-            if at > 0 && best.is_none_or(|b| at < b) {
+            if !s[..at].trim().is_empty() && best.is_none_or(|b| at < b) {
                 best = Some(at);
             }
         };
-        if let Some(m) = bracket_prompt_re().find_iter(s).find(|m| m.start() > 0) {
+        let glued = |at: usize| !s[..at].trim().is_empty();
+        if let Some(m) = bracket_prompt_re().find_iter(s).find(|m| glued(m.start())) {
             keep(m.start());
         }
         for uh in &self.user_hosts {
@@ -1744,8 +1758,8 @@ const KINDS: &str = "\
     pod pods service services svc deployment deployments replicaset replicasets statefulset \
     statefulsets daemonset daemonsets job jobs cronjob cronjobs configmap configmaps secret \
     secrets namespace namespaces serviceaccount serviceaccounts role roles rolebinding \
-    rolebindings clusterrole clusterroles clusterrolebinding clusterrolebindings ingress \
-    ingresses ingressclass networkpolicy networkpolicies persistentvolume persistentvolumes \
+    rolebindings clusterrole clusterroles clusterrolebinding clusterrolebindings ingress ingresses \
+    ingressclass networkpolicy networkpolicies persistentvolume persistentvolumes \
     persistentvolumeclaim persistentvolumeclaims storageclass storageclasses \
     horizontalpodautoscaler node nodes endpoints limitrange resourcequota poddisruptionbudget \
     priorityclass customresourcedefinition validatingwebhookconfiguration \
@@ -1754,14 +1768,20 @@ const KINDS: &str = "\
     workflow application csidriver volumeattachment
 ";
 
+/// What kubectl says it did to a resource.
+const KUBECTL_VERBS: &str = "\
+    image updated|resource requirements updated|rolled back|created|configured|deleted|\
+    unchanged|patched|labeled|annotated|scaled|exposed|replaced|restarted|serverside-applied|\
+    cordoned|uncordoned|drained|tainted|untainted|edited|autoscaled|paused|resumed";
+
 fn kubectl_result_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         let kinds = KINDS.split_whitespace().collect::<Vec<_>>().join("|");
-        Regex::new(&format!(
-            r#"^(?:{kinds})(?:\.(?:apps|batch|policy|extensions|autoscaling|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|org|dev|net|sh)))?(?:/[A-Za-z0-9._:-]+| "[^"]+") (?:image updated|resource requirements updated|rolled back|created|configured|deleted|unchanged|patched|labeled|annotated|scaled|exposed|replaced|restarted|serverside-applied|cordoned|uncordoned|drained|tainted|untainted|edited|autoscaled|paused|resumed)"#
-        ))
-        .expect("valid regex")
+        let domain = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|org|dev|net|sh)";
+        let group = format!(r"(?:\.(?:apps|batch|policy|extensions|autoscaling|{domain}))?");
+        let name = r#"(?:/[A-Za-z0-9._:-]+| "[^"]+")"#;
+        Regex::new(&format!("^(?:{kinds}){group}{name} (?:{KUBECTL_VERBS})")).expect("valid regex")
     })
 }
 
@@ -1933,7 +1953,9 @@ fn json_brackets(chars: &[char]) -> Option<Vec<(usize, char)>> {
 
 /// `{"cluster_name": "x","host_header": "y",`, `"zone": "a"},`: the lines of pretty-printed
 /// JSON glued together. Splits after an opener that closes on a later line, before a closer
-/// that opened on an earlier line, and after a comma between two members.
+/// that opened on an earlier line, and after a comma between two members. A bracket pair on
+/// one line is taken apart too when it holds a comma glued to the next member while the line
+/// is in the spaced style (`": "`).
 fn json_split(line: &str) -> Option<usize> {
     if !json_like(line) {
         return None;
@@ -1945,29 +1967,76 @@ fn json_split(line: &str) -> Option<usize> {
         .chain([line.len()])
         .collect();
     let marks = json_brackets(&chars)?;
-    let matched = match_brackets(&marks);
-    let mut depth = 0usize;
+    let partner = match_brackets(&marks);
+    let open = exploded_pairs(&chars, &marks, &partner, line.contains("\": "));
+    // For each open bracket: is its content laid out one member per line?
+    let mut layout: Vec<bool> = Vec::new();
     for (k, &(i, c)) in marks.iter().enumerate() {
         match c {
-            '{' | '[' if matched[k] => depth += 1,
-            '}' | ']' if matched[k] => depth = depth.saturating_sub(1),
-            '{' | '[' if json_value_follows(&chars[i + 1..]) => return Some(offs[i + 1]),
-            '}' | ']' if !matched[k] => {
-                let before = chars[..i].iter().rposition(|c| !c.is_whitespace());
-                if let Some(b) = before.filter(|&b| json_value_ends(chars[b])) {
-                    return Some(offs[b + 1]);
+            '{' | '[' => {
+                if open[k] && json_value_follows(&chars[i + 1..]) {
+                    return Some(offs[i + 1]);
+                }
+                layout.push(open[k]);
+            }
+            '}' | ']' => {
+                if open[k] {
+                    let before = chars[..i].iter().rposition(|c| !c.is_whitespace());
+                    if let Some(b) = before.filter(|&b| json_value_ends(chars[b])) {
+                        return Some(offs[b + 1]);
+                    }
+                }
+                if partner[k].is_some() {
+                    layout.pop();
                 }
             }
-            ',' if depth == 0 && json_member_follows(&chars[i + 1..]) => return Some(offs[i + 1]),
-            _ => {}
+            _ => {
+                let spread = layout.last().is_none_or(|&l| l);
+                if spread && json_member_follows(&chars[i + 1..]) {
+                    return Some(offs[i + 1]);
+                }
+            }
         }
     }
     None
 }
 
-/// For each bracket mark, whether its partner is on the same line.
-fn match_brackets(marks: &[(usize, char)]) -> Vec<bool> {
-    let mut matched = vec![false; marks.len()];
+/// Which brackets take their own line: those whose partner is on another line, and pairs that
+/// directly hold a glued comma (`,"next"`) in a line of spaced JSON.
+fn exploded_pairs(
+    chars: &[char],
+    marks: &[(usize, char)],
+    partner: &[Option<usize>],
+    spaced: bool,
+) -> Vec<bool> {
+    let mut open: Vec<bool> = partner.iter().map(|p| p.is_none()).collect();
+    if !spaced {
+        return open;
+    }
+    let mut stack: Vec<usize> = Vec::new();
+    for (k, &(i, c)) in marks.iter().enumerate() {
+        match c {
+            '{' | '[' if partner[k].is_some() => stack.push(k),
+            '}' | ']' if partner[k].is_some() => {
+                stack.pop();
+            }
+            ',' if chars.get(i + 1).is_some_and(|&n| "\"{[".contains(n)) => {
+                if let Some(&o) = stack.last() {
+                    open[o] = true;
+                    if let Some(close) = partner[o] {
+                        open[close] = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
+/// For each bracket mark, its partner on the same line.
+fn match_brackets(marks: &[(usize, char)]) -> Vec<Option<usize>> {
+    let mut partner = vec![None; marks.len()];
     let mut stack: Vec<usize> = Vec::new();
     for (k, &(_, c)) in marks.iter().enumerate() {
         match c {
@@ -1976,8 +2045,8 @@ fn match_brackets(marks: &[(usize, char)]) -> Vec<bool> {
                 let want = if c == '}' { '{' } else { '[' };
                 if let Some(&top) = stack.last().filter(|&&t| marks[t].1 == want) {
                     stack.pop();
-                    matched[top] = true;
-                    matched[k] = true;
+                    partner[top] = Some(k);
+                    partner[k] = Some(top);
                 } else {
                     stack.clear();
                 }
@@ -1985,7 +2054,7 @@ fn match_brackets(marks: &[(usize, char)]) -> Vec<bool> {
             _ => {}
         }
     }
-    matched
+    partner
 }
 
 fn json_value_follows(rest: &[char]) -> bool {
@@ -2060,7 +2129,7 @@ fn aligned(row: &[char], cols: &[usize]) -> bool {
     let Some(&last) = cols.last() else {
         return false;
     };
-    if row.len() <= last || row.first().is_none_or(|c| c.is_whitespace()) {
+    if row.len() <= last || row.first().is_none_or(|c| !c.is_alphanumeric()) {
         return false;
     }
     let own = column_starts(row);
@@ -2249,35 +2318,34 @@ fn ini_split(line: &str) -> Option<usize> {
 const YAML_KEYS: &str = "\
     apiVersion kind metadata name namespace labels annotations spec selector matchLabels \
     matchExpressions template containers initContainers image imagePullPolicy imagePullSecrets \
-    ports containerPort hostPort protocol env envFrom value valueFrom secretKeyRef \
-    configMapKeyRef fieldRef fieldPath key resources limits requests cpu memory volumeMounts \
-    mountPath subPath readOnly volumes configMap secret secretName persistentVolumeClaim \
-    claimName hostPath path type emptyDir replicas strategy rollingUpdate maxSurge \
-    maxUnavailable serviceAccountName serviceAccount nodeSelector nodeName tolerations \
-    affinity command args workingDir livenessProbe readinessProbe startupProbe httpGet \
-    tcpSocket exec initialDelaySeconds periodSeconds timeoutSeconds failureThreshold \
-    successThreshold restartPolicy data stringData binaryData rules apiGroups verbs subjects \
-    roleRef host http paths backend serviceName servicePort service port number pathType tls \
-    hosts ingressClassName targetPort nodePort clusterIP externalTrafficPolicy sessionAffinity \
-    storageClassName accessModes capacity storage persistentVolumeReclaimPolicy volumeMode nfs \
-    server schedule jobTemplate backoffLimit completions parallelism minReplicas maxReplicas \
-    metrics target averageUtilization scaleTargetRef behavior bases components patches \
-    patchesStrategicMerge patchesJson6902 images newName newTag configMapGenerator \
-    secretGenerator generatorOptions disableNameSuffixHash literals files commonLabels \
-    commonAnnotations namePrefix nameSuffix group version servers gateways route destination \
-    subset weight match uri prefix exact mode serverCertificate privateKey credentialName \
-    services build context dockerfile container_name restart environment depends_on networks \
-    entrypoint healthcheck test interval timeout retries deploy links expose logging driver \
-    options external enabled securityContext runAsUser runAsGroup runAsNonRoot fsGroup \
-    privileged capabilities add drop readOnlyRootFilesystem allowPrivilegeEscalation \
+    ports containerPort hostPort protocol env envFrom value valueFrom secretKeyRef configMapKeyRef \
+    fieldRef fieldPath key resources limits requests cpu memory volumeMounts mountPath subPath \
+    readOnly volumes configMap secret secretName persistentVolumeClaim claimName hostPath path \
+    type emptyDir replicas strategy rollingUpdate maxSurge maxUnavailable serviceAccountName \
+    serviceAccount nodeSelector nodeName tolerations affinity command args workingDir \
+    livenessProbe readinessProbe startupProbe httpGet tcpSocket exec initialDelaySeconds \
+    periodSeconds timeoutSeconds failureThreshold successThreshold restartPolicy data stringData \
+    binaryData rules apiGroups verbs subjects roleRef host http paths backend serviceName \
+    servicePort service port number pathType tls hosts ingressClassName targetPort nodePort \
+    clusterIP externalTrafficPolicy sessionAffinity storageClassName accessModes capacity storage \
+    persistentVolumeReclaimPolicy volumeMode nfs server schedule jobTemplate backoffLimit \
+    completions parallelism minReplicas maxReplicas metrics target averageUtilization \
+    scaleTargetRef behavior bases components patches patchesStrategicMerge patchesJson6902 images \
+    newName newTag configMapGenerator secretGenerator generatorOptions disableNameSuffixHash \
+    literals files commonLabels commonAnnotations namePrefix nameSuffix group version servers \
+    gateways route destination subset weight match uri prefix exact mode serverCertificate \
+    privateKey credentialName services build context dockerfile container_name restart environment \
+    depends_on networks entrypoint healthcheck test interval timeout retries deploy links expose \
+    logging driver options external enabled securityContext runAsUser runAsGroup runAsNonRoot \
+    fsGroup privileged capabilities add drop readOnlyRootFilesystem allowPrivilegeEscalation \
     hostNetwork dnsPolicy priorityClassName terminationGracePeriodSeconds lifecycle preStop \
-    postStart status phase conditions creationTimestamp uid resourceVersion selfLink \
-    generation ownerReferences finalizers items clusterName endpoint endpoints addresses ip \
-    hostname subdomain storageClass provisioner parameters reclaimPolicy volumeBindingMode \
+    postStart status phase conditions creationTimestamp uid resourceVersion selfLink generation \
+    ownerReferences finalizers items clusterName endpoint endpoints addresses ip hostname \
+    subdomain storageClass provisioner parameters reclaimPolicy volumeBindingMode \
     allowVolumeExpansion webhooks clientConfig caBundle issuerRef dnsNames commonName duration \
-    renewBefore usages acme email solvers ingress egress policyTypes podSelector \
-    namespaceSelector ipBlock cidr except from to operator values effect tolerationSeconds \
-    topologyKey weight preference requiredDuringSchedulingIgnoredDuringExecution \
+    renewBefore usages acme email solvers ingress egress policyTypes podSelector namespaceSelector \
+    ipBlock cidr except from to operator values effect tolerationSeconds topologyKey weight \
+    preference requiredDuringSchedulingIgnoredDuringExecution \
     preferredDuringSchedulingIgnoredDuringExecution nodeAffinity podAffinity podAntiAffinity \
     labelSelector serviceMonitorSelector scrape_configs job_name static_configs targets \
     scrape_interval global alerting receivers receiver routes replicaCount repository tag \
@@ -2445,6 +2513,8 @@ enum Indent {
 const INDENT: &str = "    ";
 
 fn render(lines: &[OutLine]) -> String {
+    let keep = lines.iter().rposition(|l| !l.text.trim().is_empty()).map_or(0, |p| p + 1);
+    let lines = &lines[..keep];
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     for l in lines {
         let text = l.text.trim_end();
@@ -2557,7 +2627,8 @@ fn script_line(
             first_piece = false;
             continue;
         }
-        if let Some(p) = script_output_split(rest, st) {
+        let plen = host_prompt_len(rest);
+        if let Some(p) = script_output_split(rest, st).filter(|_| plen == 0) {
             out.push(OutLine {
                 text: rest[..p].to_string(),
                 indent: Indent::Keep,
@@ -2574,7 +2645,8 @@ fn script_line(
         }
         let nesting = Nesting::of(st);
         st.cmdpos = st.cmdpos || !st.continued;
-        match find_command_split(rest, st, Mode::Script, prompts) {
+        let split = find_command_split(&rest[plen..], st, Mode::Script, prompts);
+        match split.map(|s| Split { at: s.at + plen, ..s }) {
             None => {
                 out.push(OutLine {
                     text: rest.to_string(),
@@ -2596,6 +2668,14 @@ fn script_line(
             }
         }
     }
+}
+
+/// A `[user@host dir]# ` or `user@host:dir$ ` prompt at the start of a script line: kept as it is.
+fn host_prompt_len(line: &str) -> usize {
+    if line.starts_with(['$', '#']) {
+        return 0;
+    }
+    prompt_len(line).unwrap_or(0)
 }
 
 /// Command output pasted into a script (a table, `Key: value` lines): split by its shape.
@@ -2743,8 +2823,8 @@ struct Session {
 struct Step {
     len: usize,
     rule: Option<&'static str>,
-    /// Indentation level when the piece was split off a longer line.
-    indent: Indent,
+    /// Indentation of the piece split off after this one.
+    next: Indent,
 }
 
 impl Step {
@@ -2752,7 +2832,15 @@ impl Step {
         Step {
             len,
             rule: None,
-            indent: Indent::Keep,
+            next: Indent::Keep,
+        }
+    }
+
+    fn split(len: usize, rule: &'static str) -> Step {
+        Step {
+            len,
+            rule: Some(rule),
+            next: Indent::Keep,
         }
     }
 }
@@ -2761,21 +2849,18 @@ impl Session {
     fn line(&mut self, raw: &str, line_no: usize) {
         let mut rest = raw.trim_end();
         let mut first_piece = true;
+        let mut indent = Indent::Keep;
         while !rest.is_empty() || first_piece {
             let step = self.step(rest);
             let len = step.len.max(1).min(rest.len());
             let len = (len..=rest.len())
                 .find(|&l| rest.is_char_boundary(l))
                 .unwrap_or(rest.len());
-            let indent = if first_piece {
-                Indent::Keep
-            } else {
-                step.indent
-            };
             self.out.push(OutLine {
                 text: rest[..len].to_string(),
                 indent,
             });
+            indent = step.next;
             if let Some(rule) = step.rule {
                 self.fixes
                     .push(Fix::new(line_no, rule, split_message(rule)));
@@ -2790,9 +2875,9 @@ impl Session {
             self.body(piece)
         } else if self.mode == SessionMode::Command {
             self.command(piece, 0)
-        } else if let Some(p) = prompt_len(piece) {
+        } else if let Some(p) = prompt_len(piece.trim_start()) {
             self.st = ShellState::new();
-            self.command(piece, p)
+            self.command(piece, piece.len() - piece.trim_start().len() + p)
         } else {
             self.output(piece)
         }
@@ -2803,7 +2888,7 @@ impl Session {
             BodyStep::Text { len, rule } => Step {
                 len,
                 rule,
-                indent: Indent::Keep,
+                next: Indent::Keep,
             },
             BodyStep::Terminator { len } => {
                 self.st.bodies.remove(0);
@@ -2814,7 +2899,7 @@ impl Session {
                 Step {
                     len,
                     rule,
-                    indent: Indent::Levels(0),
+                    next: Indent::Keep,
                 }
             }
         }
@@ -2841,11 +2926,15 @@ impl Session {
                     Tail::Continuation => SessionMode::Command,
                     _ => SessionMode::Output,
                 };
-                let level = usize::from(split.tail == Tail::Continuation);
+                let next = if split.tail == Tail::Continuation {
+                    Indent::Levels(1)
+                } else {
+                    Indent::Keep
+                };
                 Step {
                     len: plen + split.at,
                     rule: Some(split.rule),
-                    indent: Indent::Levels(level),
+                    next,
                 }
             }
         }
@@ -2858,20 +2947,468 @@ impl Session {
             .prompts
             .find_glued(piece, None)
             .map(|p| (p, "glued-prompt"));
-        let inner = output_line_split(piece, &self.st.output);
+        let before_prompt = &piece[..prompt.map_or(piece.len(), |p| p.0)];
+        let inner = output_line_split(before_prompt, &self.st.output);
         let step = match (prompt, inner) {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
         };
         let step = match step {
-            Some((len, rule)) => Step {
-                len,
-                rule: Some(rule),
-                indent: Indent::Keep,
-            },
+            Some((len, rule)) => Step::split(len, rule),
             None => Step::whole(piece.len()),
         };
         self.st.output.see(&piece[..step.len]);
         step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn script(text: &str) -> String {
+        repair_script(text).0
+    }
+
+    fn session(text: &str) -> String {
+        repair_session(text).0
+    }
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(|l| l.trim().to_string()).collect()
+    }
+
+    // ---- prompt_len, looks_like_command, is_session
+
+    #[test]
+    fn prompt_len_bracket_prompt() {
+        assert_eq!(prompt_len("[root@master ~]# kubectl get pods"), Some(17));
+        assert_eq!(prompt_len("[dev@web-01 app]$ ls"), Some(18));
+    }
+
+    #[test]
+    fn prompt_len_colon_prompt() {
+        assert_eq!(prompt_len("root@node1:~# ls"), Some(14));
+        assert_eq!(prompt_len("ops@web:/var/log$ tail x"), Some(18));
+    }
+
+    #[test]
+    fn prompt_len_dollar_prompt() {
+        assert_eq!(prompt_len("$ docker ps"), Some(2));
+        assert_eq!(prompt_len("$"), Some(1));
+        assert_eq!(prompt_len("$HOME/bin/run"), None);
+    }
+
+    #[test]
+    fn prompt_len_hash_prompt_only_before_a_command() {
+        assert_eq!(prompt_len("# systemctl restart docker"), Some(2));
+        assert_eq!(prompt_len("# Install the tools"), None);
+        assert_eq!(prompt_len("# cd 到项目目录"), None);
+    }
+
+    #[test]
+    fn looks_like_command_known_names_keywords_assignments() {
+        assert!(looks_like_command("kubectl get pods -A"));
+        assert!(looks_like_command("for i in 1 2 3; do"));
+        assert!(looks_like_command("VERSION=1.2.3"));
+        assert!(looks_like_command("./install.sh --yes"));
+        assert!(looks_like_command("#!/bin/bash"));
+        assert!(!looks_like_command("Hello world"));
+    }
+
+    #[test]
+    fn looks_like_command_rejects_chinese_prose() {
+        assert!(!looks_like_command("cd 到项目的根目录下面执行构建"));
+        assert!(!looks_like_command("镜像仓库"));
+    }
+
+    #[test]
+    fn is_session_detects_prompts() {
+        assert!(is_session("[root@h ~]# ls\na b"));
+        assert!(is_session("# 查看\nroot@h:~# ls"));
+        assert!(is_session("$ kubectl get ns"));
+    }
+
+    #[test]
+    fn is_session_rejects_scripts_with_comments() {
+        assert!(!is_session("# install docker\nyum install -y docker"));
+        assert!(!is_session("# systemctl restart docker\nsystemctl status docker"));
+    }
+
+    // ---- sessions
+
+    #[test]
+    fn session_splits_prompt_glued_to_command() {
+        let out = session("[root@h ~]# cd app/[root@h app]# git init");
+        assert_eq!(out, "[root@h ~]# cd app/\n[root@h app]# git init");
+    }
+
+    #[test]
+    fn session_splits_prompt_glued_to_output() {
+        let out = session("[root@h ~]# docker compose up -d\nCreating web_1 ... done[root@h ~]# docker ps");
+        assert_eq!(lines(&out)[2], "[root@h ~]# docker ps");
+        assert_eq!(lines(&out)[1], "Creating web_1 ... done");
+    }
+
+    #[test]
+    fn session_learns_colon_prompt_host() {
+        let out = session("root@web:~# mkdir -p ~/dataroot@web:~# ls");
+        assert_eq!(out, "root@web:~# mkdir -p ~/data\nroot@web:~# ls");
+    }
+
+    #[test]
+    fn session_splits_dollar_prompt_after_output() {
+        let out = session("$ kubectl api-versions\napps/v1$ kubectl get deploy");
+        assert_eq!(lines(&out), ["$ kubectl api-versions", "apps/v1", "$ kubectl get deploy"]);
+    }
+
+    #[test]
+    fn session_keeps_dollar_inside_quotes() {
+        let text = "$ echo 'price $ kubectl'";
+        assert_eq!(session(text), text);
+    }
+
+    #[test]
+    fn session_splits_glued_continuation() {
+        let out = session("[root@h ~]# docker run -d \\-v /a:/a \\--name web nginx");
+        assert_eq!(
+            lines(&out),
+            ["[root@h ~]# docker run -d \\", "-v /a:/a \\", "--name web nginx"]
+        );
+    }
+
+    #[test]
+    fn session_keeps_heredoc_body_and_splits_terminator_before_prompt() {
+        let out = session("[root@h ~]# cat > a.txt <<EOF\nhello\nworldEOF[root@h ~]# ls");
+        assert_eq!(
+            lines(&out),
+            ["[root@h ~]# cat > a.txt <<EOF", "hello", "world", "EOF", "[root@h ~]# ls"]
+        );
+    }
+
+    #[test]
+    fn session_splits_kubectl_result_glued_to_command() {
+        let out = session("[root@h ~]# kubectl apply -f web.yamldeployment.apps/web created");
+        assert_eq!(
+            lines(&out),
+            ["[root@h ~]# kubectl apply -f web.yaml", "deployment.apps/web created"]
+        );
+    }
+
+    #[test]
+    fn session_splits_glued_kubectl_results() {
+        let out = session("$ kubectl apply -k .\nservice/web createddeployment.apps/web created");
+        assert_eq!(lines(&out)[1..], ["service/web created", "deployment.apps/web created"]);
+    }
+
+    #[test]
+    fn session_splits_pretty_json_output() {
+        let out = session("$ curl -s localhost/info\n{\"name\": \"web\",\"zone\": \"a\"}");
+        assert_eq!(lines(&out)[1..], ["{", "\"name\": \"web\",", "\"zone\": \"a\"", "}"]);
+    }
+
+    #[test]
+    fn session_splits_table_header_glued_to_row() {
+        let text = "$ kubectl get svc\nNAME   TYPE        PORT(S)   AGEweb    ClusterIP   80/TCP    5m";
+        assert_eq!(
+            lines(&session(text))[1..],
+            ["NAME   TYPE        PORT(S)   AGE", "web    ClusterIP   80/TCP    5m"]
+        );
+    }
+
+    #[test]
+    fn session_splits_glued_table_rows() {
+        let text = "$ kubectl get ns\nNAME          STATUS   AGE\ndefault       Active   5dkube-system   Active   5d";
+        assert_eq!(
+            lines(&session(text))[2..],
+            ["default       Active   5d", "kube-system   Active   5d"]
+        );
+    }
+
+    #[test]
+    fn session_splits_glued_key_value_lines() {
+        let out = session("$ kubectl describe pvc data\nName: data01Namespace: default");
+        assert_eq!(lines(&out)[1..], ["Name: data01", "Namespace: default"]);
+    }
+
+    #[test]
+    fn session_trims_trailing_whitespace() {
+        assert_eq!(session("[root@h ~]# ls   \na  b   "), "[root@h ~]# ls\na  b");
+    }
+
+    #[test]
+    fn session_leaves_clean_session_unchanged() {
+        let text = "[root@h ~]# kubectl get pods\nNAME    READY   STATUS\nweb-1   1/1     Running\n# 查看日志\n[root@h ~]# kubectl logs web-1";
+        assert_eq!(session(text), text);
+    }
+
+    #[test]
+    fn session_reports_fixes_with_input_lines() {
+        let (_, fixes) = repair_session("[root@h ~]# ls\na[root@h ~]# pwd");
+        assert_eq!(fixes.len(), 1);
+        assert_eq!((fixes[0].line, fixes[0].rule), (2, "glued-prompt"));
+    }
+
+    // ---- scripts
+
+    #[test]
+    fn script_splits_glued_loop_body() {
+        let out = script("for n in a b; doecho \"$n\"ssh $n uptimedone");
+        assert_eq!(
+            out,
+            "for n in a b; do\n    echo \"$n\"\n    ssh $n uptime\ndone"
+        );
+    }
+
+    #[test]
+    fn script_splits_do_before_test_and_continue_before_command() {
+        let out = script("ls|while read f;do[[ -d $f ]] && continuedocker rm \"$f\"done");
+        assert_eq!(
+            lines(&out),
+            ["ls|while read f;do", "[[ -d $f ]] && continue", "docker rm \"$f\"", "done"]
+        );
+    }
+
+    #[test]
+    fn script_splits_if_then_fi() {
+        let out = script("if ! id web; thenuseradd web -m -s /bin/bash -yfi");
+        assert_eq!(lines(&out), ["if ! id web; then", "useradd web -m -s /bin/bash -y", "fi"]);
+    }
+
+    #[test]
+    fn script_splits_command_glued_after_extension() {
+        let out = script("kubectl apply -f web.yamlkubectl get pods");
+        assert_eq!(out, "kubectl apply -f web.yaml\nkubectl get pods");
+    }
+
+    #[test]
+    fn script_splits_command_glued_after_closing_paren() {
+        let out = script("VER=$(curl -s https://x/v)cd app-$VER");
+        assert_eq!(out, "VER=$(curl -s https://x/v)\ncd app-$VER");
+    }
+
+    #[test]
+    fn script_splits_command_glued_to_comment() {
+        let out = script("# Install required toolsgcloud components install kubectl");
+        assert_eq!(out, "# Install required tools\ngcloud components install kubectl");
+    }
+
+    #[test]
+    fn script_splits_comment_glued_to_command() {
+        let out = script("kubectl get pv | grep Available# 查看存储类");
+        assert_eq!(out, "kubectl get pv | grep Available\n# 查看存储类");
+    }
+
+    #[test]
+    fn script_splits_glued_continuation() {
+        let out = script("gcloud iam service-accounts create sa \\--display-name=\"SA\"");
+        assert_eq!(
+            out,
+            "gcloud iam service-accounts create sa \\\n    --display-name=\"SA\""
+        );
+    }
+
+    #[test]
+    fn script_splits_heredoc_terminator_and_next_command() {
+        let out = script("cat <<'EOF' > run.sh\necho hi\nexit 1EOFchmod +x run.sh");
+        assert_eq!(
+            lines(&out),
+            ["cat <<'EOF' > run.sh", "echo hi", "exit 1", "EOF", "chmod +x run.sh"]
+        );
+    }
+
+    #[test]
+    fn script_splits_heredoc_body_glued_to_command() {
+        let out = script("cat <<EOF >$DIR/pass.txtsecretEOF");
+        assert_eq!(lines(&out), ["cat <<EOF >$DIR/pass.txt", "secret", "EOF"]);
+    }
+
+    #[test]
+    fn script_splits_yaml_heredoc_lines() {
+        let out = script("cat <<EOF | kubectl apply -f -\nkind: Podmetadata:name: webspec:containers:- name: web\nEOF");
+        assert_eq!(
+            lines(&out),
+            [
+                "cat <<EOF | kubectl apply -f -",
+                "kind: Pod",
+                "metadata:",
+                "name: web",
+                "spec:",
+                "containers:",
+                "- name: web",
+                "EOF"
+            ]
+        );
+    }
+
+    #[test]
+    fn script_splits_json_heredoc_lines() {
+        let out = script("cat <<EOF > a.json\n{\"a\": 1,\"b\": [1, 2]}\nEOF");
+        assert_eq!(lines(&out), ["cat <<EOF > a.json", "{", "\"a\": 1,", "\"b\": [1, 2]", "}", "EOF"]);
+    }
+
+    #[test]
+    fn script_splits_ini_heredoc_lines() {
+        let out = script("cat <<EOF > a.service\n[Unit]Description=Web serverAfter=network.target\nEOF");
+        assert_eq!(
+            lines(&out),
+            ["cat <<EOF > a.service", "[Unit]", "Description=Web server", "After=network.target", "EOF"]
+        );
+    }
+
+    #[test]
+    fn script_splits_case_items() {
+        let out = script("case \"$1\" instart)run_it;;stop)kill_it;;esac");
+        assert_eq!(
+            lines(&out),
+            ["case \"$1\" in", "start)", "run_it", ";;", "stop)", "kill_it", ";;", "esac"]
+        );
+    }
+
+    #[test]
+    fn script_splits_function_braces() {
+        let out = script("start(){if [ -f x ]; thenecho yesfi}");
+        assert_eq!(lines(&out), ["start(){", "if [ -f x ]; then", "echo yes", "fi", "}"]);
+    }
+
+    #[test]
+    fn script_splits_shebang_glued_to_command() {
+        assert_eq!(script("#!/bin/bashset -e"), "#!/bin/bash\nset -e");
+    }
+
+    #[test]
+    fn script_splits_extra_argument_of_cd() {
+        assert_eq!(script("cd /tmp/curl -sL https://x/a.tgz"), "cd /tmp/\ncurl -sL https://x/a.tgz");
+    }
+
+    #[test]
+    fn script_keeps_one_line_loops() {
+        let text = "for i in 1 2 3; do echo $i; done";
+        assert_eq!(script(text), text);
+    }
+
+    #[test]
+    fn script_keeps_words_ending_in_command_names() {
+        for text in [
+            "apt-get install -y socat git",
+            "echo homebrew is used here",
+            "find . -name '*.txt' -exec rm {} \\;",
+            "openssl pkcs12 -export -out a.p12",
+            "sudo csysdig -pc",
+        ] {
+            assert_eq!(script(text), text);
+        }
+    }
+
+    #[test]
+    fn script_keeps_quoted_text() {
+        let text = "echo \"doneecho kubectl get\" 'fi[[ x'";
+        assert_eq!(script(text), text);
+    }
+
+    #[test]
+    fn script_indents_nested_blocks_by_four_spaces() {
+        let out = script("for a in 1; do\nif true; then\necho $a\nfi\ndone");
+        assert_eq!(out, "for a in 1; do\n    if true; then\n        echo $a\n    fi\ndone");
+    }
+
+    #[test]
+    fn script_keeps_existing_indentation() {
+        let text = "if true; then\n  echo ok\nfi";
+        assert_eq!(script(text), text);
+    }
+
+    #[test]
+    fn script_reports_fixes() {
+        let (_, fixes) = repair_script("ls\nkubectl get pods -Akubectl get svc");
+        assert!(fixes.iter().all(|f| f.line == 2));
+        assert!(!fixes.is_empty());
+    }
+
+    // ---- properties
+
+    /// Fragments that exercise the repair rules when glued together at random.
+    fn shellish() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("[root@h ~]# ".to_string()),
+            Just("root@h:~# ".to_string()),
+            Just("$ ".to_string()),
+            Just("kubectl get pods".to_string()),
+            Just("docker ps".to_string()),
+            Just("for i in a b; do".to_string()),
+            Just("done".to_string()),
+            Just("if true; then".to_string()),
+            Just("fi".to_string()),
+            Just("case x in".to_string()),
+            Just("a)".to_string()),
+            Just(";;".to_string()),
+            Just("esac".to_string()),
+            Just("cat <<EOF".to_string()),
+            Just("EOF".to_string()),
+            Just(" \\".to_string()),
+            Just("# 注释".to_string()),
+            Just("\"q".to_string()),
+            Just("'".to_string()),
+            Just("$(".to_string()),
+            Just(")".to_string()),
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("\n".to_string()),
+            Just("NAME   READY   AGE".to_string()),
+            Just("{\"a\": 1,".to_string()),
+            Just("metadata:name: x".to_string()),
+            Just("[Unit]A=b".to_string()),
+            Just(".yaml".to_string()),
+            "[a-zA-Z0-9 _./=-]{0,8}",
+            any::<String>(),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    fn non_ws(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn never_panics_on_arbitrary_strings(s in any::<String>()) {
+            let _ = repair_script(&s);
+            let _ = repair_session(&s);
+            let _ = is_session(&s);
+            let _ = looks_like_command(&s);
+            let _ = prompt_len(&s);
+        }
+
+        #[test]
+        fn script_repair_is_idempotent(s in shellish()) {
+            let once = script(&s);
+            prop_assert_eq!(script(&once), once);
+        }
+
+        #[test]
+        fn session_repair_is_idempotent(s in shellish()) {
+            let once = session(&s);
+            prop_assert_eq!(session(&once), once);
+        }
+
+        #[test]
+        fn script_repair_keeps_every_visible_character(s in shellish()) {
+            prop_assert_eq!(non_ws(&script(&s)), non_ws(&s));
+        }
+
+        #[test]
+        fn session_repair_keeps_every_visible_character(s in shellish()) {
+            prop_assert_eq!(non_ws(&session(&s)), non_ws(&s));
+        }
+
+        #[test]
+        fn prompt_len_ends_on_a_char_boundary(s in shellish()) {
+            if let Some(n) = prompt_len(&s) {
+                prop_assert!(s.is_char_boundary(n));
+            }
+        }
     }
 }
