@@ -622,24 +622,87 @@ fn starts_code(kind: &LineKind, line: &str) -> bool {
     }
 }
 
-/// Whether a line can continue a region of language `lang`; `previous` is the line before it.
-fn continues(kind: &LineKind, line: &str, lang: &str, previous: &str) -> bool {
-    if previous.trim_end().ends_with('\\') && *kind != LineKind::Blank {
+/// Where a region stands while it grows: its language and whether a heredoc is open.
+struct Growth<'a> {
+    lang: &'a str,
+    heredoc: Option<String>,
+}
+
+static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?"#).expect("valid regex")
+});
+
+impl Growth<'_> {
+    /// Track heredocs opened and closed by a line of the region (terminators may be glued to the line's end).
+    fn take(&mut self, line: &str) {
+        match &self.heredoc {
+            Some(end) if line.trim_end().ends_with(end.as_str()) => self.heredoc = None,
+            Some(_) => {}
+            None => {
+                if let Some(caps) = HEREDOC.captures(line) {
+                    let word = caps[1].to_string();
+                    // A heredoc opened and closed on one glued line stays closed.
+                    let after = &line[caps.get(0).map_or(0, |m| m.end())..];
+                    if !after.trim_end().ends_with(&word) {
+                        self.heredoc = Some(word);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A line made of one or two plain words: a title or a heading more often than code.
+fn is_lone_words(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 2
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// Whether line `i` continues a growing region.
+fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) -> bool {
+    let (kind, line) = (&kinds[i], lines[i]);
+    if *kind == LineKind::Blank {
+        return false;
+    }
+    if growth.heredoc.is_some() || i > 0 && lines[i - 1].trim_end().ends_with('\\') {
         return true;
     }
     let low_cjk = cjk_ratio(line) < 0.3;
+    let indented = line.starts_with(char::is_whitespace);
+    let lang = growth.lang;
     match kind {
         LineKind::Blank | LineKind::Label(_) | LineKind::Gutter { .. } => false,
-        LineKind::Prompt | LineKind::Command | LineKind::Comment | LineKind::Code(_) => true,
-        LineKind::Yaml => true,
+        LineKind::Prompt | LineKind::Comment | LineKind::Code(_) => true,
+        // A command after a manifest starts a script of its own, unless it sits in a block scalar.
+        LineKind::Command => lang != "yaml" || indented,
+        // A manifest after commands is a file of its own, unless it is a command's output.
+        LineKind::Yaml => lang != "bash",
         LineKind::Markdown => {
             // A YAML or shell list item, or program output, can look like a Markdown list item.
             let t = line.trim_start();
             low_cjk && !t.starts_with('|') && !t.starts_with('>')
         }
-        LineKind::Prose => {
-            low_cjk || (lang == "yaml" && line.starts_with("  ") && cjk_ratio(line) < 0.5)
-        }
+        LineKind::Prose => match lang {
+            "bash" => {
+                low_cjk
+                    && (indented
+                        || line.contains([
+                            '=', '|', ';', '$', '&', '{', '}', '(', ')', '"', '\'', '`',
+                        ]))
+                    || matches!(line.trim(), "done" | "fi" | "esac" | "then" | "do" | "else")
+            }
+            "yaml" => indented && cjk_ratio(line) < 0.5 || low_cjk && !is_lone_words(line),
+            _ => {
+                let last = i + 1 == lines.len() || kinds[i + 1] == LineKind::Blank;
+                let after_command = matches!(kinds[i - 1], LineKind::Prompt | LineKind::Command);
+                low_cjk && !(is_lone_words(line) && last && !after_command)
+            }
+        },
     }
 }
 
@@ -742,13 +805,22 @@ fn region_at(
         (None, kind) => initial_language(kind, lines[code_start]),
     };
     let mut end = code_start + 1;
+    let mut growth = Growth {
+        lang,
+        heredoc: None,
+    };
+    for line in &lines[first..end] {
+        growth.take(line);
+    }
     loop {
-        while end < lines.len() && continues(&kinds[end], lines[end], lang, lines[end - 1]) {
+        while end < lines.len() && continues(kinds, lines, end, &growth) {
             if kinds[end] == LineKind::Prompt && hint.is_none_or(|h| h == "bash") {
-                lang = "console";
+                growth.lang = "console";
             }
+            growth.take(lines[end]);
             end += 1;
         }
+        lang = growth.lang;
         // A blank line inside code: continue when code of the same kind follows it.
         let next = (end..lines.len()).find(|&j| kinds[j] != LineKind::Blank);
         match next {
@@ -761,6 +833,10 @@ fn region_at(
         (None, Some(detected)) => lang = detected,
         (Some("bash"), Some("console")) => lang = "console",
         _ => {}
+    }
+    if label.is_none() && end - first == 1 && is_lone_words(lines[first]) {
+        // A lone command name on its own line is a heading about it, not code.
+        return None;
     }
     if lang == "yaml" && label.is_none() {
         let single = end - code_start == 1 && !is_flattened_yaml(lines[code_start]);

@@ -711,8 +711,10 @@ struct ShellState {
     pending: Vec<Heredoc>,
     /// Heredocs whose bodies are being read.
     bodies: Vec<Heredoc>,
-    /// The current line continues the previous one (trailing `\`).
+    /// The current line continues the previous one (trailing `\` or an open quote).
     continued: bool,
+    /// The previous line ended with a `\`.
+    backslash: bool,
     /// The command word of the current simple command and how many words followed it.
     cmd: Option<String>,
     nargs: usize,
@@ -915,6 +917,44 @@ impl ShellState {
 // Finding the first split in a command line
 // ---------------------------------------------------------------------------------------------
 
+/// The first split found in `text` that is still found when the text is cut there: a rule
+/// that sees the whole line may miss a place another rule finds in the shorter piece.
+fn settled(text: &str, find: impl Fn(&str) -> Option<usize>) -> Option<usize> {
+    let mut best = find(text).filter(|&p| p > 0 && p < text.len())?;
+    while let Some(p) = find(&text[..best]).filter(|&p| p > 0 && p < best) {
+        best = p;
+    }
+    Some(best)
+}
+
+/// [`find_command_split`], settled like [`settled`]: `st` ends as the accepted split left it.
+fn settled_command_split(
+    line: &str,
+    st: &mut ShellState,
+    mode: Mode,
+    prompts: &Prompts,
+) -> Option<Split> {
+    let mut trial = st.clone();
+    let first = find_command_split(line, &mut trial, mode, prompts);
+    let Some(mut best) = first else {
+        *st = trial;
+        return None;
+    };
+    let mut best_state = trial;
+    loop {
+        let mut trial = st.clone();
+        match find_command_split(&line[..best.at], &mut trial, mode, prompts) {
+            Some(s) if s.at > 0 && s.at < best.at => {
+                best = s;
+                best_state = trial;
+            }
+            _ => break,
+        }
+    }
+    *st = best_state;
+    Some(best)
+}
+
 /// Looks for the first place where `line` (a command line without prompt) should be broken,
 /// updating `st` with the structure of the text before that place.
 fn find_command_split(
@@ -973,10 +1013,15 @@ fn find_command_split(
                 });
                 if let Some(s) = inner.filter(|s| s.at < limit) {
                     st.word(&line[start..s.at]);
+                    if heredoc_op_at_top(&sc, start, &line[start..s.at]) {
+                        st.heredoc_in(&line[start..s.at], None);
+                    }
                     return Some(s);
                 }
                 st.word(text);
-                st.heredoc_in(text, next_text);
+                if heredoc_op_at_top(&sc, start, text) {
+                    st.heredoc_in(text, next_text);
+                }
                 heredoc_seen |= !st.pending.is_empty();
             }
         }
@@ -1003,6 +1048,14 @@ fn case_op_split(sc: &Scanned, tok: &Tok, st: &ShellState, pattern_here: bool) -
         CasePart::Patterns if text.ends_with(')') && glued_after => Some(split(tok.end)),
         _ => None,
     }
+}
+
+/// Is the `<<` of word `w` (starting at byte `start`) unquoted?
+fn heredoc_op_at_top(sc: &Scanned, start: usize, w: &str) -> bool {
+    w.find("<<").is_some_and(|p| {
+        let ci = sc.offs.partition_point(|&o| o < start + p);
+        sc.top(ci)
+    })
 }
 
 /// Splits found by position rather than by word: glued continuation backslashes, glued
@@ -2628,25 +2681,18 @@ fn script_line(
             continue;
         }
         let plen = host_prompt_len(rest);
-        if let Some(p) = script_output_split(rest, st).filter(|_| plen == 0) {
-            out.push(OutLine {
-                text: rest[..p].to_string(),
-                indent: Indent::Keep,
-            });
-            fixes.push(Fix::new(
-                line_no,
-                "glued-output",
-                split_message("glued-output"),
-            ));
-            st.output.see(&rest[..p]);
-            rest = &rest[p..];
-            first_piece = false;
-            continue;
-        }
+        let output_at = script_output_split(rest, st).filter(|_| plen == 0);
+        let head = &rest[..output_at.unwrap_or(rest.len())];
         let nesting = Nesting::of(st);
         st.cmdpos = st.cmdpos || !st.continued;
-        let split = find_command_split(&rest[plen..], st, Mode::Script, prompts);
-        match split.map(|s| Split { at: s.at + plen, ..s }) {
+        let split = settled_command_split(&head[plen..], st, Mode::Script, prompts)
+            .map(|s| Split { at: s.at + plen, ..s })
+            .or(output_at.map(|at| Split {
+                at,
+                rule: "glued-output",
+                tail: Tail::Command,
+            }));
+        match split {
             None => {
                 out.push(OutLine {
                     text: rest.to_string(),
@@ -2657,12 +2703,14 @@ fn script_line(
                 return;
             }
             Some(split) => {
+                let head = &rest[..split.at];
                 out.push(OutLine {
-                    text: rest[..split.at].to_string(),
-                    indent: nesting.indent(&rest[..split.at], first_piece),
+                    text: head.to_string(),
+                    indent: nesting.indent(head, first_piece),
                 });
                 fixes.push(Fix::new(line_no, split.rule, split_message(split.rule)));
-                advance_after_split(&rest[..split.at], st, split.tail);
+                st.output.see(head);
+                advance_after_split(head, st, split.tail);
                 rest = &rest[split.at..];
                 first_piece = false;
             }
@@ -2672,10 +2720,11 @@ fn script_line(
 
 /// A `[user@host dir]# ` or `user@host:dir$ ` prompt at the start of a script line: kept as it is.
 fn host_prompt_len(line: &str) -> usize {
-    if line.starts_with(['$', '#']) {
+    let t = line.trim_start();
+    if t.starts_with(['$', '#']) {
         return 0;
     }
-    prompt_len(line).unwrap_or(0)
+    prompt_len(t).map_or(0, |n| n + line.len() - t.len())
 }
 
 /// Command output pasted into a script (a table, `Key: value` lines): split by its shape.
@@ -2684,7 +2733,9 @@ fn script_output_split(piece: &str, st: &ShellState) -> Option<usize> {
     if st.continued || t.starts_with('#') || starts_command(t) {
         return None;
     }
-    output_line_split(piece, &st.output).map(|(p, _)| p)
+    let p = settled(piece, |t| output_line_split(t, &st.output).map(|(p, _)| p))?;
+    // Only where the shell would see the end of a command, never inside quotes.
+    scan(&piece[..p], &st.frames).end.is_empty().then_some(p)
 }
 
 fn split_message(rule: &str) -> &'static str {
@@ -2702,6 +2753,7 @@ fn split_message(rule: &str) -> &'static str {
 /// State after emitting the head of a split line.
 fn advance_after_split(head: &str, st: &mut ShellState, tail: Tail) {
     st.frames = scan(head, &st.frames).end;
+    st.backslash = tail == Tail::Continuation;
     match tail {
         Tail::Continuation => st.continued = true,
         Tail::Body => {
@@ -2723,6 +2775,7 @@ fn finish_line(line: &str, st: &mut ShellState) {
     let sc = scan(line, &st.frames);
     st.frames = sc.end.clone();
     let trailing_backslash = ends_with_continuation(&sc);
+    st.backslash = trailing_backslash;
     st.continued = trailing_backslash || !st.frames.is_empty();
     if !st.continued {
         st.end_of_command_line();
@@ -2762,7 +2815,7 @@ fn body_step(piece: &str, h: &mut Heredoc, prompts: &Prompts) -> BodyStep {
         h.format = Some(BodyFormat::of(piece));
     }
     let format = h.format.unwrap_or(BodyFormat::Other);
-    let inner = body_line_split(piece, format);
+    let inner = settled(piece, |t| body_line_split(t, format));
     if let Some(p) = inner.filter(|&p| term_start.is_none_or(|s| p < s)) {
         return BodyStep::Text {
             len: p,
@@ -2871,11 +2924,12 @@ impl Session {
     }
 
     fn step(&mut self, piece: &str) -> Step {
+        let prompt = prompt_len(piece.trim_start());
         if !self.st.bodies.is_empty() {
             self.body(piece)
-        } else if self.mode == SessionMode::Command {
+        } else if self.mode == SessionMode::Command && (prompt.is_none() || self.st.backslash) {
             self.command(piece, 0)
-        } else if let Some(p) = prompt_len(piece.trim_start()) {
+        } else if let Some(p) = prompt {
             self.st = ShellState::new();
             self.command(piece, piece.len() - piece.trim_start().len() + p)
         } else {
@@ -2910,7 +2964,7 @@ impl Session {
         let cmd = &piece[plen..];
         let st = &mut self.st;
         st.cmdpos = st.cmdpos || !st.continued;
-        match find_command_split(cmd, st, Mode::Session, &self.prompts) {
+        match settled_command_split(cmd, st, Mode::Session, &self.prompts) {
             None => {
                 finish_line(cmd, st);
                 self.mode = if st.continued {
@@ -2948,7 +3002,9 @@ impl Session {
             .find_glued(piece, None)
             .map(|p| (p, "glued-prompt"));
         let before_prompt = &piece[..prompt.map_or(piece.len(), |p| p.0)];
-        let inner = output_line_split(before_prompt, &self.st.output);
+        let ctx = &self.st.output;
+        let inner = settled(before_prompt, |t| output_line_split(t, ctx).map(|(p, _)| p))
+            .map(|p| (p, "glued-output"));
         let step = match (prompt, inner) {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
