@@ -112,6 +112,29 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}')
 }
 
+/// A line without its trailing `#` comment, even one glued on without a space (`ls# 列出文件`):
+/// a `#` outside quotes that is followed by a space or a CJK character, and not part of `$#`, `${#` or `<#`.
+pub fn without_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' && i > 0 && !matches!(previous, '$' | '{' | '<' | '\\') => {
+                let next = line[i + 1..].chars().next();
+                if next.is_some_and(|n| n == ' ' || is_cjk(n)) {
+                    return line[..i].trim_end();
+                }
+            }
+            None => {}
+        }
+        previous = c;
+    }
+    line
+}
+
 /// The language a lone label line names.
 pub fn label_language(line: &str) -> Option<&'static str> {
     let word = line.trim().trim_end_matches(':').to_ascii_lowercase();
@@ -198,7 +221,8 @@ pub fn classify(line: &str) -> LineKind {
     if is_yaml_line(line) && cjk < 0.6 {
         return LineKind::Yaml;
     }
-    if cjk < 0.35 && shell::looks_like_command(t) {
+    let code = without_comment(t);
+    if cjk_ratio(code) < 0.35 && shell::looks_like_command(code) {
         return LineKind::Command;
     }
     if is_markdown(line) {
@@ -992,6 +1016,16 @@ mod tests {
         let (out, fixes) = fence_code("```bash\nls\n");
         assert_eq!(out, "```bash\nls\n\n```");
         assert!(fixes.iter().any(|f| f.rule == "unclosed-fence"));
+    }
+
+    #[test]
+    fn comments_are_cut_even_when_glued() {
+        assert_eq!(
+            without_comment("kubectl logs pods名称  {参数/选项}# 例如查看"),
+            "kubectl logs pods名称  {参数/选项}"
+        );
+        assert_eq!(without_comment("echo \"a # b\" # c"), "echo \"a # b\"");
+        assert_eq!(without_comment("echo ${#arr[@]} $#"), "echo ${#arr[@]} $#");
     }
 
     #[test]

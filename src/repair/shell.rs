@@ -927,23 +927,22 @@ fn settled(text: &str, find: impl Fn(&str) -> Option<usize>) -> Option<usize> {
     Some(best)
 }
 
-/// [`find_command_split`], settled like [`settled`]: `st` ends as the accepted split left it.
-fn settled_command_split(
+/// The first split `find` reports, settled like [`settled`]; `st` ends as the run that found the
+/// accepted split left it (or as the whole line left it when there is none).
+fn settled_split(
     line: &str,
     st: &mut ShellState,
-    mode: Mode,
-    prompts: &Prompts,
+    find: impl Fn(&str, &mut ShellState) -> Option<Split>,
 ) -> Option<Split> {
     let mut trial = st.clone();
-    let first = find_command_split(line, &mut trial, mode, prompts);
-    let Some(mut best) = first else {
+    let Some(mut best) = find(line, &mut trial) else {
         *st = trial;
         return None;
     };
     let mut best_state = trial;
     loop {
         let mut trial = st.clone();
-        match find_command_split(&line[..best.at], &mut trial, mode, prompts) {
+        match find(&line[..best.at], &mut trial) {
             Some(s) if s.at > 0 && s.at < best.at => {
                 best = s;
                 best_state = trial;
@@ -1610,8 +1609,8 @@ fn shebang_split(line: &str, sc: &Scanned, tok: &Tok) -> Option<Split> {
 fn heredoc_head_split(line: &str, sc: &Scanned, tok: &Tok, st: &ShellState) -> Option<Split> {
     let word_end = sc.offs[tok.end];
     for i in tok.start + 1..tok.end {
-        if sc.class[i] == Class::Comment {
-            break;
+        if !sc.top(i) || !sc.top(i - 1) {
+            continue;
         }
         let at = sc.offs[i];
         let prefix = &line[sc.offs[tok.start]..at];
@@ -2680,18 +2679,9 @@ fn script_line(
             first_piece = false;
             continue;
         }
-        let plen = host_prompt_len(rest);
-        let output_at = script_output_split(rest, st).filter(|_| plen == 0);
-        let head = &rest[..output_at.unwrap_or(rest.len())];
         let nesting = Nesting::of(st);
         st.cmdpos = st.cmdpos || !st.continued;
-        let split = settled_command_split(&head[plen..], st, Mode::Script, prompts)
-            .map(|s| Split { at: s.at + plen, ..s })
-            .or(output_at.map(|at| Split {
-                at,
-                rule: "glued-output",
-                tail: Tail::Command,
-            }));
+        let split = settled_split(rest, st, |t, st| script_split(t, st, prompts));
         match split {
             None => {
                 out.push(OutLine {
@@ -2718,6 +2708,21 @@ fn script_line(
     }
 }
 
+/// The first split of a script piece: glued commands, keywords and comments, or (on a line
+/// that is not a command) glued output lines.
+fn script_split(piece: &str, st: &mut ShellState, prompts: &Prompts) -> Option<Split> {
+    let plen = host_prompt_len(piece);
+    let output_at = script_output_split(piece, st).filter(|_| plen == 0);
+    let head = &piece[..output_at.unwrap_or(piece.len())];
+    find_command_split(&head[plen..], st, Mode::Script, prompts)
+        .map(|s| Split { at: s.at + plen, ..s })
+        .or(output_at.map(|at| Split {
+            at,
+            rule: "glued-output",
+            tail: Tail::Command,
+        }))
+}
+
 /// A `[user@host dir]# ` or `user@host:dir$ ` prompt at the start of a script line: kept as it is.
 fn host_prompt_len(line: &str) -> usize {
     let t = line.trim_start();
@@ -2733,7 +2738,7 @@ fn script_output_split(piece: &str, st: &ShellState) -> Option<usize> {
     if st.continued || t.starts_with('#') || starts_command(t) {
         return None;
     }
-    let p = settled(piece, |t| output_line_split(t, &st.output).map(|(p, _)| p))?;
+    let p = output_line_split(piece, &st.output)?.0;
     // Only where the shell would see the end of a command, never inside quotes.
     scan(&piece[..p], &st.frames).end.is_empty().then_some(p)
 }
@@ -2752,8 +2757,18 @@ fn split_message(rule: &str) -> &'static str {
 
 /// State after emitting the head of a split line.
 fn advance_after_split(head: &str, st: &mut ShellState, tail: Tail) {
-    st.frames = scan(head, &st.frames).end;
+    let sc = scan(head, &st.frames);
+    let tail = if ends_with_continuation(&sc) && tail != Tail::Body {
+        Tail::Continuation
+    } else {
+        tail
+    };
+    st.frames = sc.end;
     st.backslash = tail == Tail::Continuation;
+    if tail == Tail::Prompt {
+        // A prompt glued to a heredoc's command line: the body never came.
+        st.pending.clear();
+    }
     match tail {
         Tail::Continuation => st.continued = true,
         Tail::Body => {
@@ -2925,6 +2940,10 @@ impl Session {
 
     fn step(&mut self, piece: &str) -> Step {
         let prompt = prompt_len(piece.trim_start());
+        if host_prompt_len(piece) > 0 {
+            // A heredoc body never holds a `user@host` prompt: the body was cut short.
+            self.st.bodies.clear();
+        }
         if !self.st.bodies.is_empty() {
             self.body(piece)
         } else if self.mode == SessionMode::Command && (prompt.is_none() || self.st.backslash) {
@@ -2964,7 +2983,8 @@ impl Session {
         let cmd = &piece[plen..];
         let st = &mut self.st;
         st.cmdpos = st.cmdpos || !st.continued;
-        match settled_command_split(cmd, st, Mode::Session, &self.prompts) {
+        let prompts = &self.prompts;
+        match settled_split(cmd, st, |t, st| find_command_split(t, st, Mode::Session, prompts)) {
             None => {
                 finish_line(cmd, st);
                 self.mode = if st.continued {
