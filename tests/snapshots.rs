@@ -12,7 +12,14 @@ fn pages_of_the_snapshot_book() {
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let site = studybook::render_default_site(&loaded.notes).expect("render");
     let pages: Vec<&String> = site.files.keys().filter(|p| p.ends_with(".html")).collect();
-    assert_eq!(pages, ["chapters/01-pods.html", "chapters/02-console.html", "index.html"]);
+    assert_eq!(
+        pages,
+        [
+            "chapters/01-pods.html",
+            "chapters/02-console.html",
+            "index.html"
+        ]
+    );
     for page in pages {
         let html = String::from_utf8(site.files[page].clone()).unwrap();
         let name = page.replace(['/', '.'], "_");

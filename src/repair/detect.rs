@@ -189,6 +189,12 @@ fn other_language(line: &str) -> Option<&'static str> {
     None
 }
 
+/// A Markdown heading of level 2 or more (`## 配置`): never read as a code comment.
+fn is_subheading(t: &str) -> bool {
+    let hashes = t.chars().take_while(|&c| c == '#').count();
+    (2..=6).contains(&hashes) && t[hashes..].starts_with(' ')
+}
+
 /// Markdown structure that is never code on its own.
 fn is_markdown(line: &str) -> bool {
     let t = line.trim_start();
@@ -210,6 +216,9 @@ pub fn classify(line: &str) -> LineKind {
     }
     if shell::prompt_len(line).is_some() {
         return LineKind::Prompt;
+    }
+    if is_subheading(t) {
+        return LineKind::Markdown;
     }
     if t.starts_with('#') && !t.starts_with("#!") {
         return LineKind::Comment;
@@ -361,10 +370,18 @@ fn choose_fence_language(given: &str, detected: Option<&'static str>, body: &[&s
     match detected {
         Some("console") if vague || shellish => "console".into(),
         Some(lang) if vague => lang.into(),
-        None if shellish && !body.iter().any(|l| shell::looks_like_command(l.trim())) => {
+        // A shell label on lines that are neither commands nor comments (a list of names, a URL pattern).
+        None if shellish
+            && !body.iter().any(|l| {
+                let t = l.trim();
+                t.is_empty() || t.starts_with('#') || shell::looks_like_command(t)
+            }) =>
+        {
             "text".into()
         }
         _ if vague => "text".into(),
+        _ if shellish => "bash".into(),
+        _ if given == "yml" => "yaml".into(),
         _ => given.into(),
     }
 }
@@ -393,7 +410,13 @@ pub fn detect_language(lines: &[&str]) -> Option<&'static str> {
     if prompt > 0 {
         return Some("console");
     }
-    if let Some(lang) = other {
+    let first_code = lines
+        .iter()
+        .map(|l| classify(l))
+        .find(|k| !matches!(k, LineKind::Blank | LineKind::Comment));
+    if let Some(lang) = other
+        && !matches!(first_code, Some(LineKind::Command))
+    {
         return Some(lang);
     }
     if json > 0
@@ -709,7 +732,7 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         LineKind::Markdown => {
             // A YAML or shell list item, or program output, can look like a Markdown list item.
             let t = line.trim_start();
-            low_cjk && !t.starts_with('|') && !t.starts_with('>')
+            low_cjk && !t.starts_with(['|', '>', '#'])
         }
         LineKind::Prose => match lang {
             "bash" => {

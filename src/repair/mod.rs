@@ -20,6 +20,9 @@ pub struct Repaired {
     pub tags: Vec<String>,
 }
 
+/// How many times code and structure repairs may run over a note before it must be stable.
+const MAX_PASSES: usize = 4;
+
 /// Run one repair stage; a stage that fails on some input leaves the text as it was and says so.
 fn stage<T>(
     name: &'static str,
@@ -51,15 +54,27 @@ pub fn repair(body: &str) -> Repaired {
         (out, found, fixes)
     });
     let found = found.unwrap_or_default();
-    let (text, _) = stage("code", &text, &mut fixes, |t| {
-        let (out, fixes) = detect::fence_code(t);
-        (out, (), fixes)
-    });
-    let (text, _) = stage("structure", &text, &mut fixes, |t| {
-        let (out, fixes) = structure::repair_structure(t);
-        (out, (), fixes)
-    });
+    // Code and structure repairs feed each other (a heading found ends a code block; a block
+    // fenced turns lines into code): run them until the text is stable, so repair is idempotent.
+    let mut text = text;
+    for _ in 0..MAX_PASSES {
+        let mut pass_fixes = Vec::new();
+        let (fenced, _) = stage("code", &text, &mut pass_fixes, |t| {
+            let (out, fixes) = detect::fence_code(t);
+            (out, (), fixes)
+        });
+        let (structured, _) = stage("structure", &fenced, &mut pass_fixes, |t| {
+            let (out, fixes) = structure::repair_structure(t);
+            (out, (), fixes)
+        });
+        if structured == text {
+            break;
+        }
+        fixes.extend(pass_fixes);
+        text = structured;
+    }
     fixes.sort();
+    fixes.dedup();
     let mut tags: Vec<String> = Vec::new();
     for category in found.parts.iter().filter_map(|p| p.category.clone()) {
         if !tags.iter().any(|t| t.eq_ignore_ascii_case(&category)) {
