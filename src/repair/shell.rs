@@ -1044,7 +1044,9 @@ impl<'a> Walk<'a> {
             Mode::Script if !in_patterns => word_split(line, sc, tok, st, next.is_some()),
             _ => None,
         });
-        if let Some(s) = inner.filter(|s| s.at < self.limit) {
+        // Never inside quotes: the split must fall on unquoted code.
+        let unquoted = |s: &Split| sc.top(sc.offs.partition_point(|&o| o < s.at));
+        if let Some(s) = inner.filter(|s| s.at < self.limit && unquoted(s)) {
             self.take_word(&line[start..s.at], start, None, st);
             return Some(s);
         }
@@ -3888,6 +3890,7 @@ mod tests {
         "[root@h ~]#  \\service/web createdEOFcase x inroot@h:~# Events:",
         "[root@h ~]# cat <<EOFservice/web createdType     Reason   Agecat <<EOF",
         "[root@h ~]# cat <<EOFservice/web createdEOFfor i in a b; do",
+        "for i in a b; do=\"q\n{cat <<EOFkubectl get pods",
     ];
 
     #[test]
