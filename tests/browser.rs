@@ -443,3 +443,62 @@ fn yaml_code_is_highlighted() {
         );
     });
 }
+
+#[test]
+fn glued_session_is_repaired_styled_and_copies_only_its_commands() {
+    with_book(
+        "glued_session_is_repaired_styled_and_copies_only_its_commands",
+        |page, _| {
+            click_nth_through(page, "main a.chapter-link", 2);
+            assert_eq!(chapter_title(page), TITLES[2]);
+            let session = eval(
+                page,
+                r#"(() => {
+                const pre = document.querySelector('pre.hl[data-lang="console"]');
+                if (!pre) { return null; }
+                const prompts = Array.from(pre.querySelectorAll('.hl-prompt'));
+                const commands = Array.from(pre.querySelectorAll('.hl-cmd'));
+                const outputs = Array.from(pre.querySelectorAll('.hl-output'));
+                const style = el => getComputedStyle(el);
+                const button = pre.querySelector('.copy-button');
+                button.click();
+                return {
+                    prompts: prompts.map(p => p.textContent),
+                    commands: commands.map(c => c.textContent.trim()),
+                    outputs: outputs.map(o => o.textContent.trim()),
+                    promptSelectable: style(prompts[0]).userSelect,
+                    outputColor: style(outputs[0]).color,
+                    commandColor: style(commands[0]).color,
+                    copied: button.getAttribute('data-copied'),
+                };
+            })()"#,
+            );
+            assert!(!session.is_null(), "no console block on the page");
+            assert_eq!(
+                strings(session["commands"].clone()),
+                ["kubectl get pods", "kubectl get svc web"],
+                "one command per prompt line: {session}"
+            );
+            assert_eq!(
+                strings(session["prompts"].clone()).len(),
+                2,
+                "each command keeps its prompt: {session}"
+            );
+            assert!(
+                strings(session["outputs"].clone())
+                    .iter()
+                    .any(|o| o.starts_with("web")),
+                "program output is marked as output: {session}"
+            );
+            assert_eq!(session["promptSelectable"], "none", "{session}");
+            assert_ne!(
+                session["outputColor"], session["commandColor"],
+                "output and commands look different: {session}"
+            );
+            assert_eq!(
+                session["copied"], "kubectl get pods\nkubectl get svc web",
+                "the copy button copies the commands only: {session}"
+            );
+        },
+    );
+}
