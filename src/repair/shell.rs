@@ -288,7 +288,7 @@ pub fn is_session(text: &str) -> bool {
         bracket_prompt_re().is_match(l)
             || colon_prompt_re().is_match(l)
             || versioned_shell_prompt_re().is_match(l)
-            || (l.starts_with('$') && prompt_len(l).is_some_and(|n| looks_like_command(&l[n..])))
+            || (l.starts_with('$') && prompt_len(l).is_some_and(|n| dollar_prompt_follows(&l[n..])))
     });
     strong || is_hash_session(&lines)
 }
@@ -515,10 +515,11 @@ fn glued_comment_at(chars: &[char], i: usize) -> bool {
         return false;
     }
     let strict = matches!(prev, '=' | '/' | ':' | '"' | '\'');
-    let word_start = chars[..i]
+    let window = i.saturating_sub(MAX_NAME * 2);
+    let word_start = chars[window..i]
         .iter()
         .rposition(|&c| c.is_whitespace())
-        .map_or(0, |p| p + 1);
+        .map_or(window, |p| window + p + 1);
     if i - word_start < 2 {
         return false;
     }
@@ -809,54 +810,54 @@ impl ShellState {
             return;
         }
         self.cmdpos = false;
+        if self.keyword(w) {
+            return;
+        }
+        if is_assignment(w) || self.cmd.as_deref().is_some_and(is_wrapper) && w.starts_with('-') {
+            self.cmdpos = true;
+            return;
+        }
+        self.cmdpos = is_wrapper(w);
+        self.cmd = Some(w.to_string());
+        self.nargs = 0;
+    }
+
+    /// A reserved word in command position: opens, continues or closes a block. Returns false
+    /// for any other word.
+    fn keyword(&mut self, w: &str) -> bool {
         match w {
             "for" | "select" => self.blocks.push(Block::Loop { header: true }),
-            "while" | "until" => {
-                self.blocks.push(Block::Loop { header: true });
-                self.cmdpos = true;
-            }
-            "do" => {
-                if let Some(Block::Loop { header }) = self.blocks.last_mut() {
-                    *header = false;
-                }
-                self.cmdpos = true;
-            }
-            "if" => {
-                self.blocks.push(Block::If { cond: true });
-                self.cmdpos = true;
-            }
-            "elif" => {
-                if let Some(Block::If { cond }) = self.blocks.last_mut() {
-                    *cond = true;
-                }
-                self.cmdpos = true;
-            }
-            "then" => {
-                if let Some(Block::If { cond }) = self.blocks.last_mut() {
-                    *cond = false;
-                }
-                self.cmdpos = true;
-            }
-            "else" | "!" | "time" => self.cmdpos = true,
-            "function" => self.func_name = true,
+            "while" | "until" => self.blocks.push(Block::Loop { header: true }),
+            "if" => self.blocks.push(Block::If { cond: true }),
+            "case" => self.blocks.push(Block::Case(CasePart::Subject)),
+            "{" => self.blocks.push(Block::Brace),
+            "do" => self.set_top(Block::Loop { header: false }),
+            "then" | "else" => self.set_top(Block::If { cond: false }),
+            "elif" => self.set_top(Block::If { cond: true }),
             "done" => self.pop_block(|b| matches!(b, Block::Loop { .. })),
             "fi" => self.pop_block(|b| matches!(b, Block::If { .. })),
-            "case" => self.blocks.push(Block::Case(CasePart::Subject)),
             "esac" => self.pop_block(|b| matches!(b, Block::Case(_))),
-            "{" => {
-                self.blocks.push(Block::Brace);
-                self.cmdpos = true;
-            }
             "}" => self.pop_block(|b| *b == Block::Brace),
-            _ if is_assignment(w) => self.cmdpos = true,
-            _ if self.cmd.as_deref().is_some_and(is_wrapper) && w.starts_with('-') => {
-                self.cmdpos = true;
-            }
-            _ => {
-                self.cmdpos = is_wrapper(w);
-                self.cmd = Some(w.to_string());
-                self.nargs = 0;
-            }
+            "function" => self.func_name = true,
+            "!" | "time" => {}
+            _ => return false,
+        }
+        // After these a command follows at once.
+        self.cmdpos = matches!(
+            w,
+            "while" | "until" | "if" | "{" | "do" | "then" | "else" | "elif" | "!" | "time"
+        );
+        true
+    }
+
+    /// Moves the innermost block to the state `to` (`do` after a loop header, `then` after a
+    /// condition) when it is a block of that kind.
+    fn set_top(&mut self, to: Block) {
+        let Some(top) = self.blocks.last_mut() else {
+            return;
+        };
+        if std::mem::discriminant(top) == std::mem::discriminant(&to) {
+            *top = to;
         }
     }
 
@@ -1362,37 +1363,55 @@ fn glue_candidates(
     to: usize,
     ctx: GlueCtx,
 ) -> Option<usize> {
-    let word_end = sc.offs[to];
     let mut word_start = from;
-    for i in from + 1..to {
-        let prev = sc.chars[i - 1];
-        if prev.is_whitespace() {
-            if ctx.in_comment {
-                word_start = i;
-            }
-            continue;
-        }
-        let ok_class = if ctx.in_comment {
-            sc.class[i] == Class::Comment
+    while word_start < to {
+        // In a comment every space ends a word; in code the token is one word.
+        let word_end = if ctx.in_comment {
+            (word_start..to)
+                .find(|&i| sc.chars[i].is_whitespace())
+                .unwrap_or(to)
         } else {
-            sc.top(i)
+            to
         };
-        if !ok_class || i == word_start {
-            continue;
-        }
-        let at = sc.offs[i];
-        let prefix = &line[sc.offs[word_start]..at];
-        let end = if ctx.in_comment {
-            next_space(line, at)
-        } else {
-            word_end
-        };
-        let score = candidate_score(line, prefix, at, end, ctx);
-        if score >= GLUE_THRESHOLD {
+        if let Some(at) = glue_in_word(line, sc, word_start, word_end, ctx) {
             return Some(at);
         }
+        word_start = word_end + 1;
     }
     None
+}
+
+/// Longest command name or variable name worth looking for at the end of a word.
+const MAX_NAME: usize = 40;
+
+/// The first place in the word of chars `[start, end)` where a glued command starts.
+fn glue_in_word(line: &str, sc: &Scanned, start: usize, end: usize, ctx: GlueCtx) -> Option<usize> {
+    let end_byte = sc.offs[end];
+    (start + 1..end)
+        .map(|i| (i, sc.offs[i]))
+        .find_map(|(i, at)| {
+            let ok_class = if ctx.in_comment {
+                sc.class[i] == Class::Comment
+            } else {
+                sc.top(i)
+            };
+            // A long rest of the word can only be an assignment, never a command name.
+            let long = end_byte - at > MAX_NAME && !maybe_assignment(&line[at..]);
+            if !ok_class || long {
+                return None;
+            }
+            let prefix = &line[sc.offs[start]..at];
+            (candidate_score(line, prefix, at, end_byte, ctx) >= GLUE_THRESHOLD).then_some(at)
+        })
+}
+
+/// `NAME=...` could start here: a letter, then a name and `=` within reach.
+fn maybe_assignment(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .take(MAX_NAME)
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'=')
+            .any(|b| b == b'=')
 }
 
 fn next_space(line: &str, at: usize) -> usize {
@@ -2683,6 +2702,10 @@ enum Indent {
 
 const INDENT: &str = "    ";
 
+/// Lines longer than this (in bytes) are left as they are: nothing typed at a prompt is that
+/// long, and the search for glue grows with the square of a line's length.
+const MAX_LINE: usize = 16 * 1024;
+
 fn render(lines: &[OutLine]) -> String {
     let keep = lines
         .iter()
@@ -2774,6 +2797,16 @@ impl Script {
     /// Repairs one input line, appending its pieces to `out`.
     fn line(&mut self, raw: &str, line_no: usize) {
         let mut rest = raw.trim_end();
+        if rest.len() > MAX_LINE {
+            self.out.push(OutLine {
+                text: rest.to_string(),
+                indent: Indent::Keep,
+            });
+            if self.st.bodies.is_empty() {
+                finish_line(rest, &mut self.st);
+            }
+            return;
+        }
         let mut first = true;
         loop {
             let (len, rule) = if self.st.bodies.is_empty() {
@@ -3071,6 +3104,14 @@ impl Step {
 impl Session {
     fn line(&mut self, raw: &str, line_no: usize) {
         let mut rest = raw.trim_end();
+        if rest.len() > MAX_LINE {
+            self.out.push(OutLine {
+                text: rest.to_string(),
+                indent: Indent::Keep,
+            });
+            self.mode = SessionMode::Output;
+            return;
+        }
         let mut first_piece = true;
         let mut indent = Indent::Keep;
         while !rest.is_empty() || first_piece {
@@ -3271,6 +3312,7 @@ mod tests {
         assert!(is_session("[root@h ~]# ls\na b"));
         assert!(is_session("# 查看\nroot@h:~# ls"));
         assert!(is_session("$ kubectl get ns"));
+        assert!(is_session("$ radosgw-admin user list"));
     }
 
     #[test]

@@ -1,0 +1,2146 @@
+//! YAML repair: rebuild flattened and glued manifests (Kubernetes, Compose) with the real schema.
+//!
+//! Pasting YAML into a note loses its line structure in two ways: every line stripped and joined
+//! with spaces (`apiVersion: v1 kind: Pod metadata: name: web spec: ...`), or the newlines before
+//! indented lines removed (`metadata:name: web`, `- name: nginximage: nginx`). The repair reads the
+//! text left to right as a stream of keys, values, `- ` items, comments, `---` and block scalars, and
+//! keeps a stack of open mappings and sequences typed by the Kubernetes or Compose field tree
+//! (`super::schema`). A key goes to the innermost open mapping whose type has that field; a glued
+//! `valuekey:` is split where the suffix is a field the open types expect; free-form maps (labels,
+//! annotations, data) take any key until one belongs to an enclosing type. Kinds the schema does not
+//! know (custom resources) and other YAML fall back to the plain structure of the text.
+
+use std::collections::HashSet;
+
+use super::fix::Fix;
+use super::schema::{self, Field, Schema, Shape, TypeId};
+
+/// Rebuild a YAML block whose newlines or indentation were lost. Returns the repaired text and the fixes.
+/// Text that is already valid, well-indented YAML must come back unchanged (byte for byte).
+/// When a block cannot be rebuilt with confidence, return it unchanged and a Fix with rule `yaml-unsure`
+/// (the caller keeps it as a `text` block with a warning). Never drop, add or reorder a non-whitespace
+/// character, except: a comment glued to a value with no space (`value#comment`) may gain the space it needs.
+pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
+    if !looks_damaged(text) {
+        return (text.to_string(), Vec::new());
+    }
+    let (label, body) = split_label(text);
+    let rebuilt = std::panic::catch_unwind(|| Parser::new(body).run()).ok();
+    if std::env::var("YAML_DEBUG").is_ok() {
+        match &rebuilt {
+            None => eprintln!("PANIC"),
+            Some(d) => {
+                let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+                eprintln!("chars_ok={} parses={} damaged={}\n{}", strip(body) == strip(&d.text), parses(&d.text), looks_damaged(&d.text), d.text);
+                if let Err(e) = serde_saphyr::from_multiple::<serde::de::IgnoredAny>(&d.text) { eprintln!("ERR {e}"); }
+            }
+        }
+    }
+    match rebuilt {
+        Some(done) if is_faithful(body, &done.text) => {
+            let mut out = format!("{label}{}", done.text);
+            if !text.ends_with('\n') {
+                out.truncate(out.trim_end_matches('\n').len());
+            }
+            let offset = label.lines().count();
+            let fixes = done
+                .fixes
+                .into_iter()
+                .map(|f| Fix::new(f.line + offset, f.rule, f.message))
+                .collect();
+            (out, fixes)
+        }
+        _ => (
+            text.to_string(),
+            vec![Fix::new(
+                1,
+                "yaml-unsure",
+                "this YAML lost its line breaks or indentation and could not be rebuilt with confidence; it is kept as it was",
+            )],
+        ),
+    }
+}
+
+/// Whether `text` looks damaged (flattened onto one line, or glued `key:key:` / `valuekey:` runs, or lost indentation).
+pub fn looks_damaged(text: &str) -> bool {
+    let (_, body) = split_label(text);
+    let lines = code_lines(body);
+    if lines.is_empty() {
+        return false;
+    }
+    lines.iter().any(|l| line_looks_glued(&l.code)) || lost_indentation(&lines)
+}
+
+/// A schema hint: an unknown field or a likely typo, for the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    /// 1-based line in the block.
+    pub line: usize,
+    /// 1-based column of the key.
+    pub col: usize,
+    pub message: String,
+}
+
+/// Unknown fields and likely typos in a (valid) YAML block of a known kind or a compose file:
+/// e.g. "`matchLables` is not a field of LabelSelector; did you mean `matchLabels`?". Free-form maps
+/// are never flagged. For an unknown kind only near-misses of the fields every resource has are named.
+pub fn schema_hints(text: &str) -> Vec<Hint> {
+    let mut hints = Vec::new();
+    for doc in block_documents(text) {
+        hint_document(&doc, &mut hints);
+    }
+    hints
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damage detection
+
+/// One line of code with quoted strings, flow collections and comments blanked out.
+struct CodeLine {
+    indent: usize,
+    code: String,
+}
+
+/// The lines that carry YAML structure: no blanks, no comment-only lines, no block scalar contents.
+fn code_lines(text: &str) -> Vec<CodeLine> {
+    let mut out = Vec::new();
+    let mut block_parent: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(parent) = block_parent {
+            if indent > parent {
+                continue;
+            }
+            block_parent = None;
+        }
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let code = blank_literals(trimmed);
+        if opens_block_scalar(&code) {
+            block_parent = Some(indent);
+        }
+        out.push(CodeLine { indent, code });
+    }
+    out
+}
+
+/// The line with quoted strings and flow collections replaced by `_` and a trailing comment cut.
+fn blank_literals(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let at_value_start = i == 0 || matches!(chars[i - 1], ' ' | '\t');
+        if matches!(c, '"' | '\'' | '[' | '{') && at_value_start {
+            let end = if c == '"' || c == '\'' {
+                scan_quoted(&chars, i)
+            } else {
+                scan_flow(&chars, i)
+            };
+            if let Some(end) = end {
+                out.push('_');
+                i = end;
+                continue;
+            }
+        }
+        if c == '#' && (i == 0 || matches!(chars[i - 1], ' ' | '\t')) {
+            break;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out.trim_end().to_string()
+}
+
+/// Whether a (blanked) line ends with a block scalar header (`key: |`, `- >-`).
+fn opens_block_scalar(code: &str) -> bool {
+    let last = code.rsplit([' ', '\t']).next().unwrap_or("");
+    let rest = code[..code.len() - last.len()].trim_end();
+    let header = last.starts_with(['|', '>'])
+        && last[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
+    header && (rest.ends_with(':') || rest.ends_with('-') || rest.is_empty())
+}
+
+/// Whether one line holds more than one line's worth of YAML: two `key: ` separators, a key glued
+/// to its child (`metadata:name: x`, `containers:- name`), or a glued `---`.
+fn line_looks_glued(code: &str) -> bool {
+    let chars: Vec<char> = code.chars().collect();
+    let mut separators = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if c != ':' || i == 0 || chars[i - 1] == ' ' {
+            continue;
+        }
+        let next = chars.get(i + 1).copied();
+        match next {
+            None | Some(' ') | Some('\t') => separators += 1,
+            Some('-') if matches!(chars.get(i + 2), None | Some(' ')) => return true,
+            Some(_) => {
+                if glued_key_follows(&chars, i + 1) {
+                    return true;
+                }
+            }
+        }
+    }
+    let glued_separator = code.len() > 3
+        && code.ends_with("---")
+        && !code.trim_end_matches('-').ends_with([' ', '-'])
+        && !code.trim_end_matches('-').is_empty();
+    separators >= 2 || glued_separator
+}
+
+/// Whether a key (`name:` followed by a space or the end) starts at `i`.
+fn glued_key_follows(chars: &[char], i: usize) -> bool {
+    if !chars.get(i).is_some_and(|&c| is_key_start(c)) {
+        return false;
+    }
+    let mut j = i;
+    while j < chars.len() && is_key_char(chars[j]) {
+        j += 1;
+    }
+    j < chars.len() && chars[j] == ':' && matches!(chars.get(j + 1), None | Some(' ') | Some('\t'))
+}
+
+/// Lost indentation: no line is indented, yet a key with no value is followed by a field of the
+/// type that key opens (`metadata:` then `name: web`).
+fn lost_indentation(lines: &[CodeLine]) -> bool {
+    if lines.len() < 2 || lines.iter().any(|l| l.indent > 0) {
+        return false;
+    }
+    let s = schema::schema();
+    let root = lines
+        .iter()
+        .find_map(|l| l.code.strip_prefix("kind:"))
+        .and_then(|k| s.root_for_kind(k.trim()));
+    for pair in lines.windows(2) {
+        let Some(key) = pair[0].code.strip_suffix(':') else {
+            continue;
+        };
+        let Some(next) = pair[1].code.split_once(':').map(|(k, _)| k) else {
+            continue;
+        };
+        if key.starts_with("- ") || next.starts_with("- ") || next.contains(' ') {
+            continue;
+        }
+        let child = match root {
+            Some(r) => s.field(r, key).and_then(Field::object_type),
+            None => single_guess(s, key),
+        };
+        let at_root = root.is_some_and(|r| s.has_field(r, next));
+        if child.is_some_and(|c| s.has_field(c, next)) && !at_root {
+            return true;
+        }
+    }
+    false
+}
+
+/// The object type a field of this name has everywhere in the schema, if it is always the same.
+fn single_guess(s: &Schema, key: &str) -> Option<TypeId> {
+    let mut found: Option<TypeId> = None;
+    for &t in s.types_with_field(key) {
+        let child = s.field(t, key).and_then(Field::object_type)?;
+        if found.is_some_and(|f| f != child) {
+            return None;
+        }
+        found = Some(child);
+    }
+    found
+}
+
+/// A first line holding only a language label stays as it is; the rest is the YAML.
+fn split_label(text: &str) -> (&str, &str) {
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let first = text[..first_end].trim();
+    if first.eq_ignore_ascii_case("yml") || first.eq_ignore_ascii_case("yaml") {
+        (&text[..first_end], &text[first_end..])
+    } else {
+        ("", text)
+    }
+}
+
+/// The rebuilt text keeps every non-whitespace character in order, parses, and looks sound.
+fn is_faithful(input: &str, output: &str) -> bool {
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    strip(input) == strip(output) && parses(output) && !looks_damaged(output)
+}
+
+/// Whether the text loads as a stream of YAML documents.
+fn parses(text: &str) -> bool {
+    serde_saphyr::from_multiple::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Characters
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn is_ws(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// A character a plain key may contain.
+fn is_key_char(c: char) -> bool {
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            ':' | '#' | ',' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | '|' | '>' | '&' | '*' | '!'
+        )
+}
+
+/// A character a plain key may start with.
+fn is_key_start(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '@' | '<' | '/')
+}
+
+/// Index after the closing quote of the quoted scalar starting at `p`.
+fn scan_quoted(t: &[char], p: usize) -> Option<usize> {
+    let quote = t[p];
+    let mut i = p + 1;
+    while i < t.len() {
+        if quote == '"' && t[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if t[i] == quote {
+            if quote == '\'' && t.get(i + 1) == Some(&'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Index after the bracket closing the flow collection starting at `p`.
+fn scan_flow(t: &[char], p: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = p;
+    while i < t.len() {
+        match t[i] {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            '"' | '\'' if i > p && matches!(t[i - 1], '[' | '{' | ',' | ' ' | ':') => {
+                i = scan_quoted(t, i)?;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn text_of(t: &[char], from: usize, to: usize) -> String {
+    t[from.min(to)..to].iter().collect()
+}
+
+fn is_camel_or_snake(key: &str) -> bool {
+    let mut chars = key.chars();
+    let starts_lower = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    let camel = key.chars().skip(1).any(|c| c.is_ascii_uppercase());
+    let snake = key.contains('_');
+    let domain = key.contains('.') || key.contains('/');
+    let plain = key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+    starts_lower && plain && (camel || snake || domain)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rebuilding parser
+
+/// What an open mapping or sequence holds, as far as the schema knows.
+#[derive(Clone, Debug, PartialEq)]
+enum Ty {
+    /// A schema type: its fields only.
+    Known(TypeId),
+    /// A schema type that may also hold other keys (the root of an unknown kind).
+    Open(TypeId),
+    /// One of a few schema types, guessed from a key name.
+    Guess(Vec<TypeId>),
+    /// Nothing known.
+    Unknown,
+    /// A free-form map of scalars (labels, annotations, data).
+    FreeMap,
+    /// A free-form map whose values are objects of a type (Compose services).
+    ObjMap(TypeId),
+    /// Sequence items that are scalars.
+    Scalars,
+}
+
+/// How well a key fits an open mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    Reject,
+    Weak,
+    Likely,
+    Strong,
+}
+
+#[derive(Clone, Debug)]
+struct Frame {
+    seq: bool,
+    /// Key column of a mapping, dash column of a sequence.
+    indent: usize,
+    /// The mapping's type, or the type of a sequence's items.
+    ty: Ty,
+    keys: Vec<String>,
+    /// For a sequence: the keys its item mappings have used so far.
+    item_keys: Vec<String>,
+}
+
+impl Frame {
+    fn new(seq: bool, indent: usize, ty: Ty) -> Frame {
+        Frame {
+            seq,
+            indent,
+            ty,
+            keys: Vec::new(),
+            item_keys: Vec::new(),
+        }
+    }
+}
+
+/// A key written with no value yet: its child (mapping or sequence) or its null comes next.
+#[derive(Clone, Debug)]
+struct Pending {
+    key: String,
+    owner: Ty,
+    indent: usize,
+}
+
+/// Where a key goes.
+#[derive(Clone, Debug)]
+enum Target {
+    /// Under the pending key, in a new mapping of this type.
+    Child(Ty),
+    /// Into the open mapping at this stack index.
+    Frame(usize),
+}
+
+/// How the boundary before a candidate key looks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Boundary {
+    /// Right after `key: `: the previous key has no value.
+    Empty,
+    /// After a space inside the value.
+    Space,
+    /// Glued to the end of the value.
+    Glued,
+}
+
+#[derive(Clone, Debug)]
+struct Candidate {
+    start: usize,
+    score: i32,
+}
+
+/// How a value ended.
+enum ValueEnd {
+    /// The next line starts at this index.
+    Next(usize),
+    /// An inline comment starts at this index.
+    Comment(usize),
+}
+
+/// The value of a key or item, as scanned.
+struct Value {
+    /// The value text (empty when the key opens a child).
+    text: String,
+    /// A block scalar's content lines.
+    block: Option<Vec<String>>,
+    /// Block scalar indentation indicator.
+    block_indent: Option<usize>,
+    /// The key still opens a child after this text (an anchor or tag such as `&base`).
+    opens_child: bool,
+    /// An inline comment, with the whitespace before it.
+    comment: Option<(String, String)>,
+    next: usize,
+}
+
+/// Keys and values that appear cleanly (at a line start) somewhere in the text.
+#[derive(Default)]
+struct Vocab {
+    keys: HashSet<String>,
+    values: HashSet<String>,
+}
+
+struct Rebuilt {
+    text: String,
+    fixes: Vec<Fix>,
+}
+
+struct Parser {
+    t: Vec<char>,
+    /// The text shows newlines that vanished without a space: values and keys may be glued.
+    glued: bool,
+    s: &'static Schema,
+    stack: Vec<Frame>,
+    pending: Option<Pending>,
+    /// `- ` markers waiting to start the next line, and their column.
+    prefix: Option<(usize, String)>,
+    out: Vec<String>,
+    /// Whole-line comments waiting for the next line's indentation.
+    comments: Vec<String>,
+    vocab: Vocab,
+    /// The line being read starts right after a newline of the input.
+    at_physical_start: bool,
+    fixes: Vec<Fix>,
+    /// The first key of a document without `kind` picks the root type.
+    fragment_root: bool,
+}
+
+impl Parser {
+    fn new(text: &str) -> Parser {
+        let t: Vec<char> = text.chars().collect();
+        let glued = shows_glue(text);
+        let mut p = Parser {
+            t,
+            glued,
+            s: schema::schema(),
+            stack: Vec::new(),
+            pending: None,
+            prefix: None,
+            out: Vec::new(),
+            comments: Vec::new(),
+            vocab: Vocab::default(),
+            at_physical_start: true,
+            fixes: Vec::new(),
+            fragment_root: false,
+        };
+        p.vocab = p.collect_vocab(text);
+        p.start_document(0);
+        p
+    }
+
+    fn run(mut self) -> Rebuilt {
+        let mut pos = 0;
+        let mut guard = 0usize;
+        while pos < self.t.len() {
+            let next = self.parse_line(pos);
+            guard += 1;
+            pos = if next <= pos { pos + 1 } else { next };
+            if guard > self.t.len() * 4 + 16 {
+                break;
+            }
+        }
+        self.flush_comments(0);
+        let mut text = self.out.join("\n");
+        text.push('\n');
+        let lines = self.out.len();
+        self.fixes.push(Fix::new(
+            1,
+            "yaml-rebuilt",
+            format!("rebuilt the YAML's lines and nesting ({lines} lines)"),
+        ));
+        Rebuilt {
+            text,
+            fixes: self.fixes,
+        }
+    }
+
+    // ----- vocabulary and document roots
+
+    fn collect_vocab(&self, text: &str) -> Vocab {
+        let mut vocab = Vocab::default();
+        for line in text.lines() {
+            let mut rest = line.trim();
+            while let Some(r) = rest.strip_prefix("- ") {
+                rest = r.trim_start();
+            }
+            let chars: Vec<char> = rest.chars().collect();
+            let Some(colon) = key_colon_at(&chars, 0) else {
+                continue;
+            };
+            let key = text_of(&chars, 0, colon);
+            vocab.keys.insert(key);
+            let value = text_of(&chars, colon + 1, chars.len());
+            let value = value.trim();
+            if !value.is_empty() && !value.contains(':') && !value.contains('#') {
+                vocab.values.insert(value.to_string());
+            }
+        }
+        vocab
+    }
+
+    /// Opens the root mapping of a document whose text starts at `from`.
+    fn start_document(&mut self, from: usize) {
+        self.stack.clear();
+        self.pending = None;
+        self.prefix = None;
+        let ty = self.root_type(from);
+        self.fragment_root = ty == Ty::Unknown;
+        self.stack.push(Frame::new(false, 0, ty));
+    }
+
+    fn root_type(&self, from: usize) -> Ty {
+        let end = self.document_end(from);
+        let segment = text_of(&self.t, from, end);
+        if let Some(kind) = find_kind(&segment) {
+            if let Some(root) = self.kind_type(&kind) {
+                return Ty::Known(root);
+            }
+            return self.s.generic_root().map_or(Ty::Unknown, Ty::Open);
+        }
+        let first = first_key(&segment).unwrap_or_default();
+        let compose = first == "services"
+            || ((first == "version" || first == "name" || first.starts_with("x-"))
+                && segment.contains("services:"));
+        if compose && let Some(root) = self.s.compose_root() {
+            return Ty::Known(root);
+        }
+        Ty::Unknown
+    }
+
+    /// The schema type of a kind, also when the kind is glued to the next key (`Podmetadata`).
+    fn kind_type(&self, kind: &str) -> Option<TypeId> {
+        if let Some(t) = self.s.root_for_kind(kind) {
+            return Some(t);
+        }
+        let mut best: Option<&str> = None;
+        for known in self.s.kinds() {
+            let glued_rest = kind.strip_prefix(known);
+            let fits = glued_rest.is_some_and(|r| r.starts_with(|c: char| c.is_ascii_lowercase()));
+            if fits && best.is_none_or(|b| known.len() > b.len()) {
+                best = Some(known);
+            }
+        }
+        best.and_then(|k| self.s.root_for_kind(k))
+    }
+
+    fn document_end(&self, from: usize) -> usize {
+        let mut i = from;
+        while i + 3 <= self.t.len() {
+            if self.doc_separator_at(i) && i > from {
+                return i;
+            }
+            i += 1;
+        }
+        self.t.len()
+    }
+
+    /// Whether a `---` document separator starts at `i`.
+    fn doc_separator_at(&self, i: usize) -> bool {
+        let t = &self.t;
+        if i + 3 > t.len() || t[i] != '-' || t[i + 1] != '-' || t[i + 2] != '-' {
+            return false;
+        }
+        let after_ok = t.get(i + 3).is_none_or(|&c| is_ws(c));
+        let before_ok = i == 0 || is_ws(t[i - 1]) || (self.glued && t[i - 1] != '-');
+        after_ok && before_ok
+    }
+
+    // ----- lines
+
+    /// Reads one line starting at `pos` (after whitespace) and returns where the next one starts.
+    fn parse_line(&mut self, pos: usize) -> usize {
+        let mut p = pos;
+        let mut crossed_newline = pos == 0;
+        while p < self.t.len() && is_ws(self.t[p]) {
+            crossed_newline |= self.t[p] == '\n';
+            p += 1;
+        }
+        if p >= self.t.len() {
+            return p;
+        }
+        self.at_physical_start = crossed_newline;
+        let c = self.t[p];
+        if self.doc_separator_at(p) && (p == 0 || is_ws(self.t[p - 1]) || self.glued) {
+            return self.parse_document_separator(p);
+        }
+        if c == '#' {
+            let pending = self.pending.clone();
+            let end = self.scan_comment(p, pending.as_ref());
+            let comment = text_of(&self.t, p, end).trim_end().to_string();
+            self.comments.push(comment);
+            return end;
+        }
+        if c == '-' && self.t.get(p + 1).is_none_or(|&n| is_ws(n)) {
+            return self.parse_item(p);
+        }
+        if let Some(colon) = self.key_at(p) {
+            return self.parse_key_line(p, colon);
+        }
+        self.parse_loose_scalar(p)
+    }
+
+    fn parse_document_separator(&mut self, p: usize) -> usize {
+        self.flush_comments(0);
+        self.prefix = None;
+        self.out.push("---".to_string());
+        self.start_document(p + 3);
+        p + 3
+    }
+
+    /// The colon ending a key that starts at `p`, if a key starts there.
+    fn key_at(&self, p: usize) -> Option<usize> {
+        let t = &self.t;
+        if matches!(t[p], '"' | '\'') {
+            let end = scan_quoted(t, p)?;
+            let ok = t.get(end) == Some(&':') && self.after_colon_ok(end + 1, 0);
+            return ok.then_some(end);
+        }
+        if !is_key_start(t[p]) {
+            return None;
+        }
+        let mut q = p;
+        while q < t.len() && is_key_char(t[q]) {
+            q += 1;
+        }
+        if q >= t.len() || t[q] != ':' {
+            return None;
+        }
+        let after = q + 1;
+        let ok = self.after_colon_ok(after, 0)
+            || (self.glued && t.get(after).is_some_and(|&c| matches!(c, '[' | '{')));
+        ok.then_some(q)
+    }
+
+    /// What may follow a key's colon: whitespace, the end, or (glued) the next line's start.
+    fn after_colon_ok(&self, q: usize, depth: usize) -> bool {
+        match self.t.get(q) {
+            None => true,
+            Some(&c) if is_ws(c) => true,
+            Some(_) => self.glued && self.glued_start(q, depth),
+        }
+    }
+
+    /// Whether a line that lost its newline starts at `q`: a `- ` item or a key.
+    fn glued_start(&self, q: usize, depth: usize) -> bool {
+        let t = &self.t;
+        if q >= t.len() {
+            return false;
+        }
+        if t[q] == '-' && t.get(q + 1).is_none_or(|&c| is_ws(c)) {
+            return true;
+        }
+        if depth >= 16 || !is_key_start(t[q]) {
+            return false;
+        }
+        let mut j = q;
+        while j < t.len() && is_key_char(t[j]) {
+            j += 1;
+        }
+        j < t.len() && t[j] == ':' && self.after_colon_ok(j + 1, depth + 1)
+    }
+
+    // ----- keys
+
+    fn parse_key_line(&mut self, start: usize, colon: usize) -> usize {
+        let key = text_of(&self.t, start, colon);
+        self.finish_fragment_root(&key);
+        let allow_child = self.pending.is_some();
+        let (target, _) = self.place_key(&key, allow_child);
+        let indent = self.apply_target(target);
+        self.record_key(&key);
+        let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
+        let pending = Pending {
+            key: key.clone(),
+            owner,
+            indent,
+        };
+        let value = self.scan_value(colon + 1, &pending);
+        let head = text_of(&self.t, start, colon + 1);
+        self.write_entry(indent, &head, &value);
+        if value.opens_child || (value.text.is_empty() && value.block.is_none()) {
+            self.pending = Some(pending);
+        }
+        value.next
+    }
+
+    /// Adds a key to the innermost mapping (and to its sequence's item keys).
+    fn record_key(&mut self, key: &str) {
+        let n = self.stack.len();
+        if n == 0 {
+            return;
+        }
+        self.stack[n - 1].keys.push(key.to_string());
+        if n >= 2 && self.stack[n - 2].seq {
+            let items = &mut self.stack[n - 2].item_keys;
+            if !items.iter().any(|k| k == key) {
+                items.push(key.to_string());
+            }
+        }
+    }
+
+    /// The root of a document with no `kind` is typed by its first key (`containers` -> pod spec).
+    fn finish_fragment_root(&mut self, key: &str) {
+        if !self.fragment_root || self.stack.len() != 1 {
+            return;
+        }
+        self.fragment_root = false;
+        let types = self.s.types_with_field(key);
+        if !types.is_empty() && types.len() <= 8 {
+            self.stack[0].ty = Ty::Guess(types.to_vec());
+        }
+    }
+
+    /// Writes `head value # comment` (and a block scalar's lines) at `indent`.
+    fn write_entry(&mut self, indent: usize, head: &str, value: &Value) {
+        let mut line = head.to_string();
+        if !value.text.is_empty() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&value.text);
+        }
+        if let Some((sep, comment)) = &value.comment {
+            line.push_str(if sep.is_empty() { " " } else { sep });
+            line.push_str(comment);
+            if sep.is_empty() {
+                self.fixes.push(Fix::new(
+                    self.out.len() + 1,
+                    "yaml-comment-space",
+                    "a comment glued to its value got the space it needs",
+                ));
+            }
+        }
+        self.emit(indent, line);
+        if let Some(lines) = &value.block {
+            let base = indent + value.block_indent.unwrap_or(2);
+            for content in lines {
+                self.out.push(format!("{}{}", " ".repeat(base), content));
+            }
+        }
+    }
+
+    /// Emits a structural line at `indent` (or after pending `- ` markers), whole-line comments first.
+    fn emit(&mut self, indent: usize, content: String) {
+        let col = self.prefix.as_ref().map_or(indent, |(c, _)| *c);
+        self.flush_comments(col);
+        let line = match self.prefix.take() {
+            Some((c, dashes)) => format!("{}{}{}", " ".repeat(c), dashes, content),
+            None => format!("{}{}", " ".repeat(indent), content),
+        };
+        self.out.push(line.trim_end().to_string());
+    }
+
+    fn flush_comments(&mut self, indent: usize) {
+        for c in std::mem::take(&mut self.comments) {
+            self.out.push(format!("{}{}", " ".repeat(indent), c));
+        }
+    }
+
+    /// Closes frames for a placement and returns the new key's column.
+    fn apply_target(&mut self, target: Target) -> usize {
+        match target {
+            Target::Child(ty) => {
+                let indent = self.pending.as_ref().map_or(0, |p| p.indent + 2);
+                self.pending = None;
+                self.stack.push(Frame::new(false, indent, ty));
+                indent
+            }
+            Target::Frame(idx) => {
+                self.pending = None;
+                self.stack.truncate(idx + 1);
+                self.stack[idx].indent
+            }
+        }
+    }
+
+    /// Where `key` goes and how well it fits there. With `allow_child`, the pending key may take it.
+    fn place_key(&self, key: &str, allow_child: bool) -> (Target, Fit) {
+        let mut options: Vec<(Target, Fit)> = Vec::new();
+        if allow_child
+            && let Some(p) = &self.pending
+            && let Some(child) = self.child_map_type(&p.owner, &p.key)
+        {
+            let fit = self.fit(&child, &[], key);
+            if fit >= Fit::Weak {
+                return (Target::Child(child), fit);
+            }
+        }
+        for idx in (0..self.stack.len()).rev() {
+            if !self.stack[idx].seq {
+                options.push((Target::Frame(idx), self.fit_frame(idx, key)));
+            }
+        }
+        if let Some(best) = options.iter().find(|(_, f)| *f >= Fit::Likely) {
+            return best.clone();
+        }
+        if self.glued && self.at_physical_start && self.stack.len() > 1 {
+            let root = &self.stack[0];
+            let loose_root = matches!(root.ty, Ty::Unknown | Ty::Guess(_));
+            if !root.seq && loose_root && self.fit(&root.ty, &root.keys, key) == Fit::Weak {
+                return (Target::Frame(0), Fit::Weak);
+            }
+        }
+        if let Some(best) = options.iter().find(|(_, f)| *f >= Fit::Weak) {
+            return best.clone();
+        }
+        let innermost = (0..self.stack.len()).rev().find(|&i| !self.stack[i].seq);
+        match innermost {
+            Some(i) => (Target::Frame(i), Fit::Reject),
+            None => (Target::Frame(0), Fit::Reject),
+        }
+    }
+
+    /// How well `key` fits the open mapping at `idx`; keys its sibling items used fit an item.
+    fn fit_frame(&self, idx: usize, key: &str) -> Fit {
+        let frame = &self.stack[idx];
+        let fit = self.fit(&frame.ty, &frame.keys, key);
+        let sibling_key = idx > 0
+            && self.stack[idx - 1].seq
+            && self.stack[idx - 1].item_keys.iter().any(|k| k == key);
+        if fit == Fit::Weak && sibling_key {
+            Fit::Likely
+        } else {
+            fit
+        }
+    }
+
+    /// How well `key` fits a mapping of type `ty` that already has `keys`.
+    fn fit(&self, ty: &Ty, keys: &[String], key: &str) -> Fit {
+        if keys.iter().any(|k| k == key) {
+            return Fit::Reject;
+        }
+        match ty {
+            Ty::Known(t) if !self.s.fields(*t).is_empty() => {
+                if self.s.has_field(*t, key) {
+                    Fit::Strong
+                } else {
+                    Fit::Reject
+                }
+            }
+            Ty::Open(t) => {
+                if self.s.has_field(*t, key) {
+                    Fit::Strong
+                } else {
+                    Fit::Weak
+                }
+            }
+            Ty::Guess(ts) => {
+                if ts.iter().any(|t| self.s.has_field(*t, key)) {
+                    Fit::Likely
+                } else {
+                    Fit::Weak
+                }
+            }
+            Ty::Scalars => Fit::Reject,
+            _ => Fit::Weak,
+        }
+    }
+
+    /// The field `key` of a mapping of type `owner` (merged over guessed types).
+    fn field_of(&self, owner: &Ty, key: &str) -> Option<Field> {
+        let types: Vec<TypeId> = match owner {
+            Ty::Known(t) | Ty::Open(t) => vec![*t],
+            Ty::Guess(ts) => ts.clone(),
+            _ => return None,
+        };
+        let mut shapes: Vec<Shape> = Vec::new();
+        for t in types {
+            if let Some(f) = self.s.field(t, key) {
+                for s in &f.shapes {
+                    if !shapes.contains(s) {
+                        shapes.push(*s);
+                    }
+                }
+            }
+        }
+        (!shapes.is_empty()).then_some(Field { shapes })
+    }
+
+    /// The type of the mapping that `key` of an `owner` mapping opens; `None` when its value is a scalar.
+    fn child_map_type(&self, owner: &Ty, key: &str) -> Option<Ty> {
+        match owner {
+            Ty::ObjMap(t) => return Some(Ty::Known(*t)),
+            Ty::FreeMap | Ty::Scalars => return None,
+            _ => {}
+        }
+        match self.field_of(owner, key) {
+            Some(field) => field_map_type(&field).map(|t| guessed_if(owner, t)),
+            None => Some(self.guess_map_type(key)),
+        }
+    }
+
+    /// The item type of the sequence that `key` of an `owner` mapping opens.
+    fn child_seq_type(&self, owner: &Ty, key: &str) -> Ty {
+        match self.field_of(owner, key) {
+            Some(field) => guessed_if(owner, field_seq_type(&field)),
+            None => self.guess_seq_type(key),
+        }
+    }
+
+    /// The mapping type a key of this name opens anywhere in the schema.
+    fn guess_map_type(&self, key: &str) -> Ty {
+        let mut objects: Vec<TypeId> = Vec::new();
+        let mut maps = 0;
+        let mut total = 0;
+        for &t in self.s.types_with_field(key) {
+            let Some(field) = self.s.field(t, key) else {
+                continue;
+            };
+            total += 1;
+            if let Some(o) = field.object_type() {
+                if !objects.contains(&o) {
+                    objects.push(o);
+                }
+            } else if field.is_free_map() {
+                maps += 1;
+            }
+        }
+        if total > 0 && maps == total {
+            return Ty::FreeMap;
+        }
+        if !objects.is_empty() && objects.len() <= 8 {
+            return Ty::Guess(objects);
+        }
+        Ty::Unknown
+    }
+
+    /// The item type of a sequence a key of this name opens anywhere in the schema.
+    fn guess_seq_type(&self, key: &str) -> Ty {
+        let mut items: Vec<TypeId> = Vec::new();
+        for &t in self.s.types_with_field(key) {
+            if let Some(i) = self.s.field(t, key).and_then(Field::item_type)
+                && !items.contains(&i)
+            {
+                items.push(i);
+            }
+        }
+        if !items.is_empty() && items.len() <= 8 {
+            Ty::Guess(items)
+        } else {
+            Ty::Unknown
+        }
+    }
+
+    // ----- items
+
+    fn parse_item(&mut self, dash: usize) -> usize {
+        let col = self.place_item(dash);
+        match &mut self.prefix {
+            Some((_, dashes)) => dashes.push_str("- "),
+            None => self.prefix = Some((col, "- ".to_string())),
+        }
+        let mut p = dash + 1;
+        while p < self.t.len() && is_space(self.t[p]) {
+            p += 1;
+        }
+        if p >= self.t.len() || self.t[p] == '\n' {
+            self.emit(col, String::new());
+            return p;
+        }
+        let c = self.t[p];
+        if c == '-' && self.t.get(p + 1).is_none_or(|&n| is_ws(n)) && !self.doc_separator_at(p) {
+            let item_ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
+            self.stack.push(Frame::new(true, col + 2, item_ty_of_nested(&item_ty)));
+            return self.parse_item_nested(p);
+        }
+        if c == '#' {
+            let end = self.scan_comment(p, None);
+            let comment = text_of(&self.t, p, end).trim_end().to_string();
+            self.emit(col, comment);
+            return end;
+        }
+        if let Some(colon) = self.key_at(p) {
+            let ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
+            let map_ty = match ty {
+                Ty::Scalars => Ty::Unknown,
+                other => other,
+            };
+            self.stack.push(Frame::new(false, col + 2, map_ty));
+            self.pending = None;
+            return self.parse_first_item_key(p, colon, col + 2);
+        }
+        let owner = Pending {
+            key: String::new(),
+            owner: Ty::Scalars,
+            indent: col,
+        };
+        let value = self.scan_value_at(p, &owner);
+        self.write_entry(col, "", &value);
+        value.next
+    }
+
+    /// A nested `- - x` item: the inner dash belongs to the sequence just opened.
+    fn parse_item_nested(&mut self, dash: usize) -> usize {
+        self.parse_item(dash)
+    }
+
+    /// The first key of an item mapping (`- name: web`): it opens the mapping at `indent`.
+    fn parse_first_item_key(&mut self, start: usize, colon: usize, indent: usize) -> usize {
+        let key = text_of(&self.t, start, colon);
+        self.record_key(&key);
+        let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
+        let pending = Pending {
+            key,
+            owner,
+            indent,
+        };
+        let value = self.scan_value(colon + 1, &pending);
+        let head = text_of(&self.t, start, colon + 1);
+        self.write_entry(indent, &head, &value);
+        if value.opens_child || (value.text.is_empty() && value.block.is_none()) {
+            self.pending = Some(pending);
+        }
+        value.next
+    }
+
+    /// Puts a `- ` item into its sequence (opening one under a pending key) and returns the dash column.
+    fn place_item(&mut self, dash: usize) -> usize {
+        if self.prefix.is_some() {
+            // A nested dash on the same line: the sequence was just opened.
+            return self.stack.last().map_or(0, |f| f.indent);
+        }
+        if let Some(p) = self.pending.take() {
+            let ty = self.child_seq_type(&p.owner, &p.key);
+            self.stack.push(Frame::new(true, p.indent, ty));
+            return p.indent;
+        }
+        let seqs: Vec<usize> = (0..self.stack.len())
+            .rev()
+            .filter(|&i| self.stack[i].seq)
+            .collect();
+        let chosen = match seqs.len() {
+            0 => None,
+            1 => Some(seqs[0]),
+            _ => Some(self.choose_sequence(&seqs, dash)),
+        };
+        match chosen {
+            Some(idx) => {
+                self.stack.truncate(idx + 1);
+                self.stack[idx].indent
+            }
+            None => {
+                let root_empty = self.stack.len() == 1 && self.stack[0].keys.is_empty();
+                if root_empty {
+                    self.stack[0].seq = true;
+                    self.stack[0].ty = Ty::Unknown;
+                    0
+                } else {
+                    let indent = self.stack.last().map_or(0, |f| f.indent);
+                    self.stack.push(Frame::new(true, indent, Ty::Unknown));
+                    indent
+                }
+            }
+        }
+    }
+
+    /// Picks the open sequence a new item belongs to, by how many of its first keys each item type has.
+    fn choose_sequence(&self, seqs: &[usize], dash: usize) -> usize {
+        let keys = self.peek_item_keys(dash + 1);
+        let scalar_item = keys.is_empty();
+        let mut best = seqs[0];
+        let mut best_score = -1i32;
+        for &idx in seqs {
+            let frame = &self.stack[idx];
+            let score = if scalar_item {
+                match frame.ty {
+                    Ty::Scalars | Ty::Unknown => 1,
+                    _ => 0,
+                }
+            } else {
+                self.item_keys_score(&frame.ty, &frame.item_keys, &keys)
+            };
+            if score > best_score {
+                best_score = score;
+                best = idx;
+            }
+        }
+        best
+    }
+
+    /// How many of the leading `keys` (raw, maybe glued to a value) a mapping of `ty` has, x2.
+    fn item_keys_score(&self, ty: &Ty, seen: &[String], keys: &[String]) -> i32 {
+        let types: Vec<TypeId> = match ty {
+            Ty::Known(t) | Ty::Open(t) => vec![*t],
+            Ty::Guess(ts) => ts.clone(),
+            Ty::Scalars => return 0,
+            _ => Vec::new(),
+        };
+        let known = |k: &str| types.iter().any(|t| self.s.has_field(*t, k)) || seen.iter().any(|s| s == k);
+        let mut score = 0;
+        for (i, raw) in keys.iter().enumerate() {
+            let hit = if i == 0 {
+                known(raw)
+            } else {
+                suffixes(raw).any(known)
+            };
+            if !hit {
+                break;
+            }
+            score += 2;
+        }
+        if score == 0 && types.is_empty() && seen.is_empty() {
+            return 1;
+        }
+        score
+    }
+
+    /// The raw key tokens of an item starting at `p`, up to the next `- ` item.
+    fn peek_item_keys(&self, p: usize) -> Vec<String> {
+        let t = &self.t;
+        let mut keys = Vec::new();
+        let mut i = p;
+        while i < t.len() && is_space(t[i]) {
+            i += 1;
+        }
+        let Some(first) = self.key_at_loose(i) else {
+            return keys;
+        };
+        keys.push(text_of(t, i, first));
+        let mut q = first + 1;
+        while q < t.len() && keys.len() < 6 {
+            let c = t[q];
+            if c == '-' && t.get(q + 1).is_none_or(|&n| is_ws(n)) && q > 0 && t[q - 1] != '-' {
+                break;
+            }
+            if c == '#' {
+                break;
+            }
+            if c == ':' && t.get(q + 1).is_none_or(|&n| is_ws(n) || n == '-') {
+                let mut r = q;
+                while r > 0 && is_key_char(t[r - 1]) {
+                    r -= 1;
+                }
+                if r < q {
+                    keys.push(text_of(t, r, q));
+                }
+            }
+            q += 1;
+        }
+        keys
+    }
+
+    /// A key colon at `p` in either mode, for looking ahead.
+    fn key_at_loose(&self, p: usize) -> Option<usize> {
+        let t = &self.t;
+        if p >= t.len() || !is_key_start(t[p]) {
+            return None;
+        }
+        let mut q = p;
+        while q < t.len() && is_key_char(t[q]) {
+            q += 1;
+        }
+        (q < t.len() && t[q] == ':').then_some(q)
+    }
+
+    /// A line that is neither key nor item: the value of a pending key, or a continuation line.
+    fn parse_loose_scalar(&mut self, p: usize) -> usize {
+        let indent = match self.pending.take() {
+            Some(pending) => pending.indent + 2,
+            None => self.stack.last().map_or(0, |f| f.indent) + 2,
+        };
+        let owner = Pending {
+            key: String::new(),
+            owner: Ty::Scalars,
+            indent,
+        };
+        let value = self.scan_value_at(p, &owner);
+        let mut text = value.text.clone();
+        if let Some((sep, comment)) = &value.comment {
+            text.push_str(if sep.is_empty() { " " } else { sep });
+            text.push_str(comment);
+        }
+        if text.is_empty() {
+            return value.next.max(p + 1);
+        }
+        self.emit(indent, text);
+        if let Some(lines) = &value.block {
+            for content in lines {
+                self.out
+                    .push(format!("{}{}", " ".repeat(indent + 2), content));
+            }
+        }
+        value.next
+    }
+
+    // ----- values
+
+    /// Scans the value after a key's colon at `p`.
+    fn scan_value(&self, p: usize, owner: &Pending) -> Value {
+        let t = &self.t;
+        let mut q = p;
+        if q < t.len() && !is_ws(t[q]) {
+            if self.glued_start(q, 0) {
+                return empty_value(q);
+            }
+            return self.scan_value_at(q, owner);
+        }
+        while q < t.len() && is_space(t[q]) {
+            q += 1;
+        }
+        if q >= t.len() || t[q] == '\n' {
+            return empty_value(q);
+        }
+        self.scan_value_at(q, owner)
+    }
+
+    /// Scans a value starting at `q` (its first character).
+    fn scan_value_at(&self, q: usize, owner: &Pending) -> Value {
+        let t = &self.t;
+        let c = t[q];
+        if c == '#' {
+            let awaiting = (owner.owner != Ty::Scalars).then_some(owner);
+            let end = self.scan_comment(q, awaiting);
+            let sep = whitespace_before(t, q);
+            let comment = text_of(t, q, end).trim_end().to_string();
+            let mut v = empty_value(end);
+            v.comment = Some((sep, comment));
+            return v;
+        }
+        if c == '-' && t.get(q + 1).is_none_or(|&n| is_ws(n)) {
+            return empty_value(q);
+        }
+        if self.doc_separator_at(q) {
+            return empty_value(q);
+        }
+        if matches!(c, '"' | '\'' | '[' | '{') {
+            let end = if c == '"' || c == '\'' {
+                scan_quoted(t, q)
+            } else {
+                scan_flow(t, q)
+            };
+            if let Some(end) = end {
+                let text: String = t[q..end]
+                    .iter()
+                    .map(|&ch| if ch == '\n' { ' ' } else { ch })
+                    .collect();
+                return self.after_literal(text, end);
+            }
+        }
+        if (c == '|' || c == '>')
+            && let Some(v) = self.scan_block(q)
+        {
+            return v;
+        }
+        if (c == '&' || c == '!') && owner.owner != Ty::Scalars {
+            return self.scan_anchor(q, owner);
+        }
+        self.scan_plain(q, owner)
+    }
+
+    /// After a quoted or flow value ending at `end`: an inline comment or the next line.
+    fn after_literal(&self, text: String, end: usize) -> Value {
+        let t = &self.t;
+        let mut i = end;
+        while i < t.len() && is_space(t[i]) {
+            i += 1;
+        }
+        let mut value = empty_value(i);
+        value.text = text;
+        if i < t.len() && t[i] == '#' {
+            let cend = self.scan_comment(i, None);
+            value.comment = Some((
+                text_of(t, end, i),
+                text_of(t, i, cend).trim_end().to_string(),
+            ));
+            value.next = cend;
+        } else if i > end {
+            value.next = end;
+        }
+        value
+    }
+
+    /// An anchor or tag (`&base`, `!!str`) before a value or a child.
+    fn scan_anchor(&self, q: usize, owner: &Pending) -> Value {
+        let t = &self.t;
+        let mut e = q;
+        while e < t.len() && !is_ws(t[e]) {
+            e += 1;
+        }
+        let token = text_of(t, q, e);
+        let mut i = e;
+        while i < t.len() && is_space(t[i]) {
+            i += 1;
+        }
+        let opens_child = i >= t.len()
+            || t[i] == '\n'
+            || t[i] == '#'
+            || (t[i] == '-' && t.get(i + 1).is_none_or(|&n| is_ws(n)))
+            || self.key_at(i).is_some();
+        if opens_child {
+            let mut v = empty_value(i);
+            v.text = token;
+            v.opens_child = true;
+            return v;
+        }
+        let mut rest = self.scan_value_at(i, owner);
+        rest.text = format!("{token} {}", rest.text);
+        rest
+    }
+
+    /// A block scalar header at `q` (`|`, `>-`, `|2`) and its content lines.
+    fn scan_block(&self, q: usize) -> Option<Value> {
+        let t = &self.t;
+        let mut h = q + 1;
+        while h < t.len() && (t[h].is_ascii_digit() || t[h] == '-' || t[h] == '+') {
+            h += 1;
+        }
+        let header_ok = h >= t.len() || is_ws(t[h]) || self.glued;
+        if !header_ok {
+            return None;
+        }
+        let header = text_of(t, q, h);
+        let block_indent = header
+            .chars()
+            .find(|c| c.is_ascii_digit())
+            .and_then(|c| c.to_digit(10))
+            .map(|d| d as usize);
+        let mut cs = h;
+        while cs < t.len() && is_space(t[cs]) {
+            cs += 1;
+        }
+        let end = self.block_end(cs);
+        let content = text_of(t, cs, end);
+        let lines: Vec<String> = content
+            .split('\n')
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut v = empty_value(end);
+        v.text = header;
+        v.block = Some(lines);
+        v.block_indent = block_indent;
+        Some(v)
+    }
+
+    /// Where a block scalar's content starting at `cs` ends: at the next line that the open
+    /// structure expects (a field of an open type, an item of an open sequence, a `---`).
+    fn block_end(&self, cs: usize) -> usize {
+        let t = &self.t;
+        let mut q = cs;
+        while q < t.len() {
+            let c = t[q];
+            let prev_ws = q == cs || is_ws(t[q - 1]);
+            if c == '-' && self.doc_separator_at(q) && (prev_ws || self.glued) {
+                return q;
+            }
+            if c == '-'
+                && t.get(q + 1).is_some_and(|&n| is_space(n))
+                && (prev_ws || self.glued)
+                && self.item_expected_at(q + 1)
+            {
+                return q;
+            }
+            if c == ':'
+                && q > cs
+                && (t.get(q + 1).is_none_or(|&n| is_ws(n)) || (self.glued && self.glued_start(q + 1, 0)))
+                && let Some(start) = self.block_closing_key(cs, q)
+            {
+                return start;
+            }
+            q += 1;
+        }
+        t.len()
+    }
+
+    /// The start of a key ending at `colon` that ends a block scalar: a field of an open type.
+    fn block_closing_key(&self, cs: usize, colon: usize) -> Option<usize> {
+        let t = &self.t;
+        let mut r = colon;
+        while r > cs && !is_ws(t[r - 1]) {
+            r -= 1;
+        }
+        let physical = r == 0 || t[r - 1] == '\n';
+        let followed_by_block = {
+            let mut i = colon + 1;
+            while i < t.len() && is_space(t[i]) {
+                i += 1;
+            }
+            i < t.len() && matches!(t[i], '|' | '>')
+        };
+        for i in r..colon {
+            if i > r && !self.glued {
+                break;
+            }
+            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+                continue;
+            }
+            let key = text_of(t, i, colon);
+            let fit = self.best_frame_fit(&key);
+            let clean = i == r;
+            let closes = fit == Fit::Strong
+                || (fit == Fit::Likely && clean)
+                || (clean && followed_by_block && self.top_is_free_map())
+                || (clean && physical && self.glued && self.root_takes(&key));
+            if closes {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    fn top_is_free_map(&self) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|f| matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_) | Ty::Unknown))
+    }
+
+    fn root_takes(&self, key: &str) -> bool {
+        let root = &self.stack[0];
+        !root.seq && self.fit(&root.ty, &root.keys, key) >= Fit::Likely
+    }
+
+    /// The best fit of `key` in any open mapping.
+    fn best_frame_fit(&self, key: &str) -> Fit {
+        (0..self.stack.len())
+            .filter(|&i| !self.stack[i].seq)
+            .map(|i| self.fit_frame(i, key))
+            .max()
+            .unwrap_or(Fit::Reject)
+    }
+
+    /// Whether an item whose first key starts at `p` belongs to an open sequence of known items.
+    fn item_expected_at(&self, p: usize) -> bool {
+        let mut i = p;
+        while i < self.t.len() && is_space(self.t[i]) {
+            i += 1;
+        }
+        let Some(colon) = self.key_at_loose(i) else {
+            return false;
+        };
+        let key = text_of(&self.t, i, colon);
+        self.stack.iter().filter(|f| f.seq).any(|f| match &f.ty {
+            Ty::Known(t) => self.s.has_field(*t, &key),
+            _ => false,
+        })
+    }
+
+    /// A plain scalar starting at `vs`: it ends at a newline, a comment, a `- ` item, a `---`, or
+    /// the next key (chosen among the suffixes of the run before the first `: `).
+    fn scan_plain(&self, vs: usize, owner: &Pending) -> Value {
+        let end = self.plain_end(vs, owner);
+        let t = &self.t;
+        match end {
+            (value_end, ValueEnd::Next(next)) => {
+                let mut v = empty_value(next);
+                v.text = text_of(t, vs, value_end).trim_end().to_string();
+                v
+            }
+            (value_end, ValueEnd::Comment(hash)) => {
+                let cend = self.scan_comment(hash, None);
+                let mut v = empty_value(cend);
+                v.text = text_of(t, vs, value_end).trim_end().to_string();
+                let sep = whitespace_before(t, hash);
+                v.comment = Some((sep, text_of(t, hash, cend).trim_end().to_string()));
+                v
+            }
+        }
+    }
+
+    fn plain_end(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
+        let t = &self.t;
+        let mut i = vs;
+        // A glued colon passed over as part of the value (`myos:8.5`), with its best split.
+        let mut passed: Option<Candidate> = None;
+        while i < t.len() {
+            let c = t[i];
+            if c == '\n' {
+                return (i, ValueEnd::Next(i));
+            }
+            if i > vs && c == '#' && self.comment_starts_in_value(i) {
+                return (i, ValueEnd::Comment(i));
+            }
+            if i > vs && c == '-' {
+                let prev = t[i - 1];
+                let spaced = is_space(prev);
+                let glued_ok = self.glued && prev != '-' && !is_ws(prev);
+                if self.doc_separator_at(i) && (spaced || glued_ok) {
+                    return (i, ValueEnd::Next(i));
+                }
+                let item = t.get(i + 1).is_none_or(|&n| is_ws(n));
+                if item && (spaced || glued_ok) && self.stack.iter().any(|f| f.seq) {
+                    return (i, ValueEnd::Next(i));
+                }
+            }
+            if c == ':' && i > vs {
+                let hard = t.get(i + 1).is_none_or(|&n| is_ws(n));
+                let glued_colon = !hard && self.glued && self.glued_start(i + 1, 0);
+                if hard || glued_colon {
+                    if let Some(cand) = self.key_candidate(vs, i, owner, hard) {
+                        // A value cannot end with a colon: then the passed colon ended a key too.
+                        let start = match &passed {
+                            Some(p) if cand.start > 0 && t[cand.start - 1] == ':' => p.start,
+                            _ => cand.start,
+                        };
+                        return (start, ValueEnd::Next(start));
+                    }
+                    passed = self.key_candidate(vs, i, owner, true);
+                }
+            }
+            i += 1;
+        }
+        (t.len(), ValueEnd::Next(t.len()))
+    }
+
+    /// Whether a `#` at `i` inside a plain value starts a comment (` #`, or glued `value# text`).
+    fn comment_starts_in_value(&self, i: usize) -> bool {
+        let t = &self.t;
+        let prev = t[i - 1];
+        if is_space(prev) {
+            return true;
+        }
+        let next = t.get(i + 1).copied();
+        let glued_comment = match next {
+            None => false,
+            Some(n) => is_ws(n) || !n.is_ascii() || n == '#',
+        };
+        glued_comment && prev != '#'
+    }
+
+    /// The best split of the run before `colon` into the end of a value and a key.
+    fn key_candidate(&self, vs: usize, colon: usize, owner: &Pending, hard: bool) -> Option<Candidate> {
+        let t = &self.t;
+        let mut r = colon;
+        while r > vs && !is_ws(t[r - 1]) {
+            r -= 1;
+        }
+        if r == colon {
+            return None;
+        }
+        let mut best: Option<Candidate> = None;
+        for i in r..colon {
+            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+                continue;
+            }
+            let boundary = if i > r {
+                Boundary::Glued
+            } else if r == vs {
+                Boundary::Empty
+            } else {
+                Boundary::Space
+            };
+            if boundary == Boundary::Glued && !self.glued {
+                continue;
+            }
+            let key = text_of(t, i, colon);
+            let value = text_of(t, vs, i);
+            let score = self.candidate_score(&key, value.trim_end(), boundary, owner);
+            if best.as_ref().is_none_or(|b| score > b.score) {
+                best = Some(Candidate { start: i, score });
+            }
+        }
+        let best = best?;
+        if hard || best.score >= 60 {
+            Some(best)
+        } else {
+            None
+        }
+    }
+
+    fn candidate_score(&self, key: &str, value: &str, boundary: Boundary, owner: &Pending) -> i32 {
+        let as_child = boundary == Boundary::Empty;
+        let mut score = self.key_tier(key, as_child, owner);
+        if key.starts_with(|c: char| c.is_ascii_digit()) {
+            score -= 40;
+        }
+        // Without glue, keys only start after a space; with glue, a space in a value is common.
+        let bonus = if self.glued { 15 } else { 70 };
+        match boundary {
+            Boundary::Space => score += bonus,
+            Boundary::Empty => {
+                let may_open = owner.owner != Ty::Scalars
+                    && self
+                        .child_map_type(&owner.owner, &owner.key)
+                        .is_some();
+                if may_open {
+                    score += bonus;
+                }
+            }
+            Boundary::Glued => {
+                if self.vocab.values.contains(value) {
+                    score += 30;
+                }
+            }
+        }
+        score + key.chars().count().min(30) as i32 / 10
+    }
+
+    /// How strongly the schema and the text support `key` as the next key.
+    fn key_tier(&self, key: &str, as_child: bool, owner: &Pending) -> i32 {
+        let fit = self.preview_fit(key, as_child, owner);
+        match fit {
+            Fit::Strong => return 100,
+            Fit::Likely => return 60,
+            _ => {}
+        }
+        let mut tier = if self.vocab.keys.contains(key) {
+            60
+        } else if self.s.is_resource_name(key) && self.top_is_free_map() {
+            60
+        } else if self.s.is_field_name(key) {
+            40
+        } else {
+            self.word_tier(key)
+        };
+        if fit == Fit::Reject {
+            tier -= 50;
+        }
+        tier
+    }
+
+    /// Whether a key looks like a field name built from the schema's words (`podMetricsEndpoints`).
+    fn word_tier(&self, key: &str) -> i32 {
+        let words = schema::split_words(key);
+        let Some(first) = words.first() else {
+            return 0;
+        };
+        let first_lower = key.starts_with(|c: char| c.is_lowercase());
+        if !first_lower || first.len() < 3 || !self.s.is_word(first) {
+            return 0;
+        }
+        if words.iter().all(|w| self.s.is_word(w)) {
+            20
+        } else {
+            10
+        }
+    }
+
+    /// The fit `key` would have if the value being scanned ended here (or, `as_child`, were empty).
+    fn preview_fit(&self, key: &str, as_child: bool, owner: &Pending) -> Fit {
+        if as_child
+            && owner.owner != Ty::Scalars
+            && let Some(child) = self.child_map_type(&owner.owner, &owner.key)
+        {
+            let fit = self.fit(&child, &[], key);
+            if fit >= Fit::Weak {
+                return fit;
+            }
+        }
+        self.best_frame_fit(key)
+    }
+
+    // ----- comments
+
+    /// Where a comment starting at `h` ends: at a newline, or where a line that lost its newline
+    /// starts inside it (another `#`, a `- ` item, a key the structure expects).
+    fn scan_comment(&self, h: usize, awaiting: Option<&Pending>) -> usize {
+        let t = &self.t;
+        let mut i = h + 1;
+        while i < t.len() && t[i] == '#' {
+            i += 1;
+        }
+        while i < t.len() && is_space(t[i]) {
+            i += 1;
+        }
+        let first_word_end = {
+            let mut j = i;
+            while j < t.len() && !is_ws(t[j]) {
+                j += 1;
+            }
+            j
+        };
+        let mut i = first_word_end;
+        while i < t.len() {
+            let c = t[i];
+            if c == '\n' {
+                return i;
+            }
+            let prev = t[i - 1];
+            if c == '#' && prev != '#' {
+                let spaced = is_space(prev);
+                let glued = self.glued
+                    && !is_ws(prev)
+                    && t.get(i + 1).is_none_or(|&n| is_ws(n) || !n.is_ascii());
+                if spaced || glued {
+                    return i;
+                }
+            }
+            if c == '-' && prev != '-' && self.doc_separator_at(i) {
+                let after = t.get(i + 3).copied();
+                let key_follows = self.key_at_loose(i + 4).is_some();
+                if after.is_none_or(|n| n == '\n') || key_follows || t.get(i + 4) == Some(&'#') {
+                    return i;
+                }
+            }
+            if c == '-'
+                && t.get(i + 1).is_none_or(|&n| is_ws(n))
+                && prev != '-'
+                && self.comment_item_ok(i, is_space(prev), awaiting.is_some())
+            {
+                return i;
+            }
+            if c == ':'
+                && (t.get(i + 1).is_none_or(|&n| is_ws(n)) || (self.glued && self.glued_start(i + 1, 0)))
+                && let Some(start) = self.comment_key(first_word_end, i, awaiting)
+            {
+                return start;
+            }
+            i += 1;
+        }
+        t.len()
+    }
+
+    /// Whether a `- ` at `i` inside a comment starts an item line.
+    fn comment_item_ok(&self, i: usize, spaced: bool, awaiting: bool) -> bool {
+        if !spaced && !self.glued {
+            return false;
+        }
+        let mut p = i + 1;
+        while p < self.t.len() && is_space(self.t[p]) {
+            p += 1;
+        }
+        if awaiting {
+            return true;
+        }
+        if self.item_expected_at(p) {
+            return true;
+        }
+        !spaced && self.stack.iter().any(|f| f.seq)
+    }
+
+    /// The start of a key inside a comment, ending at `colon`, if the structure expects it there.
+    fn comment_key(&self, lo: usize, colon: usize, awaiting: Option<&Pending>) -> Option<usize> {
+        let t = &self.t;
+        let mut r = colon;
+        while r > lo && !is_ws(t[r - 1]) {
+            r -= 1;
+        }
+        if r == colon {
+            return None;
+        }
+        let owner = awaiting.cloned().unwrap_or(Pending {
+            key: String::new(),
+            owner: Ty::Scalars,
+            indent: 0,
+        });
+        let mut best: Option<(i32, usize)> = None;
+        for i in r..colon {
+            let spaced = i == r && is_ws(t[r - 1]);
+            if !spaced && !self.glued {
+                break;
+            }
+            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+                continue;
+            }
+            let key = text_of(t, i, colon);
+            let tier = self.key_tier(&key, awaiting.is_some(), &owner);
+            let ok = if spaced {
+                tier >= 20 || is_camel_or_snake(&key)
+            } else {
+                tier >= 20
+            };
+            let score = tier + if spaced { 10 } else { 0 };
+            if ok && best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+}
+
+/// A child of a guessed type is only guessed too.
+fn guessed_if(owner: &Ty, child: Ty) -> Ty {
+    match (owner, child) {
+        (Ty::Guess(_), Ty::Known(t)) => Ty::Guess(vec![t]),
+        (_, child) => child,
+    }
+}
+
+/// The item type inside a nested sequence item (`- - x`): nothing is known about it.
+fn item_ty_of_nested(_outer: &Ty) -> Ty {
+    Ty::Unknown
+}
+
+/// The mapping type a field opens, or `None` when its value can only be a scalar or a sequence.
+fn field_map_type(field: &Field) -> Option<Ty> {
+    if let Some(t) = field.object_type() {
+        return Some(Ty::Known(t));
+    }
+    if let Some(t) = field.map_value_type() {
+        return Some(Ty::ObjMap(t));
+    }
+    if field.is_free_map() {
+        return Some(Ty::FreeMap);
+    }
+    if field.is_any() {
+        return Some(Ty::Unknown);
+    }
+    None
+}
+
+/// The item type of a field's sequence.
+fn field_seq_type(field: &Field) -> Ty {
+    if let Some(t) = field.item_type() {
+        return Ty::Known(t);
+    }
+    if field.shapes.contains(&Shape::Array) {
+        return Ty::Scalars;
+    }
+    Ty::Unknown
+}
+
+fn empty_value(next: usize) -> Value {
+    Value {
+        text: String::new(),
+        block: None,
+        block_indent: None,
+        opens_child: false,
+        comment: None,
+        next,
+    }
+}
+
+fn whitespace_before(t: &[char], i: usize) -> String {
+    let mut j = i;
+    while j > 0 && is_space(t[j - 1]) {
+        j -= 1;
+    }
+    text_of(t, j, i)
+}
+
+/// The suffixes of a raw token that could be a key glued to the end of a value.
+fn suffixes(raw: &str) -> impl Iterator<Item = &str> {
+    raw.char_indices().map(move |(i, _)| &raw[i..])
+}
+
+/// The colon of a `key:` at the start of `chars` followed by a space or the end.
+fn key_colon_at(chars: &[char], p: usize) -> Option<usize> {
+    if !chars.get(p).is_some_and(|&c| is_key_start(c)) {
+        return None;
+    }
+    let mut q = p;
+    while q < chars.len() && is_key_char(chars[q]) {
+        q += 1;
+    }
+    let ends = q < chars.len()
+        && chars[q] == ':'
+        && chars.get(q + 1).is_none_or(|&c| is_ws(c));
+    ends.then_some(q)
+}
+
+/// Whether the text shows lines glued without a space (so values and keys may be glued too).
+fn shows_glue(text: &str) -> bool {
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    if lines > 1 {
+        return true;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for i in 1..chars.len() {
+        if chars[i] != ':' || is_ws(chars[i - 1]) {
+            continue;
+        }
+        match chars.get(i + 1) {
+            Some('-') if chars.get(i + 2).is_none_or(|&c| is_ws(c)) => return true,
+            Some(&c) if !is_ws(c) && glued_key_follows(&chars, i + 1) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The kind named by the first `kind:` of a document's text.
+fn find_kind(segment: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(i) = segment[from..].find("kind:") {
+        let at = from + i;
+        let before_ok = at == 0
+            || !segment[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() && c.is_ascii_uppercase());
+        let rest = segment[at + 5..].trim_start_matches([' ', '\t']);
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if before_ok && word.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Some(word);
+        }
+        from = at + 5;
+    }
+    None
+}
+
+/// The first key of a document's text (after comments and a `---`).
+fn first_key(segment: &str) -> Option<String> {
+    for line in segment.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l == "---" {
+            continue;
+        }
+        let chars: Vec<char> = l.chars().collect();
+        let mut q = 0;
+        while q < chars.len() && is_key_char(chars[q]) {
+            q += 1;
+        }
+        return (q < chars.len() && chars[q] == ':').then(|| text_of(&chars, 0, q));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema hints
+
+/// A document of a valid block: its lines with their 1-based numbers.
+struct HintDoc {
+    lines: Vec<(usize, String)>,
+}
+
+fn block_documents(text: &str) -> Vec<HintDoc> {
+    let (label, body) = split_label(text);
+    let offset = label.lines().count();
+    let mut docs = vec![HintDoc { lines: Vec::new() }];
+    for (i, line) in body.lines().enumerate() {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            docs.push(HintDoc { lines: Vec::new() });
+            continue;
+        }
+        if let Some(doc) = docs.last_mut() {
+            doc.lines.push((i + 1 + offset, line.to_string()));
+        }
+    }
+    docs
+}
+
+/// What the hint walker knows about an open mapping.
+#[derive(Clone)]
+enum HintTy {
+    Typed(TypeId),
+    /// The root of an unknown kind: only near-misses of the common resource fields are named.
+    Loose(TypeId),
+    /// A map with free-form keys whose values are objects of a type (Compose `services`).
+    MapOf(TypeId),
+    /// Free-form or unknown: nothing is checked.
+    Unchecked,
+}
+
+fn hint_document(doc: &HintDoc, hints: &mut Vec<Hint>) {
+    let s = schema::schema();
+    // Stack of (column of the mapping's keys, type); sequences are transparent.
+    let mut stack: Vec<(usize, HintTy)> = vec![(0, hint_root(s, doc))];
+    // A key with no value: its child mapping (or sequence of mappings) follows.
+    let mut opened: Option<(usize, HintTy)> = None;
+    let mut block_parent: Option<usize> = None;
+    for (number, line) in &doc.lines {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(parent) = block_parent {
+            if indent > parent {
+                continue;
+            }
+            block_parent = None;
+        }
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let (col, rest) = strip_dashes(indent, trimmed);
+        if rest.is_empty() || rest == "-" {
+            continue;
+        }
+        if let Some((parent_col, ty)) = opened.take()
+            && col > parent_col
+        {
+            stack.push((col, ty));
+        }
+        while stack.len() > 1 && stack.last().is_some_and(|(c, _)| *c > col) {
+            stack.pop();
+        }
+        let code = blank_literals(rest);
+        if opens_block_scalar(&code) {
+            block_parent = Some(indent);
+        }
+        let chars: Vec<char> = rest.chars().collect();
+        let Some(colon) = key_colon_at(&chars, 0) else {
+            continue;
+        };
+        let key = text_of(&chars, 0, colon);
+        let current = stack.last().map_or(HintTy::Unchecked, |(_, t)| t.clone());
+        check_key(s, &current, &key, *number, col + 1, hints);
+        let value = code.get(colon + 1..).unwrap_or("").trim();
+        if value.is_empty() {
+            opened = Some((col, hint_child(s, &current, &key)));
+        }
+    }
+}
+
+/// The type of a document's root: its kind's, a Compose file's, or the common resource fields.
+fn hint_root(s: &Schema, doc: &HintDoc) -> HintTy {
+    let kind = doc.lines.iter().find_map(|(_, l)| {
+        l.strip_prefix("kind:")
+            .map(|k| k.trim().trim_matches(['"', '\'']).to_string())
+    });
+    if let Some(t) = kind.as_deref().and_then(|k| s.root_for_kind(k)) {
+        return HintTy::Typed(t);
+    }
+    let compose = kind.is_none() && doc.lines.iter().any(|(_, l)| l.starts_with("services:"));
+    match (compose, s.compose_root(), s.generic_root()) {
+        (true, Some(c), _) => HintTy::Typed(c),
+        (_, _, Some(g)) => HintTy::Loose(g),
+        _ => HintTy::Unchecked,
+    }
+}
+
+/// The column of a line's content after its `- ` markers, and that content.
+fn strip_dashes(indent: usize, trimmed: &str) -> (usize, &str) {
+    let mut col = indent;
+    let mut rest = trimmed;
+    while let Some(r) = rest.strip_prefix("- ") {
+        let next = r.trim_start();
+        col += rest.len() - next.len();
+        rest = next;
+    }
+    (col, rest)
+}
+
+/// The type of the mapping (or of the sequence items) under `key`.
+fn hint_child(s: &Schema, owner: &HintTy, key: &str) -> HintTy {
+    let t = match owner {
+        HintTy::Typed(t) | HintTy::Loose(t) => *t,
+        HintTy::MapOf(t) => return HintTy::Typed(*t),
+        HintTy::Unchecked => return HintTy::Unchecked,
+    };
+    let Some(field) = s.field(t, key) else {
+        return HintTy::Unchecked;
+    };
+    if let Some(child) = field.object_type().or_else(|| field.item_type()) {
+        return HintTy::Typed(child);
+    }
+    match field.map_value_type() {
+        Some(v) => HintTy::MapOf(v),
+        None => HintTy::Unchecked,
+    }
+}
+
+fn check_key(s: &Schema, owner: &HintTy, key: &str, line: usize, col: usize, hints: &mut Vec<Hint>) {
+    match owner {
+        HintTy::Typed(t) => {
+            if s.has_field(*t, key) {
+                return;
+            }
+            let name = s.type_name(*t);
+            let message = match s.suggest(*t, key) {
+                Some(good) => format!("`{key}` is not a field of {name}; did you mean `{good}`?"),
+                None => format!("`{key}` is not a field of {name}"),
+            };
+            hints.push(Hint { line, col, message });
+        }
+        HintTy::Loose(t) => {
+            if s.has_field(*t, key) {
+                return;
+            }
+            if let Some(good) = s.suggest(*t, key).filter(|g| g.len() >= 4) {
+                hints.push(Hint {
+                    line,
+                    col,
+                    message: format!(
+                        "`{key}` is not a field of a Kubernetes resource; did you mean `{good}`?"
+                    ),
+                });
+            }
+        }
+        HintTy::MapOf(_) | HintTy::Unchecked => {}
+    }
+}
