@@ -32,7 +32,8 @@ pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
             Some(d) => {
                 let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
                 eprintln!("chars_ok={} parses={} damaged={}\n{}", strip(body) == strip(&d.text), parses(&d.text), looks_damaged(&d.text), d.text);
-                if let Err(e) = serde_saphyr::from_multiple::<serde::de::IgnoredAny>(&d.text) { eprintln!("ERR {e}"); }
+                let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+                if let Err(e) = serde_saphyr::from_multiple_with_options::<serde::de::IgnoredAny>(&d.text, options) { eprintln!("ERR {e}"); }
             }
         }
     }
@@ -65,10 +66,29 @@ pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
 pub fn looks_damaged(text: &str) -> bool {
     let (_, body) = split_label(text);
     let lines = code_lines(body);
+    if lines.iter().any(|l| comment_hides_keys(&l.comment)) {
+        return true;
+    }
+    let lines: Vec<CodeLine> = lines.into_iter().filter(|l| !l.code.is_empty()).collect();
     if lines.is_empty() {
         return false;
     }
     lines.iter().any(|l| line_looks_glued(&l.code)) || lost_indentation(&lines)
+}
+
+/// Whether a comment runs on over what look like several `key: value` lines (a flattened block
+/// whose first line was a comment: `# example kind: Role apiVersion: v1 ...`).
+fn comment_hides_keys(comment: &str) -> bool {
+    let keys = comment
+        .split_whitespace()
+        .filter(|w| {
+            w.strip_suffix(':').is_some_and(|k| {
+                k.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+            })
+        })
+        .count();
+    keys >= 2
 }
 
 /// A schema hint: an unknown field or a likely typo, for the reader.
@@ -99,6 +119,8 @@ pub fn schema_hints(text: &str) -> Vec<Hint> {
 struct CodeLine {
     indent: usize,
     code: String,
+    /// The line's comment (the whole line for a comment line).
+    comment: String,
 }
 
 /// The lines that carry YAML structure: no blanks, no comment-only lines, no block scalar contents.
@@ -117,20 +139,21 @@ fn code_lines(text: &str) -> Vec<CodeLine> {
             }
             block_parent = None;
         }
-        if trimmed.starts_with('#') {
-            continue;
-        }
-        let code = blank_literals(trimmed);
+        let (code, comment) = blank_literals(trimmed);
         if opens_block_scalar(&code) {
             block_parent = Some(indent);
         }
-        out.push(CodeLine { indent, code });
+        out.push(CodeLine {
+            indent,
+            code,
+            comment,
+        });
     }
     out
 }
 
-/// The line with quoted strings and flow collections replaced by `_` and a trailing comment cut.
-fn blank_literals(line: &str) -> String {
+/// The line with quoted strings and flow collections replaced by `_`, and its comment cut off.
+fn blank_literals(line: &str) -> (String, String) {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -150,12 +173,12 @@ fn blank_literals(line: &str) -> String {
             }
         }
         if c == '#' && (i == 0 || matches!(chars[i - 1], ' ' | '\t')) {
-            break;
+            return (out.trim_end().to_string(), chars[i..].iter().collect());
         }
         out.push(c);
         i += 1;
     }
-    out.trim_end().to_string()
+    (out.trim_end().to_string(), String::new())
 }
 
 /// Whether a (blanked) line ends with a block scalar header (`key: |`, `- >-`).
@@ -272,8 +295,12 @@ fn is_faithful(input: &str, output: &str) -> bool {
 }
 
 /// Whether the text loads as a stream of YAML documents.
+/// Repeated keys are accepted: some real manifests have them, and YAML loaders keep the last one.
 fn parses(text: &str) -> bool {
-    serde_saphyr::from_multiple::<serde::de::IgnoredAny>(text).is_ok()
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+    };
+    serde_saphyr::from_multiple_with_options::<serde::de::IgnoredAny>(text, options).is_ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +325,7 @@ fn is_key_char(c: char) -> bool {
 
 /// A character a plain key may start with.
 fn is_key_start(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '@' | '<' | '/')
+    c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '@' | '<')
 }
 
 /// Index after the closing quote of the quoted scalar starting at `p`.
@@ -388,6 +415,7 @@ enum Ty {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Fit {
     Reject,
+    Unlikely,
     Weak,
     Likely,
     Strong,
@@ -449,6 +477,44 @@ enum Boundary {
 struct Candidate {
     start: usize,
     score: i32,
+}
+
+/// A key being placed: its name, and what its value looks like.
+#[derive(Clone, Copy, Debug)]
+struct KeyAt<'a> {
+    name: &'a str,
+    child: Child,
+    /// Where the first key of a child mapping starts, when one follows.
+    first_child: Option<usize>,
+}
+
+/// What follows a key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Child {
+    /// A value on the key's own line.
+    Value,
+    /// A block mapping.
+    Map,
+    /// A block sequence.
+    Seq,
+    /// Nothing yet: a mapping, a sequence or a null.
+    Open,
+}
+
+impl KeyAt<'_> {
+    /// The key has no scalar value: a mapping or a sequence (or null) follows.
+    fn opens(&self) -> bool {
+        self.child != Child::Value
+    }
+
+    /// Whether a field of this shape can hold what follows the key.
+    fn fits_field(&self, field: &Field) -> bool {
+        match self.child {
+            Child::Map => field.allows_mapping(),
+            Child::Seq => field.allows_sequence(),
+            Child::Value | Child::Open => true,
+        }
+    }
 }
 
 /// How a value ended.
@@ -599,6 +665,9 @@ impl Parser {
             return self.s.generic_root().map_or(Ty::Unknown, Ty::Open);
         }
         let first = first_key(&segment).unwrap_or_default();
+        if first == "apiVersion" {
+            return self.s.generic_root().map_or(Ty::Unknown, Ty::Open);
+        }
         let compose = first == "services"
             || ((first == "version" || first == "name" || first.starts_with("x-"))
                 && segment.contains("services:"));
@@ -641,7 +710,8 @@ impl Parser {
         if i + 3 > t.len() || t[i] != '-' || t[i + 1] != '-' || t[i + 2] != '-' {
             return false;
         }
-        let after_ok = t.get(i + 3).is_none_or(|&c| is_ws(c));
+        let after_ok = t.get(i + 3).is_none_or(|&c| is_ws(c))
+            || (self.glued && self.key_at_loose(i + 3).is_some());
         let before_ok = i == 0 || is_ws(t[i - 1]) || (self.glued && t[i - 1] != '-');
         after_ok && before_ok
     }
@@ -712,11 +782,80 @@ impl Parser {
         ok.then_some(q)
     }
 
+    /// What follows the key whose colon is at `colon`: a value, or a child mapping or sequence.
+    fn child_after(&self, colon: usize) -> Child {
+        let t = &self.t;
+        let mut q = colon + 1;
+        if q < t.len() && !is_ws(t[q]) {
+            return match t[q] {
+                '#' => Child::Open,
+                _ if self.glued_start(q, 0) => self.line_start_kind(q),
+                _ => Child::Value,
+            };
+        }
+        while q < t.len() && is_space(t[q]) {
+            q += 1;
+        }
+        match t.get(q) {
+            None | Some('#') => Child::Open,
+            Some('\n') => {
+                while q < t.len() && is_ws(t[q]) {
+                    q += 1;
+                }
+                if q >= t.len() || t[q] == '#' {
+                    Child::Open
+                } else {
+                    self.line_start_kind(q)
+                }
+            }
+            Some('-') if t.get(q + 1).is_none_or(|&n| is_ws(n)) => Child::Seq,
+            // With glue, `key: textkey:` is mostly a value glued to the next key.
+            Some(_) => {
+                let key_follows = self
+                    .key_at_loose(q)
+                    .is_some_and(|c| t.get(c + 1).is_none_or(|&n| is_ws(n)));
+                if !self.glued && key_follows {
+                    Child::Map
+                } else {
+                    Child::Value
+                }
+            }
+        }
+    }
+
+    /// The start of the first key of the mapping that the key at `colon` opens, if one follows.
+    fn first_child_key(&self, colon: usize) -> Option<usize> {
+        let t = &self.t;
+        let mut q = colon + 1;
+        while q < t.len() && is_ws(t[q]) {
+            q += 1;
+        }
+        self.key_at_loose(q).map(|_| q)
+    }
+
+    /// The key starting at `start`, as text.
+    fn key_text(&self, start: usize) -> Option<String> {
+        self.key_at_loose(start).map(|c| text_of(&self.t, start, c))
+    }
+
+    /// Whether the line starting at `q` is a `- ` item, a key, or something else.
+    fn line_start_kind(&self, q: usize) -> Child {
+        let t = &self.t;
+        if t[q] == '-' && t.get(q + 1).is_none_or(|&n| is_ws(n)) && !self.doc_separator_at(q) {
+            Child::Seq
+        } else if self.key_at_loose(q).is_some() {
+            Child::Map
+        } else {
+            Child::Open
+        }
+    }
+
     /// What may follow a key's colon: whitespace, the end, or (glued) the next line's start.
     fn after_colon_ok(&self, q: usize, depth: usize) -> bool {
         match self.t.get(q) {
             None => true,
             Some(&c) if is_ws(c) => true,
+            Some('#') => self.glued,
             Some(_) => self.glued && self.glued_start(q, depth),
         }
     }
@@ -746,7 +885,12 @@ impl Parser {
         let key = text_of(&self.t, start, colon);
         self.finish_fragment_root(&key);
         let allow_child = self.pending.is_some();
-        let (target, _) = self.place_key(&key, allow_child);
+        let probe = KeyAt {
+            name: &key,
+            child: self.child_after(colon),
+                first_child: self.first_child_key(colon),
+        };
+        let (target, _) = self.place_key(probe, allow_child);
         let indent = self.apply_target(target);
         self.record_key(&key);
         let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
@@ -855,7 +999,7 @@ impl Parser {
     }
 
     /// Where `key` goes and how well it fits there. With `allow_child`, the pending key may take it.
-    fn place_key(&self, key: &str, allow_child: bool) -> (Target, Fit) {
+    fn place_key(&self, key: KeyAt, allow_child: bool) -> (Target, Fit) {
         let mut options: Vec<(Target, Fit)> = Vec::new();
         if allow_child
             && let Some(p) = &self.pending
@@ -877,12 +1021,14 @@ impl Parser {
         if self.glued && self.at_physical_start && self.stack.len() > 1 {
             let root = &self.stack[0];
             let loose_root = matches!(root.ty, Ty::Unknown | Ty::Guess(_));
-            if !root.seq && loose_root && self.fit(&root.ty, &root.keys, key) == Fit::Weak {
+            if !root.seq && loose_root && self.fit(&root.ty, &root.keys, key) >= Fit::Unlikely {
                 return (Target::Frame(0), Fit::Weak);
             }
         }
-        if let Some(best) = options.iter().find(|(_, f)| *f >= Fit::Weak) {
-            return best.clone();
+        for floor in [Fit::Weak, Fit::Unlikely] {
+            if let Some(best) = options.iter().find(|(_, f)| *f >= floor) {
+                return best.clone();
+            }
         }
         let innermost = (0..self.stack.len()).rev().find(|&i| !self.stack[i].seq);
         match innermost {
@@ -892,13 +1038,13 @@ impl Parser {
     }
 
     /// How well `key` fits the open mapping at `idx`; keys its sibling items used fit an item.
-    fn fit_frame(&self, idx: usize, key: &str) -> Fit {
+    fn fit_frame(&self, idx: usize, key: KeyAt) -> Fit {
         let frame = &self.stack[idx];
         let fit = self.fit(&frame.ty, &frame.keys, key);
         let sibling_key = idx > 0
             && self.stack[idx - 1].seq
-            && self.stack[idx - 1].item_keys.iter().any(|k| k == key);
-        if fit == Fit::Weak && sibling_key {
+            && self.stack[idx - 1].item_keys.iter().any(|k| k == key.name);
+        if matches!(fit, Fit::Weak | Fit::Unlikely) && sibling_key {
             Fit::Likely
         } else {
             fit
@@ -906,30 +1052,47 @@ impl Parser {
     }
 
     /// How well `key` fits a mapping of type `ty` that already has `keys`.
-    fn fit(&self, ty: &Ty, keys: &[String], key: &str) -> Fit {
-        if keys.iter().any(|k| k == key) {
+    fn fit(&self, ty: &Ty, keys: &[String], key: KeyAt) -> Fit {
+        let name = key.name;
+        if keys.iter().any(|k| k == name) {
             return Fit::Reject;
         }
+        let takes = |t: &TypeId| self.s.field(*t, name).is_some_and(|f| key.fits_field(f));
         match ty {
             Ty::Known(t) if !self.s.fields(*t).is_empty() => {
-                if self.s.has_field(*t, key) {
+                if takes(t) {
                     Fit::Strong
                 } else {
                     Fit::Reject
                 }
             }
             Ty::Open(t) => {
-                if self.s.has_field(*t, key) {
+                if takes(t) {
                     Fit::Strong
+                } else if self.s.has_field(*t, name) {
+                    Fit::Reject
                 } else {
                     Fit::Weak
                 }
             }
             Ty::Guess(ts) => {
-                if ts.iter().any(|t| self.s.has_field(*t, key)) {
+                if ts.iter().any(takes) {
                     Fit::Likely
-                } else {
+                } else if keys.is_empty() {
                     Fit::Weak
+                } else {
+                    // The guess was confirmed by earlier keys, and this one is not in it.
+                    Fit::Unlikely
+                }
+            }
+            // Free-form maps hold scalars: a key that opens a mapping or a list is not theirs.
+            Ty::FreeMap if key.opens() => Fit::Reject,
+            // A map of typed objects: the new entry's first key should be a field of that type.
+            Ty::ObjMap(t) if key.child == Child::Map => {
+                let first = key.first_child.and_then(|p| self.key_text(p));
+                match first {
+                    Some(k) if !self.s.has_field(*t, &k) => Fit::Unlikely,
+                    _ => Fit::Weak,
                 }
             }
             Ty::Scalars => Fit::Reject,
@@ -966,7 +1129,7 @@ impl Parser {
         }
         match self.field_of(owner, key) {
             Some(field) => field_map_type(&field).map(|t| guessed_if(owner, t)),
-            None => Some(self.guess_map_type(key)),
+            None => self.guess_map_type(key),
         }
     }
 
@@ -979,9 +1142,10 @@ impl Parser {
     }
 
     /// The mapping type a key of this name opens anywhere in the schema.
-    fn guess_map_type(&self, key: &str) -> Ty {
+    fn guess_map_type(&self, key: &str) -> Option<Ty> {
         let mut objects: Vec<TypeId> = Vec::new();
         let mut maps = 0;
+        let mut scalars = 0;
         let mut total = 0;
         for &t in self.s.types_with_field(key) {
             let Some(field) = self.s.field(t, key) else {
@@ -994,15 +1158,20 @@ impl Parser {
                 }
             } else if field.is_free_map() {
                 maps += 1;
+            } else if !field.allows_mapping() {
+                scalars += 1;
             }
         }
+        if total > 0 && scalars == total {
+            return None;
+        }
         if total > 0 && maps == total {
-            return Ty::FreeMap;
+            return Some(Ty::FreeMap);
         }
         if !objects.is_empty() && objects.len() <= 8 {
-            return Ty::Guess(objects);
+            return Some(Ty::Guess(objects));
         }
-        Ty::Unknown
+        Some(Ty::Unknown)
     }
 
     /// The item type of a sequence a key of this name opens anywhere in the schema.
@@ -1466,12 +1635,20 @@ impl Parser {
                 continue;
             }
             let key = text_of(t, i, colon);
-            let fit = self.best_frame_fit(&key);
+            let fit = self.best_frame_fit(KeyAt {
+                name: &key,
+                child: self.child_after(colon),
+                first_child: self.first_child_key(colon),
+            });
             let clean = i == r;
             let closes = fit == Fit::Strong
                 || (fit == Fit::Likely && clean)
                 || (clean && followed_by_block && self.top_is_free_map())
-                || (clean && physical && self.glued && self.root_takes(&key));
+                || (clean && physical && self.glued && self.root_takes(KeyAt {
+                    name: &key,
+                    child: Child::Value,
+                    first_child: None,
+                }));
             if closes {
                 return Some(i);
             }
@@ -1485,13 +1662,13 @@ impl Parser {
             .is_some_and(|f| matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_) | Ty::Unknown))
     }
 
-    fn root_takes(&self, key: &str) -> bool {
+    fn root_takes(&self, key: KeyAt) -> bool {
         let root = &self.stack[0];
         !root.seq && self.fit(&root.ty, &root.keys, key) >= Fit::Likely
     }
 
     /// The best fit of `key` in any open mapping.
-    fn best_frame_fit(&self, key: &str) -> Fit {
+    fn best_frame_fit(&self, key: KeyAt) -> Fit {
         (0..self.stack.len())
             .filter(|&i| !self.stack[i].seq)
             .map(|i| self.fit_frame(i, key))
@@ -1538,10 +1715,22 @@ impl Parser {
     }
 
     fn plain_end(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
+        let (end, kind) = self.plain_end_raw(vs, owner);
+        // A value cannot end with a colon: the last colon passed over ended a key after all.
+        let value = text_of(&self.t, vs, end);
+        let value = value.trim_end();
+        if value.ends_with(':') && value.len() > 1 {
+            let colon = vs + value.chars().count() - 1;
+            if let Some(c) = self.key_candidate(vs, colon, owner, vs) {
+                return (c.start, ValueEnd::Next(c.start));
+            }
+        }
+        (end, kind)
+    }
+
+    fn plain_end_raw(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
         let t = &self.t;
         let mut i = vs;
-        // A glued colon passed over as part of the value (`myos:8.5`), with its best split.
-        let mut passed: Option<Candidate> = None;
         while i < t.len() {
             let c = t[i];
             if c == '\n' {
@@ -1563,23 +1752,42 @@ impl Parser {
                 }
             }
             if c == ':' && i > vs {
-                let hard = t.get(i + 1).is_none_or(|&n| is_ws(n));
+                let dash_follows = t.get(i + 1) == Some(&'-') && t.get(i + 2).is_none_or(|&n| is_ws(n));
+                let comment_follows = t.get(i + 1) == Some(&'#');
+                let hard = t.get(i + 1).is_none_or(|&n| is_ws(n))
+                    || (self.glued && (dash_follows || comment_follows));
                 let glued_colon = !hard && self.glued && self.glued_start(i + 1, 0);
-                if hard || glued_colon {
-                    if let Some(cand) = self.key_candidate(vs, i, owner, hard) {
-                        // A value cannot end with a colon: then the passed colon ended a key too.
-                        let start = match &passed {
-                            Some(p) if cand.start > 0 && t[cand.start - 1] == ':' => p.start,
-                            _ => cand.start,
-                        };
-                        return (start, ValueEnd::Next(start));
+                if hard {
+                    if let Some(cand) = self.key_candidate(vs, i, owner, vs) {
+                        return (cand.start, ValueEnd::Next(cand.start));
                     }
-                    passed = self.key_candidate(vs, i, owner, true);
+                } else if glued_colon && let Some(start) = self.split_at_glued_colon(vs, i, owner) {
+                    return (start, ValueEnd::Next(start));
                 }
             }
             i += 1;
         }
         (t.len(), ValueEnd::Next(t.len()))
+    }
+
+    /// At a colon glued to a chain of keys (`myos:8.5command:`, `truekind:Pod:`): either it ends a
+    /// key (split before it), or it belongs to the value and the key starts after it. The latter
+    /// needs a real key after a non-empty stretch of value (`8.5` + `command`).
+    fn split_at_glued_colon(&self, vs: usize, colon: usize, owner: &Pending) -> Option<usize> {
+        let t = &self.t;
+        let before = self.key_candidate(vs, colon, owner, vs);
+        let mut next = colon + 1;
+        while next < t.len() && is_key_char(t[next]) {
+            next += 1;
+        }
+        let after = (next < t.len() && t[next] == ':')
+            .then(|| self.key_candidate(vs, next, owner, colon + 2))
+            .flatten();
+        match (before, after) {
+            (Some(b), Some(a)) if a.score >= 40 && a.score >= b.score => None,
+            (Some(b), _) => Some(b.start),
+            (None, _) => None,
+        }
     }
 
     /// Whether a `#` at `i` inside a plain value starts a comment (` #`, or glued `value# text`).
@@ -1598,7 +1806,9 @@ impl Parser {
     }
 
     /// The best split of the run before `colon` into the end of a value and a key.
-    fn key_candidate(&self, vs: usize, colon: usize, owner: &Pending, hard: bool) -> Option<Candidate> {
+    /// The best split of the run before `colon` into the end of a value and a key starting at or
+    /// after `min_start`.
+    fn key_candidate(&self, vs: usize, colon: usize, owner: &Pending, min_start: usize) -> Option<Candidate> {
         let t = &self.t;
         let mut r = colon;
         while r > vs && !is_ws(t[r - 1]) {
@@ -1608,7 +1818,7 @@ impl Parser {
             return None;
         }
         let mut best: Option<Candidate> = None;
-        for i in r..colon {
+        for i in r.max(min_start)..colon {
             if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
                 continue;
             }
@@ -1624,22 +1834,23 @@ impl Parser {
             }
             let key = text_of(t, i, colon);
             let value = text_of(t, vs, i);
-            let score = self.candidate_score(&key, value.trim_end(), boundary, owner);
+            let probe = KeyAt {
+                name: &key,
+                child: self.child_after(colon),
+                first_child: self.first_child_key(colon),
+            };
+            let score = self.candidate_score(probe, value.trim_end(), boundary, owner);
             if best.as_ref().is_none_or(|b| score > b.score) {
                 best = Some(Candidate { start: i, score });
             }
         }
-        let best = best?;
-        if hard || best.score >= 60 {
-            Some(best)
-        } else {
-            None
-        }
+        best
     }
 
-    fn candidate_score(&self, key: &str, value: &str, boundary: Boundary, owner: &Pending) -> i32 {
+    fn candidate_score(&self, probe: KeyAt, value: &str, boundary: Boundary, owner: &Pending) -> i32 {
+        let key = probe.name;
         let as_child = boundary == Boundary::Empty;
-        let mut score = self.key_tier(key, as_child, owner);
+        let mut score = self.key_tier(probe, as_child, owner);
         if key.starts_with(|c: char| c.is_ascii_digit()) {
             score -= 40;
         }
@@ -1666,8 +1877,9 @@ impl Parser {
     }
 
     /// How strongly the schema and the text support `key` as the next key.
-    fn key_tier(&self, key: &str, as_child: bool, owner: &Pending) -> i32 {
-        let fit = self.preview_fit(key, as_child, owner);
+    fn key_tier(&self, probe: KeyAt, as_child: bool, owner: &Pending) -> i32 {
+        let key = probe.name;
+        let fit = self.preview_fit(probe, as_child, owner);
         match fit {
             Fit::Strong => return 100,
             Fit::Likely => return 60,
@@ -1706,7 +1918,7 @@ impl Parser {
     }
 
     /// The fit `key` would have if the value being scanned ended here (or, `as_child`, were empty).
-    fn preview_fit(&self, key: &str, as_child: bool, owner: &Pending) -> Fit {
+    fn preview_fit(&self, key: KeyAt, as_child: bool, owner: &Pending) -> Fit {
         if as_child
             && owner.owner != Ty::Scalars
             && let Some(child) = self.child_map_type(&owner.owner, &owner.key)
@@ -1780,6 +1992,17 @@ impl Parser {
         t.len()
     }
 
+    /// Whether a key is written like the keys of the innermost mapping (`BACKEND_URL` after
+    /// `LOG_LEVEL`): upper case, or snake case, or kebab case.
+    fn styled_like_siblings(&self, key: &str) -> bool {
+        let Some(style) = key_style(key) else {
+            return false;
+        };
+        self.stack
+            .last()
+            .is_some_and(|f| !f.keys.is_empty() && f.keys.iter().all(|k| key_style(k) == Some(style)))
+    }
+
     /// Whether a `- ` at `i` inside a comment starts an item line.
     fn comment_item_ok(&self, i: usize, spaced: bool, awaiting: bool) -> bool {
         if !spaced && !self.glued {
@@ -1793,6 +2016,10 @@ impl Parser {
             return true;
         }
         if self.item_expected_at(p) {
+            return true;
+        }
+        // Right after a scalar item, a `- ` starts the next item.
+        if spaced && self.stack.last().is_some_and(|f| f.seq) && self.prefix.is_none() {
             return true;
         }
         !spaced && self.stack.iter().any(|f| f.seq)
@@ -1823,9 +2050,14 @@ impl Parser {
                 continue;
             }
             let key = text_of(t, i, colon);
-            let tier = self.key_tier(&key, awaiting.is_some(), &owner);
+            let probe = KeyAt {
+                name: &key,
+                child: self.child_after(colon),
+                first_child: self.first_child_key(colon),
+            };
+            let tier = self.key_tier(probe, awaiting.is_some(), &owner);
             let ok = if spaced {
-                tier >= 20 || is_camel_or_snake(&key)
+                tier >= 20 || is_camel_or_snake(&key) || self.styled_like_siblings(&key)
             } else {
                 tier >= 20
             };
@@ -1844,6 +2076,26 @@ fn guessed_if(owner: &Ty, child: Ty) -> Ty {
         (Ty::Guess(_), Ty::Known(t)) => Ty::Guess(vec![t]),
         (_, child) => child,
     }
+}
+
+/// A distinctive way of writing keys: `UPPER_CASE`, `snake_case`, `kebab-case`.
+fn key_style(key: &str) -> Option<u8> {
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    if key.len() >= 3
+        && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && key.starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return Some(0);
+    }
+    let lower = key.starts_with(|c: char| c.is_ascii_lowercase())
+        && !key.chars().any(|c| c.is_ascii_uppercase());
+    if lower && key.contains('_') && key.chars().all(|c| alnum(c) || c == '_') {
+        return Some(1);
+    }
+    if lower && key.contains('-') && key.chars().all(|c| alnum(c) || c == '-') {
+        return Some(2);
+    }
+    None
 }
 
 /// The item type inside a nested sequence item (`- - x`): nothing is known about it.
@@ -1948,7 +2200,9 @@ fn find_kind(segment: &str) -> Option<String> {
                 .chars()
                 .next_back()
                 .is_some_and(|c| c.is_ascii_alphanumeric() && c.is_ascii_uppercase());
-        let rest = segment[at + 5..].trim_start_matches([' ', '\t']);
+        let rest = segment[at + 5..]
+            .trim_start_matches([' ', '\t'])
+            .trim_start_matches(['"', '\'']);
         let word: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
@@ -2048,7 +2302,7 @@ fn hint_document(doc: &HintDoc, hints: &mut Vec<Hint>) {
         while stack.len() > 1 && stack.last().is_some_and(|(c, _)| *c > col) {
             stack.pop();
         }
-        let code = blank_literals(rest);
+        let (code, _) = blank_literals(rest);
         if opens_block_scalar(&code) {
             block_parent = Some(indent);
         }
