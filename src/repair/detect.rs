@@ -122,7 +122,7 @@ pub fn without_comment(line: &str) -> &str {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == '#' && i > 0 && !matches!(previous, '$' | '{' | '<' | '\\') => {
+            None if c == '#' && i > 0 && !matches!(previous, '$' | '{' | '<' | '\\' | '/') => {
                 let next = line[i + 1..].chars().next();
                 if next.is_some_and(|n| n == ' ' || is_cjk(n)) {
                     return line[..i].trim_end();
@@ -231,7 +231,11 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Yaml;
     }
     let code = without_comment(t);
-    if cjk_ratio(code) < 0.35 && shell::looks_like_command(code) {
+    // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
+    // command and its first argument are plain ASCII.
+    let ascii_head = code.split_whitespace().take(2).all(|w| w.is_ascii());
+    let limit = if ascii_head { 0.5 } else { 0.35 };
+    if cjk_ratio(code) < limit && shell::looks_like_command(code) {
         return LineKind::Command;
     }
     if is_markdown(line) {
@@ -699,6 +703,37 @@ impl Growth<'_> {
     }
 }
 
+/// Share of Chinese ideographs (punctuation not counted) among a line's non-space characters.
+fn ideograph_ratio(line: &str) -> f32 {
+    let (mut ideographs, mut all) = (0usize, 0usize);
+    for c in line.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        if matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}') {
+            ideographs += 1;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        ideographs as f32 / all as f32
+    }
+}
+
+/// A line of Chinese prose: mostly ideographs, or Chinese text ending like a sentence. Program
+/// output in Chinese (`总共 0(差异 0)`) has numbers and ASCII punctuation and is not one.
+fn is_sentence(line: &str) -> bool {
+    let t = without_comment(line.trim());
+    let ratio = ideograph_ratio(t);
+    ratio >= 0.6 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+}
+
+/// A single bare word right above a comment or a prompt (`exec` then `# 进入容器` then
+/// `[root@m ~]# kubectl exec …`): a heading naming the code below, not a command.
+fn names_the_code_below(kinds: &[LineKind], lines: &[&str], i: usize) -> bool {
+    let single_word = lines[i].split_whitespace().count() == 1 && is_lone_words(lines[i]);
+    single_word && matches!(kinds.get(i + 1), Some(LineKind::Comment | LineKind::Prompt))
+}
+
 /// A line made of one or two plain words: a title or a heading more often than code.
 fn is_lone_words(line: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -718,6 +753,9 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
     }
     if growth.heredoc.is_some() || i > 0 && lines[i - 1].trim_end().ends_with('\\') {
         return true;
+    }
+    if names_the_code_below(kinds, lines, i) {
+        return false;
     }
     let low_cjk = cjk_ratio(line) < 0.3;
     let indented = line.starts_with(char::is_whitespace);
@@ -747,7 +785,7 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
             _ => {
                 let last = i + 1 == lines.len() || kinds[i + 1] == LineKind::Blank;
                 let after_command = matches!(kinds[i - 1], LineKind::Prompt | LineKind::Command);
-                low_cjk && !(is_lone_words(line) && last && !after_command)
+                !is_sentence(line) && !(is_lone_words(line) && last && !after_command)
             }
         },
     }
@@ -811,6 +849,9 @@ fn region_at(
             truncated: true,
             label: label.map(|(l, _)| l),
         });
+    }
+    if names_the_code_below(kinds, lines, first) {
+        return None;
     }
     // Leading comment lines belong to the code right below them.
     let mut code_start = first;

@@ -623,6 +623,7 @@ impl Parser {
 
     // ----- vocabulary and document roots
 
+    /// Keys at the start of a line and values at the end of one: their edges are certain.
     fn collect_vocab(&self, text: &str) -> Vocab {
         let mut vocab = Vocab::default();
         for line in text.lines() {
@@ -631,15 +632,17 @@ impl Parser {
                 rest = r.trim_start();
             }
             let chars: Vec<char> = rest.chars().collect();
-            let Some(colon) = key_colon_at(&chars, 0) else {
+            if let Some(colon) = key_colon_at(&chars, 0) {
+                vocab.keys.insert(text_of(&chars, 0, colon));
+            }
+            if rest.contains(" #") || rest.starts_with('#') {
                 continue;
-            };
-            let key = text_of(&chars, 0, colon);
-            vocab.keys.insert(key);
-            let value = text_of(&chars, colon + 1, chars.len());
-            let value = value.trim();
-            if !value.is_empty() && !value.contains(':') && !value.contains('#') {
-                vocab.values.insert(value.to_string());
+            }
+            if let Some((_, value)) = rest.rsplit_once(": ") {
+                let value = value.trim();
+                if !value.is_empty() && !value.contains(':') {
+                    vocab.values.insert(value.to_string());
+                }
             }
         }
         vocab
@@ -1006,7 +1009,9 @@ impl Parser {
             && let Some(child) = self.child_map_type(&p.owner, &p.key)
         {
             let fit = self.fit(&child, &[], key);
-            if fit >= Fit::Weak {
+            let elsewhere = (0..self.stack.len())
+                .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Weak);
+            if fit >= Fit::Weak || (fit == Fit::Unlikely && !elsewhere) {
                 return (Target::Child(child), fit);
             }
         }
@@ -1784,7 +1789,7 @@ impl Parser {
             .then(|| self.key_candidate(vs, next, owner, colon + 2))
             .flatten();
         match (before, after) {
-            (Some(b), Some(a)) if a.score >= 40 && a.score >= b.score => None,
+            (Some(b), Some(a)) if a.score >= 40 && a.score > b.score => None,
             (Some(b), _) => Some(b.start),
             (None, _) => None,
         }
@@ -1871,9 +1876,28 @@ impl Parser {
                 if self.vocab.values.contains(value) {
                     score += 30;
                 }
+                // A key rarely starts right after a word separator: `queue-name` is one key.
+                if value.ends_with(['-', '.', '/', '_']) {
+                    score -= 35;
+                }
             }
         }
+        if self.shares_prefix_with_sibling(key) {
+            score += 40;
+        }
         score + key.chars().count().min(30) as i32 / 10
+    }
+
+    /// Whether a domain-prefixed key (`example.com/name`) has the prefix of a key next to it.
+    fn shares_prefix_with_sibling(&self, key: &str) -> bool {
+        let Some((prefix, _)) = key.split_once('/') else {
+            return false;
+        };
+        self.stack.last().is_some_and(|f| {
+            f.keys
+                .iter()
+                .any(|k| k.split_once('/').is_some_and(|(p, _)| p == prefix))
+        })
     }
 
     /// How strongly the schema and the text support `key` as the next key.
@@ -2019,7 +2043,7 @@ impl Parser {
             return true;
         }
         // Right after a scalar item, a `- ` starts the next item.
-        if spaced && self.stack.last().is_some_and(|f| f.seq) && self.prefix.is_none() {
+        if spaced && self.stack.last().is_some_and(|f| f.seq) {
             return true;
         }
         !spaced && self.stack.iter().any(|f| f.seq)
