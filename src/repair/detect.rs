@@ -724,7 +724,19 @@ fn ideograph_ratio(line: &str) -> f32 {
 fn is_sentence(line: &str) -> bool {
     let t = without_comment(line.trim());
     let ratio = ideograph_ratio(t);
-    ratio >= 0.6 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+    ratio >= 0.45 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+}
+
+/// Editors whose command line is followed by the file being edited, not by output.
+const EDITORS: &[&str] = &["vim", "vi", "nano", "emacs", "gedit", "nvim"];
+
+/// A session line that opens a file in an editor (`[root@m ~]# vim web.yaml`): what follows is the file.
+fn opens_an_editor(line: &str) -> bool {
+    let Some(prompt) = shell::prompt_len(line) else {
+        return false;
+    };
+    let mut words = line[prompt..].split_whitespace();
+    words.next().is_some_and(|w| EDITORS.contains(&w)) && words.next().is_some()
 }
 
 /// A single bare word right above a comment or a prompt (`exec` then `# 进入容器` then
@@ -754,7 +766,7 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
     if growth.heredoc.is_some() || i > 0 && lines[i - 1].trim_end().ends_with('\\') {
         return true;
     }
-    if names_the_code_below(kinds, lines, i) {
+    if names_the_code_below(kinds, lines, i) || opens_an_editor(lines[i - 1]) {
         return false;
     }
     let low_cjk = cjk_ratio(line) < 0.3;
@@ -762,7 +774,14 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
     let lang = growth.lang;
     match kind {
         LineKind::Blank | LineKind::Label(_) | LineKind::Gutter { .. } => false,
-        LineKind::Prompt | LineKind::Comment | LineKind::Code(_) => true,
+        // A prompt after a manifest starts a session of its own.
+        LineKind::Prompt => lang != "yaml",
+        // Comments introduce what follows them: a session after a manifest takes its comments along.
+        LineKind::Comment => {
+            let next_code = kinds[i..].iter().find(|k| **k != LineKind::Comment);
+            !(lang == "yaml" && next_code == Some(&LineKind::Prompt))
+        }
+        LineKind::Code(_) => true,
         // A command after a manifest starts a script of its own, unless it sits in a block scalar.
         LineKind::Command => lang != "yaml" || indented,
         // A manifest after commands is a file of its own, unless it is a command's output.

@@ -431,6 +431,8 @@ struct Frame {
     keys: Vec<String>,
     /// For a sequence: the keys its item mappings have used so far.
     item_keys: Vec<String>,
+    /// For a sequence: how many of its items were scalars.
+    scalar_items: usize,
 }
 
 impl Frame {
@@ -441,6 +443,7 @@ impl Frame {
             ty,
             keys: Vec::new(),
             item_keys: Vec::new(),
+            scalar_items: 0,
         }
     }
 }
@@ -535,6 +538,8 @@ struct Value {
     block_indent: Option<usize>,
     /// The key still opens a child after this text (an anchor or tag such as `&base`).
     opens_child: bool,
+    /// The value's end is certain (a newline, a spaced comment, a key the schema expects).
+    certain_end: bool,
     /// An inline comment, with the whitespace before it.
     comment: Option<(String, String)>,
     next: usize,
@@ -940,6 +945,9 @@ impl Parser {
 
     /// Writes `head value # comment` (and a block scalar's lines) at `indent`.
     fn write_entry(&mut self, indent: usize, head: &str, value: &Value) {
+        if value.certain_end && value.block.is_none() && !value.text.is_empty() {
+            self.vocab.values.insert(value.text.clone());
+        }
         let mut line = head.to_string();
         if !value.text.is_empty() {
             if !line.is_empty() {
@@ -1093,10 +1101,11 @@ impl Parser {
             // Free-form maps hold scalars: a key that opens a mapping or a list is not theirs.
             Ty::FreeMap if key.opens() => Fit::Reject,
             // A map of typed objects: the new entry's first key should be a field of that type.
-            Ty::ObjMap(t) if key.child == Child::Map => {
+            Ty::ObjMap(t) => {
                 let first = key.first_child.and_then(|p| self.key_text(p));
-                match first {
-                    Some(k) if !self.s.has_field(*t, &k) => Fit::Unlikely,
+                match (key.child, first) {
+                    (Child::Value, _) => Fit::Unlikely,
+                    (Child::Map, Some(k)) if !self.s.has_field(*t, &k) => Fit::Unlikely,
                     _ => Fit::Weak,
                 }
             }
@@ -1224,7 +1233,10 @@ impl Parser {
             self.emit(col, comment);
             return end;
         }
-        if let Some(colon) = self.key_at(p) {
+        let scalar_items = self.stack.last().is_some_and(|f| {
+            f.ty == Ty::Scalars || (f.ty == Ty::Unknown && f.scalar_items > 0 && f.item_keys.is_empty())
+        });
+        if let Some(colon) = self.key_at(p).filter(|_| !(scalar_items && self.glued)) {
             let ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
             let map_ty = match ty {
                 Ty::Scalars => Ty::Unknown,
@@ -1240,6 +1252,9 @@ impl Parser {
             indent: col,
         };
         let value = self.scan_value_at(p, &owner);
+        if let Some(seq) = self.stack.last_mut() {
+            seq.scalar_items += 1;
+        }
         self.write_entry(col, "", &value);
         value.next
     }
@@ -1706,6 +1721,7 @@ impl Parser {
             (value_end, ValueEnd::Next(next)) => {
                 let mut v = empty_value(next);
                 v.text = text_of(t, vs, value_end).trim_end().to_string();
+                v.certain_end = value_end == next && self.ends_cleanly_at(next, owner);
                 v
             }
             (value_end, ValueEnd::Comment(hash)) => {
@@ -1713,10 +1729,29 @@ impl Parser {
                 let mut v = empty_value(cend);
                 v.text = text_of(t, vs, value_end).trim_end().to_string();
                 let sep = whitespace_before(t, hash);
+                v.certain_end = !sep.is_empty();
                 v.comment = Some((sep, text_of(t, hash, cend).trim_end().to_string()));
                 v
             }
         }
+    }
+
+    /// Whether a value ending at `next` ends for sure: at a newline, or before a key the schema expects.
+    fn ends_cleanly_at(&self, next: usize, owner: &Pending) -> bool {
+        let t = &self.t;
+        if next >= t.len() || t[next] == '\n' {
+            return true;
+        }
+        let Some(colon) = self.key_at_loose(next) else {
+            return false;
+        };
+        let key = text_of(t, next, colon);
+        let probe = KeyAt {
+            name: &key,
+            child: self.child_after(colon),
+            first_child: self.first_child_key(colon),
+        };
+        self.key_tier(probe, false, owner) >= 60
     }
 
     fn plain_end(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
@@ -2070,6 +2105,10 @@ impl Parser {
             if !spaced && !self.glued {
                 break;
             }
+            // `#image: x` inside a comment is a commented-out line, not a key.
+            if t[i - 1] == '#' {
+                continue;
+            }
             if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
                 continue;
             }
@@ -2161,6 +2200,7 @@ fn empty_value(next: usize) -> Value {
         block: None,
         block_indent: None,
         opens_child: false,
+        certain_end: false,
         comment: None,
         next,
     }
