@@ -199,7 +199,12 @@ fn is_subheading(t: &str) -> bool {
 fn is_markdown(line: &str) -> bool {
     let t = line.trim_start();
     let quote = t.starts_with('>') && !t.starts_with(">&") && !t.starts_with(">>");
-    t.starts_with('|') || quote || t.starts_with("![") || MD_LIST.is_match(line)
+    is_table_row(t) || quote || t.starts_with("![") || MD_LIST.is_match(line)
+}
+
+/// A Markdown table row: `| a | b |`. A tree drawing (`|-- file`) is not one.
+fn is_table_row(t: &str) -> bool {
+    t.starts_with('|') && !t.starts_with("|-- ") && !t.starts_with("|   ") && t[1..].contains('|')
 }
 
 /// Classify one line on its own.
@@ -499,7 +504,6 @@ const MANIFEST_WORDS: &[&str] = &[
     "配置",
     "清单",
     "manifest",
-    "资源",
     "部署",
     "示例",
     "kind",
@@ -524,21 +528,20 @@ fn remnant_language(
         .take(2)
         .copied()
         .collect();
-    // The comment's own words count twice as much as the lines before it.
+    // The comment's own words decide; the lines before it break a tie; then the note's habit.
     let own = codes.join(" ").to_lowercase();
     let around = lead.join(" ").to_lowercase();
-    let count = |words: &[&str]| {
-        words
-            .iter()
-            .map(|w| 2 * usize::from(own.contains(w)) + usize::from(around.contains(w)))
-            .sum::<usize>()
+    let lean = |text: &str| {
+        let count = |words: &[&str]| words.iter().filter(|w| text.contains(*w)).count();
+        match count(SHELL_WORDS).cmp(&count(MANIFEST_WORDS)) {
+            std::cmp::Ordering::Greater => Some("bash"),
+            std::cmp::Ordering::Less => Some("yaml"),
+            std::cmp::Ordering::Equal => None,
+        }
     };
-    let (shell, manifest) = (count(SHELL_WORDS), count(MANIFEST_WORDS));
-    match shell.cmp(&manifest) {
-        std::cmp::Ordering::Greater => Some("bash"),
-        std::cmp::Ordering::Less => Some("yaml"),
-        std::cmp::Ordering::Equal => context.remnant_prior,
-    }
+    lean(&own)
+        .or_else(|| lean(&around))
+        .or(context.remnant_prior)
 }
 
 /// Whether the note's gutter lines carry a closing ` |` (a flattened line-number table): most of them end with one.
@@ -724,7 +727,7 @@ fn ideograph_ratio(line: &str) -> f32 {
 fn is_sentence(line: &str) -> bool {
     let t = without_comment(line.trim());
     let ratio = ideograph_ratio(t);
-    ratio >= 0.45 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+    ratio >= 0.5 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
 }
 
 /// Editors whose command line is followed by the file being edited, not by output.
@@ -789,7 +792,7 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         LineKind::Markdown => {
             // A YAML or shell list item, or program output, can look like a Markdown list item.
             let t = line.trim_start();
-            low_cjk && !t.starts_with(['|', '>', '#'])
+            low_cjk && !is_table_row(t) && !t.starts_with(['>', '#'])
         }
         LineKind::Prose => match lang {
             "bash" => {
@@ -804,7 +807,13 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
             _ => {
                 let last = i + 1 == lines.len() || kinds[i + 1] == LineKind::Blank;
                 let after_command = matches!(kinds[i - 1], LineKind::Prompt | LineKind::Command);
-                !is_sentence(line) && !(is_lone_words(line) && last && !after_command)
+                // A line right above a table is its caption.
+                let captions_a_table = lines
+                    .get(i + 1)
+                    .is_some_and(|n| is_table_row(n.trim_start()));
+                !is_sentence(line)
+                    && !captions_a_table
+                    && !(is_lone_words(line) && last && !after_command)
             }
         },
     }

@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 
 use super::fix::Fix;
-use super::schema::{self, Field, Schema, Shape, TypeId};
+use super::schema::{self, Family, Field, Schema, Shape, TypeId};
 
 /// Rebuild a YAML block whose newlines or indentation were lost. Returns the repaired text and the fixes.
 /// Text that is already valid, well-indented YAML must come back unchanged (byte for byte).
@@ -575,6 +575,8 @@ struct Parser {
     fixes: Vec<Fix>,
     /// The first key of a document without `kind` picks the root type.
     fragment_root: bool,
+    /// Which field tree the document's root belongs to, when known: guesses stay within it.
+    family: Option<Family>,
 }
 
 impl Parser {
@@ -594,6 +596,7 @@ impl Parser {
             at_physical_start: true,
             fixes: Vec::new(),
             fragment_root: false,
+            family: None,
         };
         p.vocab = p.collect_vocab(text);
         p.start_document(0);
@@ -660,6 +663,10 @@ impl Parser {
         self.prefix = None;
         let ty = self.root_type(from);
         self.fragment_root = ty == Ty::Unknown;
+        self.family = match &ty {
+            Ty::Known(t) | Ty::Open(t) => Some(self.s.family(*t)),
+            _ => None,
+        };
         self.stack.push(Frame::new(false, 0, ty));
     }
 
@@ -1038,16 +1045,41 @@ impl Parser {
                 return (Target::Frame(0), Fit::Weak);
             }
         }
+        if let Some(kin) = self.frame_with_kin(key.name, &options) {
+            return kin;
+        }
         for floor in [Fit::Weak, Fit::Unlikely] {
             if let Some(best) = options.iter().find(|(_, f)| *f >= floor) {
                 return best.clone();
             }
+        }
+        // Nothing expects the key: a key with nothing after it opens a mapping.
+        if allow_child
+            && let Some(p) = &self.pending
+            && let Some(child) = self.child_map_type(&p.owner, &p.key)
+        {
+            return (Target::Child(child), Fit::Reject);
         }
         let innermost = (0..self.stack.len()).rev().find(|&i| !self.stack[i].seq);
         match innermost {
             Some(i) => (Target::Frame(i), Fit::Reject),
             None => (Target::Frame(0), Fit::Reject),
         }
+    }
+
+    /// An open mapping, outside the innermost one that would take `key`, that holds a key named
+    /// like it (`selector` next to `namespaceSelector`, `workerGroupSpecs` next to `headGroupSpec`).
+    fn frame_with_kin(&self, key: &str, options: &[(Target, Fit)]) -> Option<(Target, Fit)> {
+        let open: Vec<&(Target, Fit)> = options.iter().filter(|(_, f)| *f >= Fit::Unlikely).collect();
+        let first = open.first()?;
+        let has_kin = |target: &Target| match target {
+            Target::Frame(i) => self.stack[*i].keys.iter().any(|k| keys_are_kin(k, key)),
+            Target::Child(_) => false,
+        };
+        if has_kin(&first.0) {
+            return None;
+        }
+        open.iter().skip(1).find(|(t, _)| has_kin(t)).map(|o| (*o).clone())
     }
 
     /// How well `key` fits the open mapping at `idx`; keys its sibling items used fit an item.
@@ -1089,12 +1121,26 @@ impl Parser {
                 }
             }
             Ty::Guess(ts) => {
-                if ts.iter().any(takes) {
+                let matching: Vec<TypeId> = ts
+                    .iter()
+                    .copied()
+                    .filter(|t| keys.iter().all(|k| self.s.has_field(*t, k)))
+                    .collect();
+                if matching.iter().any(takes) {
                     Fit::Likely
-                } else if keys.is_empty() {
+                } else if keys.is_empty() || matching.is_empty() {
                     Fit::Weak
                 } else {
-                    // The guess was confirmed by earlier keys, and this one is not in it.
+                    // The guess was confirmed by the earlier keys, and this one is not in it.
+                    Fit::Unlikely
+                }
+            }
+            Ty::Unknown if keys.len() >= 4 => {
+                // Keys seen so far that together belong to a few known types tell what this is.
+                let inferred = self.types_with_all(keys);
+                if inferred.is_empty() || inferred.len() > 8 || inferred.iter().any(takes) {
+                    Fit::Weak
+                } else {
                     Fit::Unlikely
                 }
             }
@@ -1112,6 +1158,44 @@ impl Parser {
             Ty::Scalars => Fit::Reject,
             _ => Fit::Weak,
         }
+    }
+
+    /// The types that have every one of `keys` as a field.
+    fn types_with_all(&self, keys: &[String]) -> Vec<TypeId> {
+        let Some(first) = keys.first() else {
+            return Vec::new();
+        };
+        self.field_owners(first)
+            .into_iter()
+            .filter(|t| keys.iter().all(|k| self.s.has_field(*t, k)))
+            .collect()
+    }
+
+    /// The types with a field named `key`, within the document's field tree when it is known.
+    fn field_owners(&self, key: &str) -> Vec<TypeId> {
+        self.s
+            .types_with_field(key)
+            .iter()
+            .copied()
+            .filter(|t| self.family.is_none_or(|f| self.s.family(*t) == f))
+            .collect()
+    }
+
+    /// Whether fields ending in the same word as `key` are all free-form maps (`commonLabels`
+    /// like `labels` and `matchLabels`).
+    fn named_like_free_maps(&self, key: &str) -> bool {
+        let words = schema::split_words(key);
+        let (Some(last), true) = (words.last(), words.len() >= 2) else {
+            return false;
+        };
+        let mut seen = 0;
+        for t in self.field_owners(last) {
+            match self.s.field(t, last) {
+                Some(f) if f.is_free_map() => seen += 1,
+                _ => return false,
+            }
+        }
+        seen >= 1
     }
 
     /// The field `key` of a mapping of type `owner` (merged over guessed types).
@@ -1157,11 +1241,15 @@ impl Parser {
 
     /// The mapping type a key of this name opens anywhere in the schema.
     fn guess_map_type(&self, key: &str) -> Option<Ty> {
+        let owners = self.field_owners(key);
+        if owners.is_empty() && self.named_like_free_maps(key) {
+            return Some(Ty::FreeMap);
+        }
         let mut objects: Vec<TypeId> = Vec::new();
         let mut maps = 0;
         let mut scalars = 0;
         let mut total = 0;
-        for &t in self.s.types_with_field(key) {
+        for t in owners {
             let Some(field) = self.s.field(t, key) else {
                 continue;
             };
@@ -1172,14 +1260,14 @@ impl Parser {
                 }
             } else if field.is_free_map() {
                 maps += 1;
-            } else if !field.allows_mapping() {
+            } else if !field.allows_mapping() && !field.allows_sequence() {
                 scalars += 1;
             }
         }
         if total > 0 && scalars == total {
             return None;
         }
-        if total > 0 && maps == total {
+        if maps > 0 && objects.is_empty() {
             return Some(Ty::FreeMap);
         }
         if !objects.is_empty() && objects.len() <= 8 {
@@ -1191,7 +1279,7 @@ impl Parser {
     /// The item type of a sequence a key of this name opens anywhere in the schema.
     fn guess_seq_type(&self, key: &str) -> Ty {
         let mut items: Vec<TypeId> = Vec::new();
-        for &t in self.s.types_with_field(key) {
+        for t in self.field_owners(key) {
             if let Some(i) = self.s.field(t, key).and_then(Field::item_type)
                 && !items.contains(&i)
             {
@@ -1706,9 +1794,12 @@ impl Parser {
             return false;
         };
         let key = text_of(&self.t, i, colon);
-        self.stack.iter().filter(|f| f.seq).any(|f| match &f.ty {
-            Ty::Known(t) => self.s.has_field(*t, &key),
-            _ => false,
+        self.stack.iter().filter(|f| f.seq).any(|f| {
+            let typed = match &f.ty {
+                Ty::Known(t) => self.s.has_field(*t, &key),
+                _ => false,
+            };
+            typed || f.item_keys.first() == Some(&key)
         })
     }
 
@@ -2139,6 +2230,24 @@ fn guessed_if(owner: &Ty, child: Ty) -> Ty {
         (Ty::Guess(_), Ty::Known(t)) => Ty::Guess(vec![t]),
         (_, child) => child,
     }
+}
+
+/// Keys named alike: one compound name shares its first or last word (4+ letters) with the other.
+fn keys_are_kin(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let wa = schema::split_words(a);
+    let wb = schema::split_words(b);
+    if wa.len() < 2 && wb.len() < 2 {
+        return false;
+    }
+    let stem = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
+    let same = |x: Option<&String>, y: Option<&String>| match (x, y) {
+        (Some(x), Some(y)) => x.len() >= 4 && stem(x) == stem(y),
+        _ => false,
+    };
+    same(wa.first(), wb.first()) || same(wa.last(), wb.last())
 }
 
 /// A distinctive way of writing keys: `UPPER_CASE`, `snake_case`, `kebab-case`.
