@@ -680,6 +680,10 @@ fn starts_code(kind: &LineKind, line: &str) -> bool {
 struct Growth<'a> {
     lang: &'a str,
     heredoc: Option<String>,
+    /// The last line taken was program output (in a session).
+    after_output: bool,
+    /// Commands typed at the session's prompts so far.
+    commands: Vec<String>,
 }
 
 static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
@@ -689,6 +693,19 @@ static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
 impl Growth<'_> {
     /// Track heredocs opened and closed by a line of the region (terminators may be glued to the line's end).
     fn take(&mut self, line: &str) {
+        let kind = classify(line);
+        if let Some(prompt) = shell::prompt_len(line) {
+            self.commands.push(
+                line[prompt..]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        self.after_output = self.lang == "console"
+            && self.heredoc.is_none()
+            && !matches!(kind, LineKind::Prompt | LineKind::Comment | LineKind::Blank)
+            && !line.trim_end().ends_with('\\');
         match &self.heredoc {
             Some(end) if line.trim_end().ends_with(end.as_str()) => self.heredoc = None,
             Some(_) => {}
@@ -727,7 +744,24 @@ fn ideograph_ratio(line: &str) -> f32 {
 fn is_sentence(line: &str) -> bool {
     let t = without_comment(line.trim());
     let ratio = ideograph_ratio(t);
-    ratio >= 0.5 || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+    // Chinese program output carries numbers or paths; prose mostly does not.
+    let has_data = t.chars().any(|c| c.is_ascii_digit() || c == '/');
+    ratio >= 0.7
+        || ratio >= 0.45 && !has_data
+        || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+}
+
+/// A prompt-less command after a session's output that is not part of it: the session's own
+/// command pasted again without its prompt, or a lone command word closing the block.
+fn pasted_apart(lines: &[&str], kinds: &[LineKind], i: usize, growth: &Growth<'_>) -> bool {
+    let command = lines[i].split_whitespace().collect::<Vec<_>>().join(" ");
+    let repeated = growth.commands.iter().any(|c| *c == command);
+    let closes_block = matches!(
+        kinds.get(i + 1),
+        None | Some(LineKind::Blank | LineKind::Prose)
+    ) && lines[i].split_whitespace().count() == 1
+        && is_lone_words(lines[i]);
+    repeated || closes_block
 }
 
 /// Editors whose command line is followed by the file being edited, not by output.
@@ -786,7 +820,14 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         }
         LineKind::Code(_) => true,
         // A command after a manifest starts a script of its own, unless it sits in a block scalar.
-        LineKind::Command => lang != "yaml" || indented,
+        // In a session, a command without a prompt after program output starts a script of its own
+        // (`kubeadm token create` after its own output, pasted again without the prompt).
+        LineKind::Command => {
+            (lang != "yaml" || indented)
+                && !(lang == "console"
+                    && growth.after_output
+                    && pasted_apart(lines, kinds, i, growth))
+        }
         // A manifest after commands is a file of its own, unless it is a command's output.
         LineKind::Yaml => lang != "bash",
         LineKind::Markdown => {
@@ -924,6 +965,8 @@ fn region_at(
     let mut growth = Growth {
         lang,
         heredoc: None,
+        after_output: false,
+        commands: Vec::new(),
     };
     for line in &lines[first..end] {
         growth.take(line);

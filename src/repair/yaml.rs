@@ -79,6 +79,14 @@ pub fn looks_damaged(text: &str) -> bool {
 /// Whether a comment runs on over what look like several `key: value` lines (a flattened block
 /// whose first line was a comment: `# example kind: Role apiVersion: v1 ...`).
 fn comment_hides_keys(comment: &str) -> bool {
+    let body = comment.trim_start_matches('#');
+    let glued = body.contains(":- ")
+        || body
+            .char_indices()
+            .any(|(i, c)| c == ':' && i > 0 && glued_key_follows(&body.chars().collect::<Vec<_>>(), body[..i].chars().count() + 1) && !body[..i].ends_with(' '));
+    if glued {
+        return true;
+    }
     let keys = comment
         .split_whitespace()
         .filter(|w| {
@@ -433,10 +441,12 @@ struct Frame {
     item_keys: Vec<String>,
     /// For a sequence: how many of its items were scalars.
     scalar_items: usize,
+    /// The key this mapping or sequence sits under (an item mapping: its sequence's key).
+    name: String,
 }
 
 impl Frame {
-    fn new(seq: bool, indent: usize, ty: Ty) -> Frame {
+    fn new(seq: bool, indent: usize, ty: Ty, name: &str) -> Frame {
         Frame {
             seq,
             indent,
@@ -444,6 +454,7 @@ impl Frame {
             keys: Vec::new(),
             item_keys: Vec::new(),
             scalar_items: 0,
+            name: name.to_string(),
         }
     }
 }
@@ -667,7 +678,7 @@ impl Parser {
             Ty::Known(t) | Ty::Open(t) => Some(self.s.family(*t)),
             _ => None,
         };
-        self.stack.push(Frame::new(false, 0, ty));
+        self.stack.push(Frame::new(false, 0, ty, ""));
     }
 
     fn root_type(&self, from: usize) -> Ty {
@@ -1004,8 +1015,8 @@ impl Parser {
         match target {
             Target::Child(ty) => {
                 let indent = self.pending.as_ref().map_or(0, |p| p.indent + 2);
-                self.pending = None;
-                self.stack.push(Frame::new(false, indent, ty));
+                let name = self.pending.take().map(|p| p.key).unwrap_or_default();
+                self.stack.push(Frame::new(false, indent, ty, &name));
                 indent
             }
             Target::Frame(idx) => {
@@ -1023,7 +1034,7 @@ impl Parser {
             && let Some(p) = &self.pending
             && let Some(child) = self.child_map_type(&p.owner, &p.key)
         {
-            let fit = self.fit(&child, &[], key);
+            let fit = self.fit(&child, &[], &p.key, key);
             let elsewhere = (0..self.stack.len())
                 .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Weak);
             if fit >= Fit::Weak || (fit == Fit::Unlikely && !elsewhere) {
@@ -1041,7 +1052,7 @@ impl Parser {
         if self.glued && self.at_physical_start && self.stack.len() > 1 {
             let root = &self.stack[0];
             let loose_root = matches!(root.ty, Ty::Unknown | Ty::Guess(_));
-            if !root.seq && loose_root && self.fit(&root.ty, &root.keys, key) >= Fit::Unlikely {
+            if !root.seq && loose_root && self.fit(&root.ty, &root.keys, "", key) >= Fit::Unlikely {
                 return (Target::Frame(0), Fit::Weak);
             }
         }
@@ -1072,6 +1083,15 @@ impl Parser {
     fn frame_with_kin(&self, key: &str, options: &[(Target, Fit)]) -> Option<(Target, Fit)> {
         let open: Vec<&(Target, Fit)> = options.iter().filter(|(_, f)| *f >= Fit::Unlikely).collect();
         let first = open.first()?;
+        // A key named like the key that opened a mapping belongs inside it (`delay: fixedDelay:`).
+        let inner_names: Vec<&str> = match first.0 {
+            Target::Frame(i) => self.stack[i..].iter().map(|f| f.name.as_str()).collect(),
+            Target::Child(_) => Vec::new(),
+        };
+        let longer = |n: &str| schema::split_words(key).len() > schema::split_words(n).len();
+        if inner_names.iter().any(|n| keys_are_kin(n, key) && longer(n)) {
+            return None;
+        }
         let has_kin = |target: &Target| match target {
             Target::Frame(i) => self.stack[*i].keys.iter().any(|k| keys_are_kin(k, key)),
             Target::Child(_) => false,
@@ -1085,7 +1105,7 @@ impl Parser {
     /// How well `key` fits the open mapping at `idx`; keys its sibling items used fit an item.
     fn fit_frame(&self, idx: usize, key: KeyAt) -> Fit {
         let frame = &self.stack[idx];
-        let fit = self.fit(&frame.ty, &frame.keys, key);
+        let fit = self.fit(&frame.ty, &frame.keys, &frame.name, key);
         let sibling_key = idx > 0
             && self.stack[idx - 1].seq
             && self.stack[idx - 1].item_keys.iter().any(|k| k == key.name);
@@ -1097,12 +1117,16 @@ impl Parser {
     }
 
     /// How well `key` fits a mapping of type `ty` that already has `keys`.
-    fn fit(&self, ty: &Ty, keys: &[String], key: KeyAt) -> Fit {
+    fn fit(&self, ty: &Ty, keys: &[String], frame_name: &str, key: KeyAt) -> Fit {
         let name = key.name;
         if keys.iter().any(|k| k == name) {
             return Fit::Reject;
         }
-        let takes = |t: &TypeId| self.s.field(*t, name).is_some_and(|f| key.fits_field(f));
+        let takes = |t: &TypeId| {
+            self.s
+                .field(*t, name)
+                .is_some_and(|f| key.fits_field(f) && self.first_child_fits(key, f))
+        };
         match ty {
             Ty::Known(t) if !self.s.fields(*t).is_empty() => {
                 if takes(t) {
@@ -1135,10 +1159,15 @@ impl Parser {
                     Fit::Unlikely
                 }
             }
-            Ty::Unknown if keys.len() >= 4 => {
-                // Keys seen so far that together belong to a few known types tell what this is.
-                let inferred = self.types_with_all(keys);
-                if inferred.is_empty() || inferred.len() > 8 || inferred.iter().any(takes) {
+            Ty::Unknown if keys.len() >= 2 => {
+                // Keys seen so far that belong to a known type named like this mapping's key
+                // (`podTolerations` holding `key`, `operator`, `effect`) tell what it is.
+                let inferred: Vec<TypeId> = self
+                    .types_with_all(keys)
+                    .into_iter()
+                    .filter(|t| names_share_word(frame_name, self.s.type_name(*t)))
+                    .collect();
+                if inferred.is_empty() || inferred.iter().any(takes) {
                     Fit::Weak
                 } else {
                     Fit::Unlikely
@@ -1158,6 +1187,20 @@ impl Parser {
             Ty::Scalars => Fit::Reject,
             _ => Fit::Weak,
         }
+    }
+
+    /// Whether the first key of the mapping a key opens is a field of the key's object type.
+    fn first_child_fits(&self, key: KeyAt, field: &Field) -> bool {
+        if key.child != Child::Map {
+            return true;
+        }
+        let (Some(child), Some(first)) = (field.object_type(), key.first_child) else {
+            return true;
+        };
+        let Some(first) = self.key_text(first) else {
+            return true;
+        };
+        self.s.fields(child).is_empty() || self.s.has_field(child, &first)
     }
 
     /// The types that have every one of `keys` as a field.
@@ -1312,7 +1355,8 @@ impl Parser {
         let c = self.t[p];
         if c == '-' && self.t.get(p + 1).is_none_or(|&n| is_ws(n)) && !self.doc_separator_at(p) {
             let item_ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
-            self.stack.push(Frame::new(true, col + 2, item_ty_of_nested(&item_ty)));
+            let name = self.stack.last().map(|f| f.name.clone()).unwrap_or_default();
+            self.stack.push(Frame::new(true, col + 2, item_ty_of_nested(&item_ty), &name));
             return self.parse_item_nested(p);
         }
         if c == '#' {
@@ -1330,7 +1374,8 @@ impl Parser {
                 Ty::Scalars => Ty::Unknown,
                 other => other,
             };
-            self.stack.push(Frame::new(false, col + 2, map_ty));
+            let name = self.stack.last().map(|f| f.name.clone()).unwrap_or_default();
+            self.stack.push(Frame::new(false, col + 2, map_ty, &name));
             self.pending = None;
             return self.parse_first_item_key(p, colon, col + 2);
         }
@@ -1379,7 +1424,7 @@ impl Parser {
         }
         if let Some(p) = self.pending.take() {
             let ty = self.child_seq_type(&p.owner, &p.key);
-            self.stack.push(Frame::new(true, p.indent, ty));
+            self.stack.push(Frame::new(true, p.indent, ty, &p.key));
             return p.indent;
         }
         let seqs: Vec<usize> = (0..self.stack.len())
@@ -1404,7 +1449,7 @@ impl Parser {
                     0
                 } else {
                     let indent = self.stack.last().map_or(0, |f| f.indent);
-                    self.stack.push(Frame::new(true, indent, Ty::Unknown));
+                    self.stack.push(Frame::new(true, indent, Ty::Unknown, ""));
                     indent
                 }
             }
@@ -1772,7 +1817,7 @@ impl Parser {
 
     fn root_takes(&self, key: KeyAt) -> bool {
         let root = &self.stack[0];
-        !root.seq && self.fit(&root.ty, &root.keys, key) >= Fit::Likely
+        !root.seq && self.fit(&root.ty, &root.keys, "", key) >= Fit::Likely
     }
 
     /// The best fit of `key` in any open mapping.
@@ -1888,6 +1933,14 @@ impl Parser {
                 let hard = t.get(i + 1).is_none_or(|&n| is_ws(n))
                     || (self.glued && (dash_follows || comment_follows));
                 let glued_colon = !hard && self.glued && self.glued_start(i + 1, 0);
+                let flow_follows = self.glued && matches!(t.get(i + 1), Some('[') | Some('{'));
+                if flow_follows
+                    && let Some(cand) = self.key_candidate(vs, i, owner, vs)
+                    && cand.score >= 100
+                    && cand.start > vs
+                {
+                    return (cand.start, ValueEnd::Next(cand.start));
+                }
                 if hard {
                     if let Some(cand) = self.key_candidate(vs, i, owner, vs) {
                         return (cand.start, ValueEnd::Next(cand.start));
@@ -2073,7 +2126,7 @@ impl Parser {
             && owner.owner != Ty::Scalars
             && let Some(child) = self.child_map_type(&owner.owner, &owner.key)
         {
-            let fit = self.fit(&child, &[], key);
+            let fit = self.fit(&child, &[], &owner.key, key);
             if fit >= Fit::Weak {
                 return fit;
             }
@@ -2094,6 +2147,7 @@ impl Parser {
         while i < t.len() && is_space(t[i]) {
             i += 1;
         }
+        let text_start = i;
         let first_word_end = {
             let mut j = i;
             while j < t.len() && !is_ws(t[j]) {
@@ -2101,13 +2155,19 @@ impl Parser {
             }
             j
         };
-        let mut i = first_word_end;
+        // A comment's first word is text (`# NOTE: ...`); only a line glued inside it can start there.
+        let mut i = text_start + 1;
         while i < t.len() {
             let c = t[i];
             if c == '\n' {
                 return i;
             }
             let prev = t[i - 1];
+            let in_first_word = i < first_word_end;
+            if in_first_word && !self.glued {
+                i += 1;
+                continue;
+            }
             if c == '#' && prev != '#' {
                 let spaced = is_space(prev);
                 let glued = self.glued
@@ -2133,7 +2193,7 @@ impl Parser {
             }
             if c == ':'
                 && (t.get(i + 1).is_none_or(|&n| is_ws(n)) || (self.glued && self.glued_start(i + 1, 0)))
-                && let Some(start) = self.comment_key(first_word_end, i, awaiting)
+                && let Some(start) = self.comment_key(text_start, i, awaiting)
             {
                 return start;
             }
@@ -2192,6 +2252,9 @@ impl Parser {
         });
         let mut best: Option<(i32, usize)> = None;
         for i in r..colon {
+            if i == lo {
+                continue;
+            }
             let spaced = i == r && is_ws(t[r - 1]);
             if !spaced && !self.glued {
                 break;
@@ -2210,8 +2273,17 @@ impl Parser {
                 first_child: self.first_child_key(colon),
             };
             let tier = self.key_tier(probe, awaiting.is_some(), &owner);
+            let prev_word = previous_word(t, r);
+            if prev_word == "-" {
+                // `# - name: x` is a commented-out item.
+                continue;
+            }
+            let after_text = prev_word.ends_with(|c: char| !c.is_ascii() || ".!?)".contains(c));
             let ok = if spaced {
-                tier >= 20 || is_camel_or_snake(&key) || self.styled_like_siblings(&key)
+                tier >= 20
+                    || is_camel_or_snake(&key)
+                    || self.styled_like_siblings(&key)
+                    || (after_text && is_identifier(&key))
             } else {
                 tier >= 20
             };
@@ -2224,12 +2296,43 @@ impl Parser {
     }
 }
 
+/// The whitespace-separated word that ends before index `r` (skipping the spaces before `r`).
+fn previous_word(t: &[char], r: usize) -> String {
+    let mut end = r;
+    while end > 0 && is_ws(t[end - 1]) {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && !is_ws(t[start - 1]) {
+        start -= 1;
+    }
+    text_of(t, start, end)
+}
+
+/// A plain lower-case identifier (`release`, `compute`, `max-size`).
+fn is_identifier(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+}
+
 /// A child of a guessed type is only guessed too.
 fn guessed_if(owner: &Ty, child: Ty) -> Ty {
     match (owner, child) {
         (Ty::Guess(_), Ty::Known(t)) => Ty::Guess(vec![t]),
         (_, child) => child,
     }
+}
+
+/// Whether a key and a type name share a word of 4+ letters (`podTolerations`, `Toleration`).
+fn names_share_word(key: &str, type_name: &str) -> bool {
+    let stem = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
+    let type_words: Vec<String> = schema::split_words(type_name).iter().map(|w| stem(w)).collect();
+    schema::split_words(key)
+        .iter()
+        .map(|w| stem(w))
+        .any(|w| w.len() >= 4 && type_words.contains(&w))
 }
 
 /// Keys named alike: one compound name shares its first or last word (4+ letters) with the other.
