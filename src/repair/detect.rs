@@ -65,6 +65,9 @@ static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
 static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9]*:[a-z][A-Za-z]*:").expect("valid regex")
 });
+static YAML_GLUED_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[a-z][A-Za-z]{2,}:[a-z][A-Za-z_]{3,}:(?:\s|[a-z])").expect("valid regex")
+});
 static YAML_FLAT_KEYS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|\s)[A-Za-z_][A-Za-z0-9_.\-/]*:(?:\s|$)").expect("valid regex")
 });
@@ -226,6 +229,10 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Markdown;
     }
     if t.starts_with('#') && !t.starts_with("#!") {
+        // A comment with a manifest glued to its end (`# 注释 webapp:container_name: web`) starts YAML.
+        if YAML_GLUED_INSIDE.is_match(t) {
+            return LineKind::Yaml;
+        }
         return LineKind::Comment;
     }
     if let Some(lang) = other_language(line) {
@@ -671,7 +678,11 @@ fn trim_block(lines: &[&str]) -> String {
 fn starts_code(kind: &LineKind, line: &str) -> bool {
     match kind {
         LineKind::Gutter { .. } | LineKind::Prompt | LineKind::Command | LineKind::Code(_) => true,
-        LineKind::Yaml => is_flattened_yaml(line) || YAML_GLUED_KEY.is_match(line),
+        LineKind::Yaml => {
+            is_flattened_yaml(line)
+                || YAML_GLUED_KEY.is_match(line)
+                || YAML_GLUED_INSIDE.is_match(line)
+        }
         _ => false,
     }
 }
