@@ -583,7 +583,7 @@ fn fence_free_lines(
                 .iter()
                 .map(|l| l.to_string()),
         );
-        emit_region(&lines[start..end], start, &region, &context, out, fixes);
+        emit_region(&lines[start..end], start, &region, context, out, fixes);
         i = region.end;
     }
     out.extend(lines[start + i..end].iter().map(|l| l.to_string()));
@@ -766,7 +766,7 @@ fn is_sentence(line: &str) -> bool {
 /// command pasted again without its prompt, or a lone command word closing the block.
 fn pasted_apart(lines: &[&str], kinds: &[LineKind], i: usize, growth: &Growth<'_>) -> bool {
     let command = lines[i].split_whitespace().collect::<Vec<_>>().join(" ");
-    let repeated = growth.commands.iter().any(|c| *c == command);
+    let repeated = growth.commands.contains(&command);
     let closes_block = matches!(
         kinds.get(i + 1),
         None | Some(LineKind::Blank | LineKind::Prose)
@@ -863,9 +863,8 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
                 let captions_a_table = lines
                     .get(i + 1)
                     .is_some_and(|n| is_table_row(n.trim_start()));
-                !is_sentence(line)
-                    && !captions_a_table
-                    && !(is_lone_words(line) && last && !after_command)
+                let closing_word = is_lone_words(line) && last && !after_command;
+                !(is_sentence(line) || captions_a_table || closing_word)
             }
         },
     }
