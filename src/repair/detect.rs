@@ -2,6 +2,7 @@
 
 use super::fix::Fix;
 use super::shell;
+use super::yaml;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -615,9 +616,23 @@ fn emit_region(
     } else {
         trim_block(&raw)
     };
+    let mut lang = region.lang;
     let (code, mut content_fixes) = match region.lang {
         "console" => shell::repair_session(&code),
-        "bash" => shell::repair_script(&code),
+        "bash" => {
+            let (script, mut fixes) = shell::repair_script(&code);
+            let (script, body_fixes) = repair_heredoc_manifests(&script);
+            fixes.extend(body_fixes);
+            (script, fixes)
+        }
+        "yaml" if !region.truncated && yaml::looks_damaged(&code) => {
+            let (fixed, fixes) = yaml::repair_yaml(&code);
+            if fixes.iter().any(|f| f.rule == "yaml-unsure") {
+                // Kept as written, shown as plain text rather than as a manifest it is not.
+                lang = "text";
+            }
+            (fixed, fixes)
+        }
         _ => (code, Vec::new()),
     };
     for fix in &mut content_fixes {
@@ -653,11 +668,46 @@ fn emit_region(
     fixes.extend(content_fixes);
     out.push(format!(
         "```{}{}",
-        region.lang,
+        lang,
         if region.truncated { " truncated" } else { "" }
     ));
     out.push(code);
     out.push("```".to_string());
+}
+
+/// Manifests written through heredocs (`cat <<EOF | kubectl apply -f -`) are repaired like any manifest.
+fn repair_heredoc_manifests(script: &str) -> (String, Vec<Fix>) {
+    let lines: Vec<&str> = script.split('\n').collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut fixes = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        out.push(lines[i].to_string());
+        let Some(word) = HEREDOC.captures(lines[i]).map(|c| c[1].to_string()) else {
+            i += 1;
+            continue;
+        };
+        let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].trim() == word) else {
+            i += 1;
+            continue;
+        };
+        let body = lines[i + 1..end].join("\n");
+        if detect_language(&lines[i + 1..end]) == Some("yaml") && yaml::looks_damaged(&body) {
+            let (fixed, mut body_fixes) = yaml::repair_yaml(&body);
+            if !body_fixes.iter().any(|f| f.rule == "yaml-unsure") {
+                for fix in &mut body_fixes {
+                    fix.line += i + 1;
+                }
+                fixes.extend(body_fixes);
+                out.push(fixed);
+                i = end;
+                continue;
+            }
+        }
+        out.extend(lines[i + 1..end].iter().map(|l| l.to_string()));
+        i = end;
+    }
+    (out.join("\n"), fixes)
 }
 
 /// Lines of a block without the blank lines around it, trailing whitespace trimmed.

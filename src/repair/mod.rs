@@ -2,8 +2,10 @@
 
 pub mod detect;
 pub mod fix;
+pub mod schema;
 pub mod shell;
 pub mod structure;
+pub mod yaml;
 
 pub use fix::Fix;
 

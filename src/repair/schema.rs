@@ -386,13 +386,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -421,7 +423,14 @@ mod tests {
     #[test]
     fn kinds_resolve_to_root_types() {
         let s = schema();
-        for kind in ["Pod", "Deployment", "Service", "ConfigMap", "CronJob", "Ingress"] {
+        for kind in [
+            "Pod",
+            "Deployment",
+            "Service",
+            "ConfigMap",
+            "CronJob",
+            "Ingress",
+        ] {
             let root = ty(kind);
             assert!(s.has_field(root, "metadata"), "{kind}");
             assert!(s.has_field(root, "apiVersion"), "{kind}");
@@ -439,8 +448,14 @@ mod tests {
         let pod_spec = child(template, "spec");
         let container = child(pod_spec, "containers");
         assert_eq!(s.type_name(container), "Container");
-        assert!(s.field(container, "image").is_some_and(Field::allows_scalar));
-        assert!(s.field(container, "ports").is_some_and(|f| f.item_type().is_some()));
+        assert!(
+            s.field(container, "image")
+                .is_some_and(Field::allows_scalar)
+        );
+        assert!(
+            s.field(container, "ports")
+                .is_some_and(|f| f.item_type().is_some())
+        );
         let meta = child(ty("Pod"), "metadata");
         assert!(s.field(meta, "labels").is_some_and(Field::is_free_map));
         assert!(!s.has_field(pod_spec, "selector"));
@@ -483,14 +498,20 @@ mod tests {
     fn suggestions_catch_case_and_small_typos() {
         let s = schema();
         let container = child(child(ty("Pod"), "spec"), "containers");
-        assert_eq!(s.suggest(container, "imagePullPolice"), Some("imagePullPolicy"));
+        assert_eq!(
+            s.suggest(container, "imagePullPolice"),
+            Some("imagePullPolicy")
+        );
         assert_eq!(s.suggest(ty("Pod"), "apiversion"), Some("apiVersion"));
         assert_eq!(s.suggest(container, "zzz"), None);
     }
 
     #[test]
     fn words_and_distance() {
-        assert_eq!(split_words("podMetricsEndpoints"), ["pod", "metrics", "endpoints"]);
+        assert_eq!(
+            split_words("podMetricsEndpoints"),
+            ["pod", "metrics", "endpoints"]
+        );
         assert_eq!(split_words("container_name"), ["container", "name"]);
         assert!(schema().is_word("metrics"));
         assert_eq!(edit_distance("matchLables", "matchLabels"), 1);

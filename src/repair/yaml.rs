@@ -26,17 +26,6 @@ pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
     }
     let (label, body) = split_label(text);
     let rebuilt = std::panic::catch_unwind(|| Parser::new(body).run()).ok();
-    if std::env::var("YAML_DEBUG").is_ok() {
-        match &rebuilt {
-            None => eprintln!("PANIC"),
-            Some(d) => {
-                let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-                eprintln!("chars_ok={} parses={} damaged={}\n{}", strip(body) == strip(&d.text), parses(&d.text), looks_damaged(&d.text), d.text);
-                let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
-                if let Err(e) = serde_saphyr::from_multiple_with_options::<serde::de::IgnoredAny>(&d.text, options) { eprintln!("ERR {e}"); }
-            }
-        }
-    }
     match rebuilt {
         Some(done) if is_faithful(body, &done.text) => {
             let mut out = format!("{label}{}", done.text);
@@ -79,11 +68,16 @@ pub fn looks_damaged(text: &str) -> bool {
 /// Whether a comment runs on over what look like several `key: value` lines (a flattened block
 /// whose first line was a comment: `# example kind: Role apiVersion: v1 ...`).
 fn comment_hides_keys(comment: &str) -> bool {
-    let body = comment.trim_start_matches('#');
-    let glued = body.contains(":- ")
-        || body
-            .char_indices()
-            .any(|(i, c)| c == ':' && i > 0 && glued_key_follows(&body.chars().collect::<Vec<_>>(), body[..i].chars().count() + 1) && !body[..i].ends_with(' '));
+    let body: Vec<char> = comment.trim_start_matches('#').chars().collect();
+    let glued = (1..body.len()).any(|i| {
+        body[i] == ':'
+            && !is_ws(body[i - 1])
+            && match body.get(i + 1) {
+                Some('-') => body.get(i + 2).is_none_or(|&c| is_ws(c)),
+                Some(&c) if !is_ws(c) => glued_key_follows(&body, i + 1),
+                _ => false,
+            }
+    });
     if glued {
         return true;
     }
@@ -92,7 +86,8 @@ fn comment_hides_keys(comment: &str) -> bool {
         .filter(|w| {
             w.strip_suffix(':').is_some_and(|k| {
                 k.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
             })
         })
         .count();
@@ -327,7 +322,20 @@ fn is_key_char(c: char) -> bool {
     !c.is_whitespace()
         && !matches!(
             c,
-            ':' | '#' | ',' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | '|' | '>' | '&' | '*' | '!'
+            ':' | '#'
+                | ','
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '"'
+                | '\''
+                | '`'
+                | '|'
+                | '>'
+                | '&'
+                | '*'
+                | '!'
         )
 }
 
@@ -914,7 +922,7 @@ impl Parser {
         let probe = KeyAt {
             name: &key,
             child: self.child_after(colon),
-                first_child: self.first_child_key(colon),
+            first_child: self.first_child_key(colon),
         };
         let (target, _) = self.place_key(probe, allow_child);
         let indent = self.apply_target(target);
@@ -939,6 +947,14 @@ impl Parser {
         let n = self.stack.len();
         if n == 0 {
             return;
+        }
+        // In a fragment (no kind), a mapping of unknown type is typed by its first key.
+        let top = &self.stack[n - 1];
+        if self.family.is_none() && top.ty == Ty::Unknown && top.keys.is_empty() && !top.seq {
+            let owners = self.field_owners(key);
+            if !owners.is_empty() && owners.len() <= 8 {
+                self.stack[n - 1].ty = Ty::Guess(owners);
+            }
         }
         self.stack[n - 1].keys.push(key.to_string());
         if n >= 2 && self.stack[n - 2].seq {
@@ -1081,7 +1097,10 @@ impl Parser {
     /// An open mapping, outside the innermost one that would take `key`, that holds a key named
     /// like it (`selector` next to `namespaceSelector`, `workerGroupSpecs` next to `headGroupSpec`).
     fn frame_with_kin(&self, key: &str, options: &[(Target, Fit)]) -> Option<(Target, Fit)> {
-        let open: Vec<&(Target, Fit)> = options.iter().filter(|(_, f)| *f >= Fit::Unlikely).collect();
+        let open: Vec<&(Target, Fit)> = options
+            .iter()
+            .filter(|(_, f)| *f >= Fit::Unlikely)
+            .collect();
         let first = open.first()?;
         // A key named like the key that opened a mapping belongs inside it (`delay: fixedDelay:`).
         let inner_names: Vec<&str> = match first.0 {
@@ -1089,7 +1108,10 @@ impl Parser {
             Target::Child(_) => Vec::new(),
         };
         let longer = |n: &str| schema::split_words(key).len() > schema::split_words(n).len();
-        if inner_names.iter().any(|n| keys_are_kin(n, key) && longer(n)) {
+        if inner_names
+            .iter()
+            .any(|n| keys_are_kin(n, key) && longer(n))
+        {
             return None;
         }
         let has_kin = |target: &Target| match target {
@@ -1099,7 +1121,10 @@ impl Parser {
         if has_kin(&first.0) {
             return None;
         }
-        open.iter().skip(1).find(|(t, _)| has_kin(t)).map(|o| (*o).clone())
+        open.iter()
+            .skip(1)
+            .find(|(t, _)| has_kin(t))
+            .map(|o| (*o).clone())
     }
 
     /// How well `key` fits the open mapping at `idx`; keys its sibling items used fit an item.
@@ -1127,10 +1152,14 @@ impl Parser {
                 .field(*t, name)
                 .is_some_and(|f| key.fits_field(f) && self.first_child_fits(key, f))
         };
+        // The field is there, but what follows does not match it (an older version of the API).
+        let loosely = |t: &TypeId| self.s.field(*t, name).is_some_and(|f| key.fits_field(f));
         match ty {
             Ty::Known(t) if !self.s.fields(*t).is_empty() => {
                 if takes(t) {
                     Fit::Strong
+                } else if loosely(t) {
+                    Fit::Weak
                 } else {
                     Fit::Reject
                 }
@@ -1354,10 +1383,15 @@ impl Parser {
         }
         let c = self.t[p];
         if c == '-' && self.t.get(p + 1).is_none_or(|&n| is_ws(n)) && !self.doc_separator_at(p) {
-            let item_ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
-            let name = self.stack.last().map(|f| f.name.clone()).unwrap_or_default();
-            self.stack.push(Frame::new(true, col + 2, item_ty_of_nested(&item_ty), &name));
-            return self.parse_item_nested(p);
+            // A nested `- - x`: the inner dash opens a sequence inside this item.
+            let name = self
+                .stack
+                .last()
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
+            self.stack
+                .push(Frame::new(true, col + 2, Ty::Unknown, &name));
+            return self.parse_item(p);
         }
         if c == '#' {
             let end = self.scan_comment(p, None);
@@ -1366,7 +1400,8 @@ impl Parser {
             return end;
         }
         let scalar_items = self.stack.last().is_some_and(|f| {
-            f.ty == Ty::Scalars || (f.ty == Ty::Unknown && f.scalar_items > 0 && f.item_keys.is_empty())
+            f.ty == Ty::Scalars
+                || (f.ty == Ty::Unknown && f.scalar_items > 0 && f.item_keys.is_empty())
         });
         if let Some(colon) = self.key_at(p).filter(|_| !(scalar_items && self.glued)) {
             let ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
@@ -1374,7 +1409,11 @@ impl Parser {
                 Ty::Scalars => Ty::Unknown,
                 other => other,
             };
-            let name = self.stack.last().map(|f| f.name.clone()).unwrap_or_default();
+            let name = self
+                .stack
+                .last()
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
             self.stack.push(Frame::new(false, col + 2, map_ty, &name));
             self.pending = None;
             return self.parse_first_item_key(p, colon, col + 2);
@@ -1392,21 +1431,12 @@ impl Parser {
         value.next
     }
 
-    /// A nested `- - x` item: the inner dash belongs to the sequence just opened.
-    fn parse_item_nested(&mut self, dash: usize) -> usize {
-        self.parse_item(dash)
-    }
-
     /// The first key of an item mapping (`- name: web`): it opens the mapping at `indent`.
     fn parse_first_item_key(&mut self, start: usize, colon: usize, indent: usize) -> usize {
         let key = text_of(&self.t, start, colon);
         self.record_key(&key);
         let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
-        let pending = Pending {
-            key,
-            owner,
-            indent,
-        };
+        let pending = Pending { key, owner, indent };
         let value = self.scan_value(colon + 1, &pending);
         let head = text_of(&self.t, start, colon + 1);
         self.write_entry(indent, &head, &value);
@@ -1488,7 +1518,8 @@ impl Parser {
             Ty::Scalars => return 0,
             _ => Vec::new(),
         };
-        let known = |k: &str| types.iter().any(|t| self.s.has_field(*t, k)) || seen.iter().any(|s| s == k);
+        let known =
+            |k: &str| types.iter().any(|t| self.s.has_field(*t, k)) || seen.iter().any(|s| s == k);
         let mut score = 0;
         for (i, raw) in keys.iter().enumerate() {
             let hit = if i == 0 {
@@ -1640,7 +1671,7 @@ impl Parser {
             }
         }
         if (c == '|' || c == '>')
-            && let Some(v) = self.scan_block(q)
+            && let Some(v) = self.scan_block(q, owner)
         {
             return v;
         }
@@ -1701,7 +1732,7 @@ impl Parser {
     }
 
     /// A block scalar header at `q` (`|`, `>-`, `|2`) and its content lines.
-    fn scan_block(&self, q: usize) -> Option<Value> {
+    fn scan_block(&self, q: usize, owner: &Pending) -> Option<Value> {
         let t = &self.t;
         let mut h = q + 1;
         while h < t.len() && (t[h].is_ascii_digit() || t[h] == '-' || t[h] == '+') {
@@ -1723,16 +1754,34 @@ impl Parser {
         }
         let end = self.block_end(cs);
         let content = text_of(t, cs, end);
-        let lines: Vec<String> = content
-            .split('\n')
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect();
+        let lines = if self.glued && self.holds_script(owner) {
+            script_lines(&content)
+        } else {
+            content
+                .split('\n')
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
         let mut v = empty_value(end);
         v.text = header;
         v.block = Some(lines);
         v.block_indent = block_indent;
         Some(v)
+    }
+
+    /// Whether a block scalar under this key (or in this key's list) is a script: the key names
+    /// a command, its arguments or a script.
+    fn holds_script(&self, owner: &Pending) -> bool {
+        let name = if owner.key.is_empty() {
+            self.stack.last().map_or("", |f| f.name.as_str())
+        } else {
+            owner.key.as_str()
+        };
+        let lower = name.to_ascii_lowercase();
+        ["command", "args", "script"]
+            .iter()
+            .any(|w| lower.contains(w))
     }
 
     /// Where a block scalar's content starting at `cs` ends: at the next line that the open
@@ -1755,7 +1804,8 @@ impl Parser {
             }
             if c == ':'
                 && q > cs
-                && (t.get(q + 1).is_none_or(|&n| is_ws(n)) || (self.glued && self.glued_start(q + 1, 0)))
+                && (t.get(q + 1).is_none_or(|&n| is_ws(n))
+                    || (self.glued && self.glued_start(q + 1, 0)))
                 && let Some(start) = self.block_closing_key(cs, q)
             {
                 return start;
@@ -1797,11 +1847,14 @@ impl Parser {
             let closes = fit == Fit::Strong
                 || (fit == Fit::Likely && clean)
                 || (clean && followed_by_block && self.top_is_free_map())
-                || (clean && physical && self.glued && self.root_takes(KeyAt {
-                    name: &key,
-                    child: Child::Value,
-                    first_child: None,
-                }));
+                || (clean
+                    && physical
+                    && self.glued
+                    && self.root_takes(KeyAt {
+                        name: &key,
+                        child: Child::Value,
+                        first_child: None,
+                    }));
             if closes {
                 return Some(i);
             }
@@ -1928,7 +1981,8 @@ impl Parser {
                 }
             }
             if c == ':' && i > vs {
-                let dash_follows = t.get(i + 1) == Some(&'-') && t.get(i + 2).is_none_or(|&n| is_ws(n));
+                let dash_follows =
+                    t.get(i + 1) == Some(&'-') && t.get(i + 2).is_none_or(|&n| is_ws(n));
                 let comment_follows = t.get(i + 1) == Some(&'#');
                 let hard = t.get(i + 1).is_none_or(|&n| is_ws(n))
                     || (self.glued && (dash_follows || comment_follows));
@@ -1936,7 +1990,7 @@ impl Parser {
                 let flow_follows = self.glued && matches!(t.get(i + 1), Some('[') | Some('{'));
                 if flow_follows
                     && let Some(cand) = self.key_candidate(vs, i, owner, vs)
-                    && cand.score >= 100
+                    && cand.score >= 60
                     && cand.start > vs
                 {
                     return (cand.start, ValueEnd::Next(cand.start));
@@ -1992,7 +2046,13 @@ impl Parser {
     /// The best split of the run before `colon` into the end of a value and a key.
     /// The best split of the run before `colon` into the end of a value and a key starting at or
     /// after `min_start`.
-    fn key_candidate(&self, vs: usize, colon: usize, owner: &Pending, min_start: usize) -> Option<Candidate> {
+    fn key_candidate(
+        &self,
+        vs: usize,
+        colon: usize,
+        owner: &Pending,
+        min_start: usize,
+    ) -> Option<Candidate> {
         let t = &self.t;
         let mut r = colon;
         while r > vs && !is_ws(t[r - 1]) {
@@ -2031,7 +2091,13 @@ impl Parser {
         best
     }
 
-    fn candidate_score(&self, probe: KeyAt, value: &str, boundary: Boundary, owner: &Pending) -> i32 {
+    fn candidate_score(
+        &self,
+        probe: KeyAt,
+        value: &str,
+        boundary: Boundary,
+        owner: &Pending,
+    ) -> i32 {
         let key = probe.name;
         let as_child = boundary == Boundary::Empty;
         let mut score = self.key_tier(probe, as_child, owner);
@@ -2044,9 +2110,7 @@ impl Parser {
             Boundary::Space => score += bonus,
             Boundary::Empty => {
                 let may_open = owner.owner != Ty::Scalars
-                    && self
-                        .child_map_type(&owner.owner, &owner.key)
-                        .is_some();
+                    && self.child_map_type(&owner.owner, &owner.key).is_some();
                 if may_open {
                     score += bonus;
                 }
@@ -2088,9 +2152,9 @@ impl Parser {
             Fit::Likely => return 60,
             _ => {}
         }
-        let mut tier = if self.vocab.keys.contains(key) {
-            60
-        } else if self.s.is_resource_name(key) && self.top_is_free_map() {
+        let seen = self.vocab.keys.contains(key);
+        let resource = self.s.is_resource_name(key) && self.top_is_free_map();
+        let mut tier = if seen || resource {
             60
         } else if self.s.is_field_name(key) {
             40
@@ -2192,7 +2256,8 @@ impl Parser {
                 return i;
             }
             if c == ':'
-                && (t.get(i + 1).is_none_or(|&n| is_ws(n)) || (self.glued && self.glued_start(i + 1, 0)))
+                && (t.get(i + 1).is_none_or(|&n| is_ws(n))
+                    || (self.glued && self.glued_start(i + 1, 0)))
                 && let Some(start) = self.comment_key(text_start, i, awaiting)
             {
                 return start;
@@ -2208,9 +2273,9 @@ impl Parser {
         let Some(style) = key_style(key) else {
             return false;
         };
-        self.stack
-            .last()
-            .is_some_and(|f| !f.keys.is_empty() && f.keys.iter().all(|k| key_style(k) == Some(style)))
+        self.stack.last().is_some_and(|f| {
+            !f.keys.is_empty() && f.keys.iter().all(|k| key_style(k) == Some(style))
+        })
     }
 
     /// Whether a `- ` at `i` inside a comment starts an item line.
@@ -2279,15 +2344,17 @@ impl Parser {
                 continue;
             }
             let after_text = prev_word.ends_with(|c: char| !c.is_ascii() || ".!?)".contains(c));
+            // An ASCII key glued to text in another script (`# 配置parameters:`) starts a line.
+            let after_other_script = !spaced && !t[i - 1].is_ascii() && is_identifier(&key);
             let ok = if spaced {
                 tier >= 20
                     || is_camel_or_snake(&key)
                     || self.styled_like_siblings(&key)
                     || (after_text && is_identifier(&key))
             } else {
-                tier >= 20
+                tier >= 20 || after_other_script
             };
-            let score = tier + if spaced { 10 } else { 0 };
+            let score = tier + if spaced || after_other_script { 10 } else { 0 };
             if ok && best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
             }
@@ -2317,6 +2384,21 @@ fn is_identifier(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
 }
 
+/// A glued script's lines, one command per line (loop bodies keep their indentation).
+fn script_lines(content: &str) -> Vec<String> {
+    let joined: Vec<&str> = content
+        .split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let (repaired, _) = super::shell::repair_script(&joined.join("\n"));
+    repaired
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
 /// A child of a guessed type is only guessed too.
 fn guessed_if(owner: &Ty, child: Ty) -> Ty {
     match (owner, child) {
@@ -2328,7 +2410,10 @@ fn guessed_if(owner: &Ty, child: Ty) -> Ty {
 /// Whether a key and a type name share a word of 4+ letters (`podTolerations`, `Toleration`).
 fn names_share_word(key: &str, type_name: &str) -> bool {
     let stem = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
-    let type_words: Vec<String> = schema::split_words(type_name).iter().map(|w| stem(w)).collect();
+    let type_words: Vec<String> = schema::split_words(type_name)
+        .iter()
+        .map(|w| stem(w))
+        .collect();
     schema::split_words(key)
         .iter()
         .map(|w| stem(w))
@@ -2357,7 +2442,9 @@ fn keys_are_kin(a: &str, b: &str) -> bool {
 fn key_style(key: &str) -> Option<u8> {
     let alnum = |c: char| c.is_ascii_alphanumeric();
     if key.len() >= 3
-        && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         && key.starts_with(|c: char| c.is_ascii_uppercase())
     {
         return Some(0);
@@ -2371,11 +2458,6 @@ fn key_style(key: &str) -> Option<u8> {
         return Some(2);
     }
     None
-}
-
-/// The item type inside a nested sequence item (`- - x`): nothing is known about it.
-fn item_ty_of_nested(_outer: &Ty) -> Ty {
-    Ty::Unknown
 }
 
 /// The mapping type a field opens, or `None` when its value can only be a scalar or a sequence.
@@ -2440,9 +2522,7 @@ fn key_colon_at(chars: &[char], p: usize) -> Option<usize> {
     while q < chars.len() && is_key_char(chars[q]) {
         q += 1;
     }
-    let ends = q < chars.len()
-        && chars[q] == ':'
-        && chars.get(q + 1).is_none_or(|&c| is_ws(c));
+    let ends = q < chars.len() && chars[q] == ':' && chars.get(q + 1).is_none_or(|&c| is_ws(c));
     ends.then_some(q)
 }
 
@@ -2644,7 +2724,14 @@ fn hint_child(s: &Schema, owner: &HintTy, key: &str) -> HintTy {
     }
 }
 
-fn check_key(s: &Schema, owner: &HintTy, key: &str, line: usize, col: usize, hints: &mut Vec<Hint>) {
+fn check_key(
+    s: &Schema,
+    owner: &HintTy,
+    key: &str,
+    line: usize,
+    col: usize,
+    hints: &mut Vec<Hint>,
+) {
     match owner {
         HintTy::Typed(t) => {
             if s.has_field(*t, key) {
@@ -2672,5 +2759,312 @@ fn check_key(s: &Schema, owner: &HintTy, key: &str, line: usize, col: usize, hin
             }
         }
         HintTy::MapOf(_) | HintTy::Unchecked => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn repaired(text: &str) -> String {
+        repair_yaml(text).0
+    }
+
+    fn rules(text: &str) -> Vec<&'static str> {
+        repair_yaml(text).1.iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn valid_yaml_comes_back_unchanged() {
+        let texts = [
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web # the web pod\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n",
+            "key: value\nlist:\n  - a\n  - b\n",
+            "script: |\n  echo a: b c: d\n  done\nother: {a: 1, b: 2}\n",
+            "a: 1\n---\nb: \"x: y\"\n",
+            "kind:\napiVersion:\n",
+            "name: web",
+            "# only a comment: here\n",
+        ];
+        for text in texts {
+            assert!(!looks_damaged(text), "{text}");
+            assert_eq!(repair_yaml(text), (text.to_string(), Vec::new()));
+        }
+    }
+
+    #[test]
+    fn flattened_pod_is_nested_by_the_schema() {
+        let text = "apiVersion: v1 kind: Pod metadata: name: web labels: app: web tier: front spec: containers: - name: web image: nginx:1.25 ports: - containerPort: 80 name: http - name: sidecar image: busybox:1.36 args: - sleep - \"3600\" restartPolicy: Always";
+        let expected = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\n    tier: front\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    ports:\n    - containerPort: 80\n      name: http\n  - name: sidecar\n    image: busybox:1.36\n    args:\n    - sleep\n    - \"3600\"\n  restartPolicy: Always";
+        assert_eq!(repaired(text), expected);
+        assert_eq!(rules(text), ["yaml-rebuilt"]);
+    }
+
+    #[test]
+    fn glued_keys_split_where_a_field_starts() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: weblabels:app: web\nspec:containers:- name: webimage: nginx:1.25resources:limits:cpu: 500mmemory: 128Mi\n";
+        let expected = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    resources:\n      limits:\n        cpu: 500m\n        memory: 128Mi\n";
+        assert_eq!(repaired(text), expected);
+    }
+
+    #[test]
+    fn free_form_map_closes_at_a_field_of_an_enclosing_type() {
+        let text = "apiVersion: apps/v1 kind: Deployment metadata: labels: app: shop tier: db name: shop namespace: prod spec: replicas: 2 selector: matchLabels: app: shop template: metadata: labels: app: shop spec: containers: - name: shop image: shop:2";
+        let out = repaired(text);
+        assert!(out.contains("metadata:\n  labels:\n    app: shop\n    tier: db\n  name: shop\n  namespace: prod\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: shop\n  template:"), "{out}");
+    }
+
+    #[test]
+    fn an_item_goes_to_the_sequence_whose_items_have_its_keys() {
+        let text = "apiVersion: v1 kind: Pod metadata: name: two spec: containers: - name: a image: a:1 ports: - containerPort: 80 name: http - name: b image: b:1";
+        let out = repaired(text);
+        assert!(
+            out.ends_with(
+                "    ports:\n    - containerPort: 80\n      name: http\n  - name: b\n    image: b:1"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn comments_return_to_the_end_of_their_line() {
+        let text = "apiVersion: v1 kind: PersistentVolumeClaim metadata: name: data spec: accessModes: # 读写 - ReadWriteOnce resources: requests: storage: 1Gi #容量 storageClassName: fast";
+        let out = repaired(text);
+        assert!(
+            out.contains("  accessModes: # 读写\n  - ReadWriteOnce\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("      storage: 1Gi #容量\n  storageClassName: fast"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_comment_glued_to_a_value_gains_a_space() {
+        let text = "apiVersion: v1\nkind: Service\nspec:ports:- port: 80targetPort: http# 网页端口\ntype: ClusterIP\n";
+        let (out, fixes) = repair_yaml(text);
+        assert!(
+            out.contains("    targetPort: http # 网页端口\n  type: ClusterIP\n"),
+            "{out}"
+        );
+        assert!(fixes.iter().any(|f| f.rule == "yaml-comment-space"));
+    }
+
+    #[test]
+    fn documents_stay_apart_when_the_separator_is_glued() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: a\nspec:containers:- name: aimage: nginx\nstatus: {}---\napiVersion: v1\nkind: Service\nmetadata:name: a\n";
+        let out = repaired(text);
+        assert!(
+            out.contains("status: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_block_scalar_ends_where_the_schema_expects_a_field() {
+        let text = "apiVersion: v1 kind: Pod metadata: name: job spec: containers: - name: job image: busybox command: - sh - -c - | echo start; sleep 5 ports: - containerPort: 80";
+        let out = repaired(text);
+        assert!(
+            out.contains("    - |\n      echo start; sleep 5\n    ports:\n    - containerPort: 80"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_glued_script_gets_one_command_per_line() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: loop\nspec:containers:- name: loopimage: busyboxcommand:- sh- -c- |for i in 1 2 3dosleep 1done\n";
+        let out = repaired(text);
+        assert!(
+            out.contains("    - |\n      for i in 1 2 3\n      do\n"),
+            "{out}"
+        );
+        assert!(out.trim_end().ends_with("done"), "{out}");
+    }
+
+    #[test]
+    fn compose_top_level_maps_are_told_from_service_lists() {
+        let text = "services: web: image: nginx:1.25 ports: - \"8080:80\" volumes: - site:/usr/share/nginx/html depends_on: - api api: build: ./api environment: MODE: prod volumes: site:";
+        let expected = "services:\n  web:\n    image: nginx:1.25\n    ports:\n    - \"8080:80\"\n    volumes:\n    - site:/usr/share/nginx/html\n    depends_on:\n    - api\n  api:\n    build: ./api\n    environment:\n      MODE: prod\nvolumes:\n  site:";
+        assert_eq!(repaired(text), expected);
+    }
+
+    #[test]
+    fn unknown_kinds_keep_the_plain_structure() {
+        let text = "apiVersion: example.com/v1\nkind: Widget\nmetadata:name: w1\nspec:size: 3color: blue\n";
+        let out = repaired(text);
+        assert!(out.ends_with("spec:\n  size: 3\n  color: blue\n"), "{out}");
+    }
+
+    #[test]
+    fn a_kind_glued_to_the_next_key_still_selects_the_schema() {
+        let text = "apiVersion: v1\nkind: Servicemetadata:\nname: webspec:\nselector:app: webports:- port: 80\n";
+        let expected = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n";
+        assert_eq!(repaired(text), expected);
+    }
+
+    #[test]
+    fn a_label_line_stays_in_front() {
+        let text = "yml\napiVersion: v1 kind: ConfigMap metadata: name: cfg data: MODE: prod";
+        let out = repaired(text);
+        assert!(
+            out.starts_with("yml\napiVersion: v1\nkind: ConfigMap\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unsure_blocks_are_kept_with_a_fix() {
+        let text = "key: [unclosed value: x other: y";
+        let (out, fixes) = repair_yaml(text);
+        assert_eq!(out, text);
+        assert_eq!(fixes.len(), 1);
+        assert_eq!(fixes[0].rule, "yaml-unsure");
+    }
+
+    #[test]
+    fn damage_is_recognised() {
+        assert!(looks_damaged("apiVersion: v1 kind: Pod metadata: name: x"));
+        assert!(looks_damaged("metadata:name: x"));
+        assert!(looks_damaged("spec:\ncontainers:- name: x"));
+        assert!(looks_damaged(
+            "# example kind: Role apiVersion: v1 metadata: name: r"
+        ));
+        assert!(looks_damaged(
+            "apiVersion: v1\nkind: Pod\nmetadata:\nname: x\n"
+        ));
+        assert!(looks_damaged("status: {}---"));
+        assert!(!looks_damaged("metadata:\n  name: x\n"));
+        assert!(!looks_damaged("image: myos:nginx\nurl: http://a.b/c\n"));
+        assert!(!looks_damaged("kind:\napiVersion:\n"));
+        assert!(!looks_damaged(""));
+    }
+
+    #[test]
+    fn hints_name_misspelt_fields_at_every_depth() {
+        let text = "apiversion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  lables:\n    app: web\nspec:\n  selector:\n    matchLables:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n        imagePullPolice: Always\n";
+        let hints = schema_hints(text);
+        let messages: Vec<(usize, usize, &str)> = hints
+            .iter()
+            .map(|h| (h.line, h.col, h.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    1,
+                    1,
+                    "`apiversion` is not a field of Deployment; did you mean `apiVersion`?"
+                ),
+                (
+                    5,
+                    3,
+                    "`lables` is not a field of ObjectMeta; did you mean `labels`?"
+                ),
+                (
+                    9,
+                    5,
+                    "`matchLables` is not a field of LabelSelector; did you mean `matchLabels`?"
+                ),
+                (
+                    19,
+                    9,
+                    "`imagePullPolice` is not a field of Container; did you mean `imagePullPolicy`?"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn hints_leave_free_form_maps_and_unknown_kinds_alone() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    anything.example.com/at-all: x\ndata:\n  whatever: y\n";
+        assert!(schema_hints(text).is_empty());
+        let crd = "apiVersion: example.com/v1\nkind: Widget\nspec:\n  anyThing: 1\n";
+        assert!(schema_hints(crd).is_empty());
+    }
+
+    #[test]
+    fn hints_catch_a_root_typo_without_a_kind() {
+        let hints = schema_hints("apiversion: apps/v1\n");
+        assert_eq!(hints.len(), 1);
+        assert!(
+            hints[0].message.contains("did you mean `apiVersion`?"),
+            "{:?}",
+            hints
+        );
+        assert_eq!((hints[0].line, hints[0].col), (1, 1));
+    }
+
+    #[test]
+    fn hints_follow_compose_services() {
+        let text = "services:\n  web:\n    image: nginx\n    restrat: always\n";
+        let hints = schema_hints(text);
+        assert_eq!(hints.len(), 1);
+        assert_eq!(hints[0].line, 4);
+        assert!(
+            hints[0].message.contains("did you mean `restart`?"),
+            "{:?}",
+            hints
+        );
+    }
+
+    /// Small manifests to damage in the property tests.
+    const MANIFESTS: &[&str] = &[
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25 # pinned\n    ports:\n    - containerPort: 80\n    command:\n    - sh\n    - -c\n    - |\n      echo hi\n  restartPolicy: Always\n",
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: example\n    volumes:\n    - data:/var/lib/postgresql/data\nvolumes:\n  data:\n",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  parts:\n  - id: 1\n    size: \"2\"\n---\napiVersion: v1\nkind: Service\nspec:\n  ports:\n  - port: 80\n",
+    ];
+
+    /// A manifest with its lines stripped and joined by the given separators.
+    fn damage(text: &str, seps: &[u8]) -> String {
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                out.push_str(match seps.get(i).copied().unwrap_or(0) % 3 {
+                    0 => "",
+                    1 => " ",
+                    _ => "\n",
+                });
+            }
+            out.push_str(line.trim());
+        }
+        out
+    }
+
+    fn non_space(text: &str) -> String {
+        text.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "[a-zA-Z0-9 :#\\-|>\"'\\[\\]{}\n.,/&*!_é中]{0,160}") {
+            let (_, body) = split_label(&text);
+            let _ = Parser::new(body).run();
+            let _ = repair_yaml(&text);
+            let _ = schema_hints(&text);
+        }
+
+        #[test]
+        fn repair_is_idempotent(text in "[a-z:#\\- \n|\"]{0,120}") {
+            let once = repaired(&text);
+            prop_assert_eq!(repaired(&once), once);
+        }
+
+        #[test]
+        fn repair_keeps_every_non_space_character(text in "[a-zA-Z0-9:#\\- \n|{}\\[\\]\"]{0,160}") {
+            prop_assert_eq!(non_space(&repaired(&text)), non_space(&text));
+        }
+
+        #[test]
+        fn damaged_manifests_repair_soundly(which in 0..MANIFESTS.len(), seps in proptest::collection::vec(any::<u8>(), 40)) {
+            let text = damage(MANIFESTS[which], &seps);
+            let once = repaired(&text);
+            prop_assert_eq!(non_space(&once), non_space(&text));
+            prop_assert_eq!(repaired(&once), once.clone());
+            let (_, body) = split_label(&text);
+            let _ = Parser::new(body).run();
+        }
     }
 }
