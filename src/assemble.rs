@@ -67,6 +67,7 @@ mod tests {
             },
             body: String::new(),
             body_line: 1,
+            source_body: String::new(),
         }
     }
 

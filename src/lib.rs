@@ -126,14 +126,14 @@ pub fn make_book(
         .zip(slugs.par_iter())
         .map(|(note, slug)| {
             let rendered = markdown::render(&note.body, &note.rel_path, &links, highlighter);
-            let diagnostics = rendered
+            let mut diagnostics: Vec<Diagnostic> = rendered
                 .broken_links
                 .iter()
                 .map(|(offset, target)| {
                     let (line, col) = load::frontmatter::line_col(&note.body, *offset);
                     Diagnostic::warning(
                         &note.display_path,
-                        note.body_line + line - 1,
+                        note.body_line + source_line(note, line) - 1,
                         col,
                         "broken-link",
                         format!(
@@ -142,6 +142,17 @@ pub fn make_book(
                     )
                 })
                 .collect();
+            diagnostics.extend(rendered.hints.iter().map(|(offset, hint)| {
+                // The block's first line is the one after its opening fence.
+                let (fence_line, _) = load::frontmatter::line_col(&note.body, *offset);
+                Diagnostic::warning(
+                    &note.display_path,
+                    note.body_line + source_line(note, fence_line + hint.line) - 1,
+                    hint.col,
+                    "schema",
+                    hint.message.clone(),
+                )
+            }));
             let chapter = Chapter {
                 slug: slug.clone(),
                 title: note.meta.title.clone().unwrap_or_default(),
@@ -174,6 +185,32 @@ pub fn make_book(
     });
     diagnostics.sort();
     (Book { title, chapters }, lang, diagnostics)
+}
+
+/// The line of a note's body as written that holds line `line` (1-based) of its repaired body:
+/// the n-th written line containing the repaired line's text, where n counts its earlier
+/// occurrences in the repaired body; else the same proportion of the way through.
+pub fn source_line(note: &model::Note, line: usize) -> usize {
+    let repaired: Vec<&str> = note.body.lines().collect();
+    let written: Vec<&str> = note.source_body.lines().collect();
+    let Some(text) = repaired.get(line.wrapping_sub(1)).map(|l| l.trim()) else {
+        return line;
+    };
+    if !text.is_empty() {
+        let earlier = repaired[..line - 1]
+            .iter()
+            .filter(|l| l.contains(text))
+            .count();
+        if let Some(found) = written
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains(text))
+            .nth(earlier)
+        {
+            return found.0 + 1;
+        }
+    }
+    (line * written.len().max(1) / repaired.len().max(1)).max(1)
 }
 
 /// `zh` when a fifth or more of the letters in the notes are Chinese, else `en`.

@@ -51,6 +51,7 @@ pub fn prepare(source: &SourceNote) -> Prepared {
         meta,
         body,
         body_line: split.body_line,
+        source_body: split.body.to_string(),
     };
     Prepared {
         note,

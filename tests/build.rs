@@ -415,3 +415,34 @@ fn fix_write_rewrites_in_place_and_keeps_the_original() {
     );
     assert!(rewritten.contains("正文"));
 }
+
+#[test]
+fn misspelt_manifest_fields_get_a_hint_in_the_book_and_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    let notes = fixture("schema_typos");
+    let output = build(&notes, &out, None);
+    assert_success(&output);
+    let err = stderr(&output);
+    let note = notes.join("typos.md").display().to_string();
+    for (line, field, suggestion) in [
+        (8, "apiversion", "apiVersion"),
+        (14, "matchLables", "matchLabels"),
+        (24, "imagePullPolice", "imagePullPolicy"),
+    ] {
+        let warning = err
+            .lines()
+            .find(|l| l.starts_with(&format!("{note}:{line}:")) && l.contains(field))
+            .unwrap_or_else(|| panic!("no warning for {field} at line {line}:\n{err}"));
+        assert!(
+            warning.contains(": warning: ") && warning.contains(suggestion),
+            "{warning}"
+        );
+    }
+    let page = fs::read_to_string(out.join("chapters/typos.html")).unwrap();
+    let main = support::html::main_element(&page);
+    assert!(main.contains("schema-hints"), "{main}");
+    assert!(main.contains("<code>imagePullPolicy</code>"), "{main}");
+    // The author's text is kept as written.
+    assert!(main.contains("matchLables"));
+}

@@ -33,6 +33,8 @@ pub struct Note {
     pub body: String,
     /// 1-based line in the source file where `body` starts (for diagnostics).
     pub body_line: usize,
+    /// The body as written, before repair: diagnostics about the repaired body point into it.
+    pub source_body: String,
 }
 
 /// A heading of a rendered chapter.

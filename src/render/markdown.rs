@@ -3,6 +3,7 @@
 use crate::model::Heading;
 use crate::render::highlight::Highlighter;
 use crate::render::sanitize;
+use crate::repair::yaml::{self, Hint};
 use crate::slug::{UniqueIds, slugify};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
@@ -32,6 +33,8 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     /// Local links and images whose target is not in the notes folder: byte offset in the body, target.
     pub broken_links: Vec<(usize, String)>,
+    /// Schema hints of YAML blocks: byte offset of the block's opening fence in the body, the hint.
+    pub hints: Vec<(usize, Hint)>,
 }
 
 /// Markdown extensions the book understands.
@@ -55,6 +58,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         broken: Vec::new(),
     };
     let mut footnotes = Footnotes::default();
+    let mut hints = Vec::new();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
 
     while let Some((event, range)) = parser.next() {
@@ -93,11 +97,15 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                         _ => {}
                     }
                 }
-                out.push(Event::Html(CowStr::from(code_block(
-                    &info,
-                    &code,
-                    highlighter,
-                ))));
+                let block_hints = if is_yaml(&info) {
+                    yaml::schema_hints(&code)
+                } else {
+                    Vec::new()
+                };
+                let mut html = code_block(&info, &code, highlighter);
+                html.push_str(&hints_html(&block_hints));
+                hints.extend(block_hints.into_iter().map(|h| (range.start, h)));
+                out.push(Event::Html(CowStr::from(html)));
             }
             Event::FootnoteReference(label) => {
                 let (id, number) = footnotes.number(&label);
@@ -126,6 +134,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         html,
         headings,
         broken_links: ctx.broken,
+        hints,
     }
 }
 
@@ -340,6 +349,36 @@ pub fn code_block(info: &str, code: &str, highlighter: &Highlighter) -> String {
     html
 }
 
+fn is_yaml(info: &str) -> bool {
+    Highlighter::canonical_lang(info.split_whitespace().next().unwrap_or("")) == "yaml"
+}
+
+/// Schema hints shown under a YAML block: a quiet note, with `field` names as code.
+fn hints_html(hints: &[Hint]) -> String {
+    if hints.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<aside class=\"schema-hints\" role=\"note\"><ul>");
+    for hint in hints {
+        let message = escape_attr(&hint.message);
+        let mut parts = message.split('`');
+        let mut text = parts.next().unwrap_or("").to_string();
+        for (i, part) in parts.enumerate() {
+            if i % 2 == 0 {
+                text.push_str(&format!("<code>{part}</code>"));
+            } else {
+                text.push_str(part);
+            }
+        }
+        html.push_str(&format!(
+            "<li><span class=\"hint-line\">line {}</span> {text}</li>",
+            hint.line
+        ));
+    }
+    html.push_str("</ul></aside>\n");
+    html
+}
+
 /// Escape text for an HTML attribute value or text node.
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -425,6 +464,21 @@ mod tests {
         );
         assert!(out.html.contains("<span class=\"hl-"), "{}", out.html);
         assert!(!out.html.contains("style="));
+    }
+
+    #[test]
+    fn yaml_blocks_get_schema_hints() {
+        let out = r(
+            "```yaml\napiVersion: apps/v1\nkind: Deployment\nspec:\n  selector:\n    matchLables:\n      app: web\n```\n",
+        );
+        assert_eq!(out.hints.len(), 1, "{:?}", out.hints);
+        assert_eq!(out.hints[0].1.line, 5);
+        assert!(out.html.contains("class=\"schema-hints\""), "{}", out.html);
+        assert!(
+            out.html.contains("<code>matchLabels</code>"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]

@@ -1170,9 +1170,10 @@ mod tests {
         let out = fenced(
             "创建 PV\n\nyml\napiVersion: v1 kind: PersistentVolume metadata: name: nfs-pv\n",
         );
+        // The flattened manifest is re-nested by the YAML repair.
         assert_eq!(
             out,
-            "创建 PV\n\n```yaml\napiVersion: v1 kind: PersistentVolume metadata: name: nfs-pv\n```\n"
+            "创建 PV\n\n```yaml\napiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: nfs-pv\n```\n"
         );
     }
 

@@ -451,6 +451,8 @@ struct Frame {
     scalar_items: usize,
     /// The key this mapping or sequence sits under (an item mapping: its sequence's key).
     name: String,
+    /// For a sequence of typed objects: its items may also be scalars (Compose `ports`).
+    scalar_ok: bool,
 }
 
 impl Frame {
@@ -463,6 +465,7 @@ impl Frame {
             item_keys: Vec::new(),
             scalar_items: 0,
             name: name.to_string(),
+            scalar_ok: false,
         }
     }
 }
@@ -1209,7 +1212,8 @@ impl Parser {
                 let first = key.first_child.and_then(|p| self.key_text(p));
                 match (key.child, first) {
                     (Child::Value, _) => Fit::Unlikely,
-                    (Child::Map, Some(k)) if !self.s.has_field(*t, &k) => Fit::Unlikely,
+                    (Child::Map, Some(k)) if self.s.has_field(*t, &k) => Fit::Likely,
+                    (Child::Map, Some(_)) => Fit::Unlikely,
                     _ => Fit::Weak,
                 }
             }
@@ -1403,7 +1407,11 @@ impl Parser {
             f.ty == Ty::Scalars
                 || (f.ty == Ty::Unknown && f.scalar_items > 0 && f.item_keys.is_empty())
         });
-        if let Some(colon) = self.key_at(p).filter(|_| !(scalar_items && self.glued)) {
+        let key = self.key_at(p).filter(|&colon| {
+            let key = text_of(&self.t, p, colon);
+            !(scalar_items && self.glued) && !self.scalar_rather_than(&key)
+        });
+        if let Some(colon) = key {
             let ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
             let map_ty = match ty {
                 Ty::Scalars => Ty::Unknown,
@@ -1446,6 +1454,19 @@ impl Parser {
         value.next
     }
 
+    /// Whether an item starting with `key:` is rather a scalar: its sequence takes scalars too
+    /// and its item type has no such field (`- 80:80` in Compose `ports`).
+    fn scalar_rather_than(&self, key: &str) -> bool {
+        let Some(seq) = self.stack.last().filter(|f| f.seq && f.scalar_ok) else {
+            return false;
+        };
+        match &seq.ty {
+            Ty::Known(t) => !self.s.has_field(*t, key),
+            Ty::Guess(ts) => !ts.iter().any(|t| self.s.has_field(*t, key)),
+            _ => false,
+        }
+    }
+
     /// Puts a `- ` item into its sequence (opening one under a pending key) and returns the dash column.
     fn place_item(&mut self, dash: usize) -> usize {
         if self.prefix.is_some() {
@@ -1454,7 +1475,11 @@ impl Parser {
         }
         if let Some(p) = self.pending.take() {
             let ty = self.child_seq_type(&p.owner, &p.key);
-            self.stack.push(Frame::new(true, p.indent, ty, &p.key));
+            let mut frame = Frame::new(true, p.indent, ty, &p.key);
+            frame.scalar_ok = self
+                .field_of(&p.owner, &p.key)
+                .is_some_and(|f| f.shapes.contains(&Shape::Array));
+            self.stack.push(frame);
             return p.indent;
         }
         let seqs: Vec<usize> = (0..self.stack.len())
@@ -2111,13 +2136,21 @@ impl Parser {
             Boundary::Empty => {
                 let may_open = owner.owner != Ty::Scalars
                     && self.child_map_type(&owner.owner, &owner.key).is_some();
-                if may_open {
-                    score += bonus;
-                }
+                score += if may_open { bonus } else { -5 };
             }
             Boundary::Glued => {
                 if self.vocab.values.contains(value) {
                     score += 30;
+                }
+                if self.ends_with_word(value) {
+                    score += 5;
+                }
+                // A lower-case key after an upper-case letter or a digit (`Standard_LRSlocation`).
+                let before = value.chars().next_back();
+                if key.starts_with(|c: char| c.is_ascii_lowercase())
+                    && before.is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                {
+                    score += 3;
                 }
                 // A key rarely starts right after a word separator: `queue-name` is one key.
                 if value.ends_with(['-', '.', '/', '_']) {
@@ -2131,16 +2164,25 @@ impl Parser {
         score + key.chars().count().min(30) as i32 / 10
     }
 
+    /// Whether a value ends with a whole word of the schema's vocabulary (`password` in `passwordweb`).
+    fn ends_with_word(&self, value: &str) -> bool {
+        let tail: Vec<char> = value
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_lowercase())
+            .collect();
+        let tail: String = tail.into_iter().rev().collect();
+        tail.len() >= 3 && (self.s.is_word(&tail) || self.vocab.values.contains(&tail))
+    }
+
     /// Whether a domain-prefixed key (`example.com/name`) has the prefix of a key next to it.
     fn shares_prefix_with_sibling(&self, key: &str) -> bool {
-        let Some((prefix, _)) = key.split_once('/') else {
+        let Some(prefix) = key_prefix(key) else {
             return false;
         };
-        self.stack.last().is_some_and(|f| {
-            f.keys
-                .iter()
-                .any(|k| k.split_once('/').is_some_and(|(p, _)| p == prefix))
-        })
+        self.stack
+            .last()
+            .is_some_and(|f| f.keys.iter().any(|k| key_prefix(k) == Some(prefix)))
     }
 
     /// How strongly the schema and the text support `key` as the next key.
@@ -2436,6 +2478,13 @@ fn keys_are_kin(a: &str, b: &str) -> bool {
         _ => false,
     };
     same(wa.first(), wb.first()) || same(wa.last(), wb.last())
+}
+
+/// The namespace part of a key: up to its last `/` (`app.kubernetes.io/`), else up to its last
+/// `.` (`special.` in `special.how`).
+fn key_prefix(key: &str) -> Option<&str> {
+    let end = key.rfind('/').or_else(|| key.rfind('.'))?;
+    (end > 0).then(|| &key[..=end])
 }
 
 /// A distinctive way of writing keys: `UPPER_CASE`, `snake_case`, `kebab-case`.
@@ -2873,10 +2922,10 @@ mod tests {
 
     #[test]
     fn a_glued_script_gets_one_command_per_line() {
-        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: loop\nspec:containers:- name: loopimage: busyboxcommand:- sh- -c- |for i in 1 2 3dosleep 1done\n";
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: loop\nspec:containers:- name: loopimage: busyboxcommand:- sh- -c- |for i in $(seq 3)dosleep 1done\n";
         let out = repaired(text);
         assert!(
-            out.contains("    - |\n      for i in 1 2 3\n      do\n"),
+            out.contains("    - |\n      for i in $(seq 3)\n      do\n"),
             "{out}"
         );
         assert!(out.trim_end().ends_with("done"), "{out}");
