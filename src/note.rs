@@ -8,6 +8,9 @@ use crate::repair::{self, Fix};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use std::ops::Range;
 
+/// Repairs that could not be made with confidence: the build warns about them.
+const WARNED_RULES: &[&str] = &["repair-failed", "yaml-unsure"];
+
 /// Longest first line taken as a title.
 const MAX_TITLE_CHARS: usize = 80;
 
@@ -27,7 +30,7 @@ pub fn prepare(source: &SourceNote) -> Prepared {
     let split = frontmatter::split(&source.text);
     let (mut meta, mut diagnostics) = frontmatter::parse(&split, &source.display_path);
     let repaired = repair::repair(split.body);
-    for fix in repaired.fixes.iter().filter(|f| f.rule == "repair-failed") {
+    for fix in repaired.fixes.iter().filter(|f| WARNED_RULES.contains(&f.rule)) {
         diagnostics.push(Diagnostic::warning(
             &source.display_path,
             split.body_line + fix.line - 1,
