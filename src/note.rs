@@ -30,7 +30,11 @@ pub fn prepare(source: &SourceNote) -> Prepared {
     let split = frontmatter::split(&source.text);
     let (mut meta, mut diagnostics) = frontmatter::parse(&split, &source.display_path);
     let repaired = repair::repair(split.body);
-    for fix in repaired.fixes.iter().filter(|f| WARNED_RULES.contains(&f.rule)) {
+    for fix in repaired
+        .fixes
+        .iter()
+        .filter(|f| WARNED_RULES.contains(&f.rule))
+    {
         diagnostics.push(Diagnostic::warning(
             &source.display_path,
             split.body_line + fix.line - 1,

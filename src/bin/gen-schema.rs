@@ -398,31 +398,32 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Splits `Container` in two: the fields that only init containers may set stay on
-    /// `InitContainer`, which `initContainers` lists use.
+    /// Fields whose description limits them to init containers leave `Container`; they stay on a
+    /// copy, `InitContainer`, which the `initContainers` lists use.
     fn split_init_containers(&mut self) {
-        let limited: Vec<(String, String)> = self.init_only.iter().cloned().collect();
-        for (type_name, _) in limited.iter().take(1) {
-            let Some(full) = self.tree.types.get(type_name).cloned() else {
-                continue;
-            };
-            let init_name = format!("Init{type_name}");
-            self.tree.types.insert(init_name.clone(), full);
-            for (t, field) in &limited {
-                if t == type_name
-                    && let Some(fields) = self.tree.types.get_mut(type_name)
-                {
-                    fields.remove(field);
-                }
+        let limited: Vec<String> = self
+            .init_only
+            .iter()
+            .filter(|(t, _)| t == "Container")
+            .map(|(_, f)| f.clone())
+            .collect();
+        let Some(full) = self.tree.types.get("Container").cloned() else {
+            return;
+        };
+        if limited.is_empty() {
+            return;
+        }
+        self.tree.types.insert("InitContainer".to_string(), full);
+        if let Some(fields) = self.tree.types.get_mut("Container") {
+            for field in &limited {
+                fields.remove(field);
             }
-            let from = format!("a:{type_name}");
-            let to = format!("a:{init_name}");
-            for fields in self.tree.types.values_mut() {
-                if let Some(shapes) = fields.get_mut("initContainers")
-                    && shapes.remove(&from)
-                {
-                    shapes.insert(to.clone());
-                }
+        }
+        for fields in self.tree.types.values_mut() {
+            if let Some(shapes) = fields.get_mut("initContainers")
+                && shapes.remove("a:Container")
+            {
+                shapes.insert("a:InitContainer".to_string());
             }
         }
     }

@@ -66,10 +66,12 @@ impl Field {
         self.shapes.contains(&Shape::Map)
     }
 
+    /// Anything goes (embedded JSON, raw extensions).
     pub fn is_any(&self) -> bool {
         self.shapes.contains(&Shape::Any)
     }
 
+    /// Whether the value may be a scalar.
     pub fn allows_scalar(&self) -> bool {
         self.shapes.contains(&Shape::Scalar)
     }
@@ -141,6 +143,7 @@ pub fn schema() -> &'static Schema {
 const RESOURCE_NAMES: &[&str] = &["cpu", "memory", "storage", "ephemeral-storage", "pods"];
 
 impl Schema {
+    /// Parses both data files and builds the indexes.
     fn load() -> Schema {
         let mut schema = Schema {
             types: Vec::new(),
@@ -159,6 +162,7 @@ impl Schema {
         schema
     }
 
+    /// Adds one tree's types (ids continue after the types already loaded) and roots.
     fn add_tree(&mut self, tree: &RawTree, family: Family) {
         let base = self.types.len();
         let mut names: Vec<&String> = tree.types.keys().collect();
@@ -198,6 +202,7 @@ impl Schema {
         }
     }
 
+    /// Indexes every field name (and the words in it) by the types that have it.
     fn index_fields(&mut self) {
         for (i, def) in self.types.iter().enumerate() {
             for name in &def.names {
@@ -244,6 +249,7 @@ impl Schema {
         })
     }
 
+    /// Whether `key` is a field of `ty`.
     pub fn has_field(&self, ty: TypeId, key: &str) -> bool {
         self.field(ty, key).is_some()
     }
@@ -266,6 +272,7 @@ impl Schema {
         name.split('@').next().unwrap_or(name)
     }
 
+    /// Which tree a type belongs to.
     pub fn family(&self, ty: TypeId) -> Family {
         self.types
             .get(ty.0 as usize)

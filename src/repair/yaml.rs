@@ -309,10 +309,12 @@ fn parses(text: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Characters
 
+/// A space or a tab (whitespace inside a line).
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// Any whitespace, newlines included.
 fn is_ws(c: char) -> bool {
     c.is_whitespace()
 }
@@ -389,10 +391,12 @@ fn scan_flow(t: &[char], p: usize) -> Option<usize> {
     None
 }
 
+/// The characters `from..to` as a string.
 fn text_of(t: &[char], from: usize, to: usize) -> String {
     t[from.min(to)..to].iter().collect()
 }
 
+/// A key that reads as an identifier rather than prose: `camelCase`, `snake_case`, `a.b/c`.
 fn is_camel_or_snake(key: &str) -> bool {
     let mut chars = key.chars();
     let starts_lower = chars.next().is_some_and(|c| c.is_ascii_lowercase());
@@ -447,15 +451,19 @@ struct Frame {
     keys: Vec<String>,
     /// For a sequence: the keys its item mappings have used so far.
     item_keys: Vec<String>,
-    /// For a sequence: how many of its items were scalars.
+    /// For a sequence: how many of its items were scalars, and how many mappings.
     scalar_items: usize,
+    map_items: usize,
     /// The key this mapping or sequence sits under (an item mapping: its sequence's key).
     name: String,
     /// For a sequence of typed objects: its items may also be scalars (Compose `ports`).
     scalar_ok: bool,
+    /// The keys that opened a mapping or a sequence (no scalar value).
+    parents: Vec<String>,
 }
 
 impl Frame {
+    /// A new open mapping (or, `seq`, sequence) at a column, under the key `name`.
     fn new(seq: bool, indent: usize, ty: Ty, name: &str) -> Frame {
         Frame {
             seq,
@@ -464,8 +472,10 @@ impl Frame {
             keys: Vec::new(),
             item_keys: Vec::new(),
             scalar_items: 0,
+            map_items: 0,
             name: name.to_string(),
             scalar_ok: false,
+            parents: Vec::new(),
         }
     }
 }
@@ -574,11 +584,13 @@ struct Vocab {
     values: HashSet<String>,
 }
 
+/// The rebuilt text and the fixes made.
 struct Rebuilt {
     text: String,
     fixes: Vec<Fix>,
 }
 
+/// Reads damaged YAML left to right and writes it back one line per key, item or comment.
 struct Parser {
     t: Vec<char>,
     /// The text shows newlines that vanished without a space: values and keys may be glued.
@@ -602,6 +614,7 @@ struct Parser {
 }
 
 impl Parser {
+    /// A parser over `text` (the YAML without a label line).
     fn new(text: &str) -> Parser {
         let t: Vec<char> = text.chars().collect();
         let glued = shows_glue(text);
@@ -625,6 +638,7 @@ impl Parser {
         p
     }
 
+    /// Reads every line and returns the rebuilt text.
     fn run(mut self) -> Rebuilt {
         let mut pos = 0;
         let mut guard = 0usize;
@@ -692,6 +706,8 @@ impl Parser {
         self.stack.push(Frame::new(false, 0, ty, ""));
     }
 
+    /// The root type of the document starting at `from`: its kind's, a Compose file's, the
+    /// common resource fields for an unknown kind, or unknown.
     fn root_type(&self, from: usize) -> Ty {
         let end = self.document_end(from);
         let segment = text_of(&self.t, from, end);
@@ -730,6 +746,7 @@ impl Parser {
         best.and_then(|k| self.s.root_for_kind(k))
     }
 
+    /// Where the document starting at `from` ends (its `---` or the end of the text).
     fn document_end(&self, from: usize) -> usize {
         let mut i = from;
         while i + 3 <= self.t.len() {
@@ -787,6 +804,7 @@ impl Parser {
         self.parse_loose_scalar(p)
     }
 
+    /// A `---`: the next document starts with a fresh root.
     fn parse_document_separator(&mut self, p: usize) -> usize {
         self.flush_comments(0);
         self.prefix = None;
@@ -906,11 +924,15 @@ impl Parser {
         if t[q] == '-' && t.get(q + 1).is_none_or(|&c| is_ws(c)) {
             return true;
         }
-        if depth >= 16 || !is_key_start(t[q]) {
+        // A key glued on starts with a letter and has no `@` (`user:pass@db:3306` is a value).
+        if depth >= 16 || !(t[q].is_alphabetic() || matches!(t[q], '_' | '.' | '$' | '<')) {
             return false;
         }
         let mut j = q;
         while j < t.len() && is_key_char(t[j]) {
+            if t[j] == '@' {
+                return false;
+            }
             j += 1;
         }
         j < t.len() && t[j] == ':' && self.after_colon_ok(j + 1, depth + 1)
@@ -918,6 +940,7 @@ impl Parser {
 
     // ----- keys
 
+    /// A `key: value` line (or `key:` opening a child): places the key, then reads its value.
     fn parse_key_line(&mut self, start: usize, colon: usize) -> usize {
         let key = text_of(&self.t, start, colon);
         self.finish_fragment_root(&key);
@@ -929,7 +952,8 @@ impl Parser {
         };
         let (target, _) = self.place_key(probe, allow_child);
         let indent = self.apply_target(target);
-        self.record_key(&key);
+        let opens = self.child_after(colon) != Child::Value;
+        self.record_key(&key, opens);
         let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
         let pending = Pending {
             key: key.clone(),
@@ -946,7 +970,7 @@ impl Parser {
     }
 
     /// Adds a key to the innermost mapping (and to its sequence's item keys).
-    fn record_key(&mut self, key: &str) {
+    fn record_key(&mut self, key: &str, opens: bool) {
         let n = self.stack.len();
         if n == 0 {
             return;
@@ -960,6 +984,9 @@ impl Parser {
             }
         }
         self.stack[n - 1].keys.push(key.to_string());
+        if opens {
+            self.stack[n - 1].parents.push(key.to_string());
+        }
         if n >= 2 && self.stack[n - 2].seq {
             let items = &mut self.stack[n - 2].item_keys;
             if !items.iter().any(|k| k == key) {
@@ -1023,6 +1050,7 @@ impl Parser {
         self.out.push(line.trim_end().to_string());
     }
 
+    /// Writes the waiting whole-line comments at `indent`.
     fn flush_comments(&mut self, indent: usize) {
         for c in std::mem::take(&mut self.comments) {
             self.out.push(format!("{}{}", " ".repeat(indent), c));
@@ -1075,7 +1103,7 @@ impl Parser {
                 return (Target::Frame(0), Fit::Weak);
             }
         }
-        if let Some(kin) = self.frame_with_kin(key.name, &options) {
+        if let Some(kin) = self.frame_with_kin(key, &options) {
             return kin;
         }
         for floor in [Fit::Weak, Fit::Unlikely] {
@@ -1099,7 +1127,8 @@ impl Parser {
 
     /// An open mapping, outside the innermost one that would take `key`, that holds a key named
     /// like it (`selector` next to `namespaceSelector`, `workerGroupSpecs` next to `headGroupSpec`).
-    fn frame_with_kin(&self, key: &str, options: &[(Target, Fit)]) -> Option<(Target, Fit)> {
+    fn frame_with_kin(&self, probe: KeyAt, options: &[(Target, Fit)]) -> Option<(Target, Fit)> {
+        let key = probe.name;
         let open: Vec<&(Target, Fit)> = options
             .iter()
             .filter(|(_, f)| *f >= Fit::Unlikely)
@@ -1117,8 +1146,16 @@ impl Parser {
         {
             return None;
         }
+        // Kin keys hold the same kind of value: both a scalar, or both a mapping or list.
+        let opens = probe.opens();
         let has_kin = |target: &Target| match target {
-            Target::Frame(i) => self.stack[*i].keys.iter().any(|k| keys_are_kin(k, key)),
+            Target::Frame(i) => {
+                let frame = &self.stack[*i];
+                frame
+                    .keys
+                    .iter()
+                    .any(|k| keys_are_kin(k, key) && frame.parents.contains(k) == opens)
+            }
             Target::Child(_) => false,
         };
         if has_kin(&first.0) {
@@ -1134,13 +1171,14 @@ impl Parser {
     fn fit_frame(&self, idx: usize, key: KeyAt) -> Fit {
         let frame = &self.stack[idx];
         let fit = self.fit(&frame.ty, &frame.keys, &frame.name, key);
-        let sibling_key = idx > 0
-            && self.stack[idx - 1].seq
-            && self.stack[idx - 1].item_keys.iter().any(|k| k == key.name);
-        if matches!(fit, Fit::Weak | Fit::Unlikely) && sibling_key {
-            Fit::Likely
-        } else {
-            fit
+        let seq = (idx > 0 && self.stack[idx - 1].seq).then(|| &self.stack[idx - 1]);
+        let sibling_key = seq.is_some_and(|s| s.item_keys.iter().any(|k| k == key.name));
+        // Items of one list look alike: after a few, a key none of them had is not theirs.
+        let foreign_key = seq.is_some_and(|s| s.map_items >= 3 && !sibling_key);
+        match fit {
+            Fit::Weak | Fit::Unlikely if sibling_key => Fit::Likely,
+            Fit::Weak if foreign_key => Fit::Unlikely,
+            _ => fit,
         }
     }
 
@@ -1218,6 +1256,7 @@ impl Parser {
                 }
             }
             Ty::Scalars => Fit::Reject,
+            _ if breaks_key_style(keys, name) => Fit::Unlikely,
             _ => Fit::Weak,
         }
     }
@@ -1371,6 +1410,7 @@ impl Parser {
 
     // ----- items
 
+    /// A `- ` item: puts it into its sequence, then reads what follows the dash.
     fn parse_item(&mut self, dash: usize) -> usize {
         let col = self.place_item(dash);
         match &mut self.prefix {
@@ -1409,7 +1449,8 @@ impl Parser {
         });
         let key = self.key_at(p).filter(|&colon| {
             let key = text_of(&self.t, p, colon);
-            !(scalar_items && self.glued) && !self.scalar_rather_than(&key)
+            let glued_scalar = scalar_items && self.glued;
+            !glued_scalar && !self.scalar_rather_than(&key)
         });
         if let Some(colon) = key {
             let ty = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
@@ -1417,6 +1458,9 @@ impl Parser {
                 Ty::Scalars => Ty::Unknown,
                 other => other,
             };
+            if let Some(seq) = self.stack.last_mut() {
+                seq.map_items += 1;
+            }
             let name = self
                 .stack
                 .last()
@@ -1442,7 +1486,8 @@ impl Parser {
     /// The first key of an item mapping (`- name: web`): it opens the mapping at `indent`.
     fn parse_first_item_key(&mut self, start: usize, colon: usize, indent: usize) -> usize {
         let key = text_of(&self.t, start, colon);
-        self.record_key(&key);
+        let opens = self.child_after(colon) != Child::Value;
+        self.record_key(&key, opens);
         let owner = self.stack.last().map_or(Ty::Unknown, |f| f.ty.clone());
         let pending = Pending { key, owner, indent };
         let value = self.scan_value(colon + 1, &pending);
@@ -1581,8 +1626,9 @@ impl Parser {
             if c == '-' && t.get(q + 1).is_none_or(|&n| is_ws(n)) && q > 0 && t[q - 1] != '-' {
                 break;
             }
-            if c == '#' {
-                break;
+            if c == '#' && (is_ws(t[q - 1]) || self.comment_starts_in_value(q)) {
+                q = self.scan_comment(q, None);
+                continue;
             }
             if c == ':' && t.get(q + 1).is_none_or(|&n| is_ws(n) || n == '-') {
                 let mut r = q;
@@ -1814,6 +1860,8 @@ impl Parser {
     fn block_end(&self, cs: usize) -> usize {
         let t = &self.t;
         let mut q = cs;
+        // The content's own keys, when it is YAML: is any of them written in camel case?
+        let mut content = ContentKeys::default();
         while q < t.len() {
             let c = t[q];
             let prev_ws = q == cs || is_ws(t[q - 1]);
@@ -1831,17 +1879,29 @@ impl Parser {
                 && q > cs
                 && (t.get(q + 1).is_none_or(|&n| is_ws(n))
                     || (self.glued && self.glued_start(q + 1, 0)))
-                && let Some(start) = self.block_closing_key(cs, q)
             {
-                return start;
+                if let Some(start) = self.block_closing_key(cs, q, &content) {
+                    return start;
+                }
+                content.add(&self.run_before(cs, q));
             }
             q += 1;
         }
         t.len()
     }
 
+    /// The run of non-space characters ending at `end` (not before `lo`).
+    fn run_before(&self, lo: usize, end: usize) -> String {
+        let mut r = end;
+        let lo = lo.max(end.saturating_sub(MAX_KEY_CHARS));
+        while r > lo && !is_ws(self.t[r - 1]) {
+            r -= 1;
+        }
+        text_of(&self.t, r, end)
+    }
+
     /// The start of a key ending at `colon` that ends a block scalar: a field of an open type.
-    fn block_closing_key(&self, cs: usize, colon: usize) -> Option<usize> {
+    fn block_closing_key(&self, cs: usize, colon: usize, content: &ContentKeys) -> Option<usize> {
         let t = &self.t;
         let mut r = colon;
         while r > cs && !is_ws(t[r - 1]) {
@@ -1855,11 +1915,11 @@ impl Parser {
             }
             i < t.len() && matches!(t[i], '|' | '>')
         };
-        for i in r..colon {
+        for i in key_run_start(t, r, colon)..colon {
             if i > r && !self.glued {
                 break;
             }
-            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+            if !is_key_start(t[i]) {
                 continue;
             }
             let key = text_of(t, i, colon);
@@ -1869,8 +1929,19 @@ impl Parser {
                 first_child: self.first_child_key(colon),
             });
             let clean = i == r;
+            // Embedded YAML in `snake_case` or lower case, then a `camelCase` key like the
+            // block's own siblings: the block has ended.
+            let sibling_style = clean
+                && content.keys > 0
+                && !content.camel
+                && is_camel_compound(&key)
+                && self.stack.last().is_some_and(|f| {
+                    !matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_))
+                        && f.keys.iter().any(|k| is_camel_compound(k))
+                });
             let closes = fit == Fit::Strong
                 || (fit == Fit::Likely && clean)
+                || sibling_style
                 || (clean && followed_by_block && self.top_is_free_map())
                 || (clean
                     && physical
@@ -1887,12 +1958,14 @@ impl Parser {
         None
     }
 
+    /// Whether the innermost mapping takes any key (a free-form or unknown map).
     fn top_is_free_map(&self) -> bool {
         self.stack
             .last()
             .is_some_and(|f| matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_) | Ty::Unknown))
     }
 
+    /// Whether the document root expects `key`.
     fn root_takes(&self, key: KeyAt) -> bool {
         let root = &self.stack[0];
         !root.seq && self.fit(&root.ty, &root.keys, "", key) >= Fit::Likely
@@ -1968,6 +2041,7 @@ impl Parser {
         self.key_tier(probe, false, owner) >= 60
     }
 
+    /// Where a plain value starting at `vs` ends, and what follows it.
     fn plain_end(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
         let (end, kind) = self.plain_end_raw(vs, owner);
         // A value cannot end with a colon: the last colon passed over ended a key after all.
@@ -1982,6 +2056,8 @@ impl Parser {
         (end, kind)
     }
 
+    /// The first place a plain value starting at `vs` can end: a newline, a comment, an item,
+    /// a `---`, or a key (at the first `: `, or at a colon glued to the next line).
     fn plain_end_raw(&self, vs: usize, owner: &Pending) -> (usize, ValueEnd) {
         let t = &self.t;
         let mut i = vs;
@@ -2087,8 +2163,8 @@ impl Parser {
             return None;
         }
         let mut best: Option<Candidate> = None;
-        for i in r.max(min_start)..colon {
-            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+        for i in key_run_start(t, r.max(min_start), colon)..colon {
+            if !is_key_start(t[i]) {
                 continue;
             }
             let boundary = if i > r {
@@ -2116,6 +2192,7 @@ impl Parser {
         best
     }
 
+    /// How good a split is: the key's support, how the boundary looks, the value's support.
     fn candidate_score(
         &self,
         probe: KeyAt,
@@ -2254,6 +2331,12 @@ impl Parser {
             i += 1;
         }
         let text_start = i;
+        // A comment that runs on over several `key:` words swallowed the lines after it.
+        let line_end = t[h..]
+            .iter()
+            .position(|&c| c == '\n')
+            .map_or(t.len(), |p| h + p);
+        let swallowed = comment_hides_keys(&text_of(t, h, line_end));
         let first_word_end = {
             let mut j = i;
             while j < t.len() && !is_ws(t[j]) {
@@ -2300,7 +2383,7 @@ impl Parser {
             if c == ':'
                 && (t.get(i + 1).is_none_or(|&n| is_ws(n))
                     || (self.glued && self.glued_start(i + 1, 0)))
-                && let Some(start) = self.comment_key(text_start, i, awaiting)
+                && let Some(start) = self.comment_key(text_start, i, awaiting, swallowed)
             {
                 return start;
             }
@@ -2343,7 +2426,13 @@ impl Parser {
     }
 
     /// The start of a key inside a comment, ending at `colon`, if the structure expects it there.
-    fn comment_key(&self, lo: usize, colon: usize, awaiting: Option<&Pending>) -> Option<usize> {
+    fn comment_key(
+        &self,
+        lo: usize,
+        colon: usize,
+        awaiting: Option<&Pending>,
+        swallowed: bool,
+    ) -> Option<usize> {
         let t = &self.t;
         let mut r = colon;
         while r > lo && !is_ws(t[r - 1]) {
@@ -2358,7 +2447,7 @@ impl Parser {
             indent: 0,
         });
         let mut best: Option<(i32, usize)> = None;
-        for i in r..colon {
+        for i in key_run_start(t, r, colon)..colon {
             if i == lo {
                 continue;
             }
@@ -2370,7 +2459,7 @@ impl Parser {
             if t[i - 1] == '#' {
                 continue;
             }
-            if !is_key_start(t[i]) || !t[i..colon].iter().all(|&c| is_key_char(c)) {
+            if !is_key_start(t[i]) {
                 continue;
             }
             let key = text_of(t, i, colon);
@@ -2393,6 +2482,7 @@ impl Parser {
                     || is_camel_or_snake(&key)
                     || self.styled_like_siblings(&key)
                     || (after_text && is_identifier(&key))
+                    || (swallowed && is_identifier(&key) && (probe.opens() || tier > 0))
             } else {
                 tier >= 20 || after_other_script
             };
@@ -2441,6 +2531,20 @@ fn script_lines(content: &str) -> Vec<String> {
         .collect()
 }
 
+/// Keys longer than this are not considered when splitting a glued run.
+const MAX_KEY_CHARS: usize = 128;
+
+/// Where the key characters before `colon` begin (not before `lo`, and at most a long key back):
+/// every candidate key start lies between this and the colon.
+fn key_run_start(t: &[char], lo: usize, colon: usize) -> usize {
+    let floor = lo.max(colon.saturating_sub(MAX_KEY_CHARS));
+    let mut i = colon;
+    while i > floor && is_key_char(t[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
 /// A child of a guessed type is only guessed too.
 fn guessed_if(owner: &Ty, child: Ty) -> Ty {
     match (owner, child) {
@@ -2462,22 +2566,57 @@ fn names_share_word(key: &str, type_name: &str) -> bool {
         .any(|w| w.len() >= 4 && type_words.contains(&w))
 }
 
-/// Keys named alike: one compound name shares its first or last word (4+ letters) with the other.
+/// Keys named alike: they end in the same two words (`headGroupSpec`, `workerGroupSpecs`), or one
+/// is the last word of the other (`selector`, `namespaceSelector`): the last word names the thing.
 fn keys_are_kin(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
-    let wa = schema::split_words(a);
-    let wb = schema::split_words(b);
-    if wa.len() < 2 && wb.len() < 2 {
+    let stem = |w: &String| w.strip_suffix('s').unwrap_or(w).to_string();
+    let wa: Vec<String> = schema::split_words(a).iter().map(stem).collect();
+    let wb: Vec<String> = schema::split_words(b).iter().map(stem).collect();
+    let shorter = wa.len().min(wb.len());
+    let common = wa
+        .iter()
+        .rev()
+        .zip(wb.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let letters: usize = wa[wa.len() - common..].iter().map(String::len).sum();
+    wa.len().max(wb.len()) >= 2
+        && (common >= 2 || (common == shorter && common >= 1))
+        && letters >= 4
+}
+
+/// Whether all of a mapping's keys are written one distinctive way (`dashboard-host`, `num-cpus`)
+/// and `key` is not.
+fn breaks_key_style(keys: &[String], key: &str) -> bool {
+    let Some(style) = keys.first().and_then(|k| key_style(k)) else {
         return false;
-    }
-    let stem = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
-    let same = |x: Option<&String>, y: Option<&String>| match (x, y) {
-        (Some(x), Some(y)) => x.len() >= 4 && stem(x) == stem(y),
-        _ => false,
     };
-    same(wa.first(), wb.first()) || same(wa.last(), wb.last())
+    keys.iter().all(|k| key_style(k) == Some(style)) && key_style(key) != Some(style)
+}
+
+/// What the keys inside a block scalar's content look like so far.
+#[derive(Default)]
+struct ContentKeys {
+    keys: usize,
+    camel: bool,
+}
+
+impl ContentKeys {
+    /// Counts one more key of the content.
+    fn add(&mut self, run: &str) {
+        self.keys += 1;
+        self.camel |= is_camel_compound(run);
+    }
+}
+
+/// A `camelCase` name of two or more words (`rayClusterConfig`, `apiVersion`).
+fn is_camel_compound(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.chars().all(|c| c.is_ascii_alphanumeric())
+        && key.chars().any(|c| c.is_ascii_uppercase())
 }
 
 /// The namespace part of a key: up to its last `/` (`app.kubernetes.io/`), else up to its last
@@ -2537,6 +2676,7 @@ fn field_seq_type(field: &Field) -> Ty {
     Ty::Unknown
 }
 
+/// No value: the key opens a child, or the item is empty.
 fn empty_value(next: usize) -> Value {
     Value {
         text: String::new(),
@@ -2549,6 +2689,7 @@ fn empty_value(next: usize) -> Value {
     }
 }
 
+/// The spaces and tabs right before index `i`.
 fn whitespace_before(t: &[char], i: usize) -> String {
     let mut j = i;
     while j > 0 && is_space(t[j - 1]) {
@@ -2645,6 +2786,7 @@ struct HintDoc {
     lines: Vec<(usize, String)>,
 }
 
+/// The documents of a block (split at `---` lines), with their line numbers.
 fn block_documents(text: &str) -> Vec<HintDoc> {
     let (label, body) = split_label(text);
     let offset = label.lines().count();
@@ -2673,6 +2815,7 @@ enum HintTy {
     Unchecked,
 }
 
+/// Walks one document by indentation, checking each key against the type of its mapping.
 fn hint_document(doc: &HintDoc, hints: &mut Vec<Hint>) {
     let s = schema::schema();
     // Stack of (column of the mapping's keys, type); sequences are transparent.
@@ -2773,6 +2916,7 @@ fn hint_child(s: &Schema, owner: &HintTy, key: &str) -> HintTy {
     }
 }
 
+/// Adds a hint when `key` is not a field of the mapping's type.
 fn check_key(
     s: &Schema,
     owner: &HintTy,
@@ -2816,10 +2960,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The repaired text alone.
     fn repaired(text: &str) -> String {
         repair_yaml(text).0
     }
 
+    /// The rules of the fixes made.
     fn rules(text: &str) -> Vec<&'static str> {
         repair_yaml(text).1.iter().map(|f| f.rule).collect()
     }
@@ -3080,6 +3226,7 @@ mod tests {
         out
     }
 
+    /// The text without its whitespace.
     fn non_space(text: &str) -> String {
         text.chars().filter(|c| !c.is_whitespace()).collect()
     }
