@@ -69,9 +69,6 @@ static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
 static YAML_GLUED_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[a-z][A-Za-z]{2,}:[a-z][A-Za-z_]{3,}:(?:\s|[a-z])").expect("valid regex")
 });
-static YAML_FLAT_KEYS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s)[A-Za-z_][A-Za-z0-9_.\-/]*:(?:\s|$)").expect("valid regex")
-});
 static DOCKERFILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:FROM|RUN|CMD|COPY|ADD|ENTRYPOINT|ENV|EXPOSE|WORKDIR|USER|VOLUME|ARG|LABEL|HEALTHCHECK|ONBUILD|STOPSIGNAL|SHELL|MAINTAINER)\s+\S")
         .expect("valid regex")
@@ -167,11 +164,21 @@ pub fn is_yaml_line(line: &str) -> bool {
 
 /// Whether a single line is a whole manifest flattened onto one line.
 pub fn is_flattened_yaml(line: &str) -> bool {
+    // A document marker may lead the flattened stream: `--- apiVersion: v1 kind: …`.
     let t = line.trim_start();
-    (t.starts_with("apiVersion:")
-        || t.starts_with("kind:")
-        || YAML_FLAT_KEYS.find_iter(t).count() >= 4)
-        && YAML_KEY.is_match(line)
+    let t = t.strip_prefix("--- ").map_or(t, str::trim_start);
+    let keys = t
+        .split_whitespace()
+        .filter(|w| {
+            w.strip_suffix(':').is_some_and(|k| {
+                k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+            })
+        })
+        .count();
+    (t.starts_with("apiVersion:") || t.starts_with("kind:") || keys >= 4)
+        && YAML_KEY.is_match(t)
         && cjk_ratio(line) < 0.5
 }
 
@@ -240,7 +247,7 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Code(lang);
     }
     let cjk = cjk_ratio(t);
-    if is_yaml_line(line) && cjk < 0.6 {
+    if (is_yaml_line(line) || is_flattened_yaml(line)) && cjk < 0.6 {
         return LineKind::Yaml;
     }
     let code = without_comment(t);
