@@ -752,6 +752,8 @@ struct Growth<'a> {
     after_output: bool,
     /// Commands typed at the session's prompts so far.
     commands: Vec<String>,
+    /// A manifest has opened a block scalar (`command: |`): script lines may follow unindented.
+    block_scalar: bool,
 }
 
 static HEREDOC: LazyLock<Regex> = LazyLock::new(|| {
@@ -762,6 +764,9 @@ impl Growth<'_> {
     /// Track heredocs opened and closed by a line of the region (terminators may be glued to the line's end).
     fn take(&mut self, line: &str) {
         let kind = classify(line);
+        if self.lang == "yaml" && opens_block_scalar(line) {
+            self.block_scalar = true;
+        }
         if let Some(prompt) = shell::prompt_len(line) {
             self.commands.push(
                 line[prompt..]
@@ -817,6 +822,14 @@ fn is_sentence(line: &str) -> bool {
     ratio >= 0.7
         || ratio >= 0.45 && !has_data
         || ratio >= 0.3 && t.ends_with(['。', '！', '？', '；', '：', ':', '.'])
+}
+
+/// A YAML line that opens a block scalar (`command: |`, `- |`), possibly with its script glued on.
+fn opens_block_scalar(line: &str) -> bool {
+    let t = line.trim_end();
+    [": |", "- |", ": >", "- >"].iter().any(|m| t.contains(m))
+        || t.ends_with(":|")
+        || t.ends_with("-|")
 }
 
 /// A prompt-less command after a session's output that is not part of it: the session's own
@@ -891,7 +904,7 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         // In a session, a command without a prompt after program output starts a script of its own
         // (`kubeadm token create` after its own output, pasted again without the prompt).
         LineKind::Command => {
-            (lang != "yaml" || indented)
+            (lang != "yaml" || indented || growth.block_scalar)
                 && !(lang == "console"
                     && growth.after_output
                     && pasted_apart(lines, kinds, i, growth))
@@ -1034,6 +1047,7 @@ fn region_at(
         heredoc: None,
         after_output: false,
         commands: Vec::new(),
+        block_scalar: false,
     };
     for line in &lines[first..end] {
         growth.take(line);
