@@ -182,6 +182,11 @@ pub fn is_flattened_yaml(line: &str) -> bool {
         && cjk_ratio(line) < 0.5
 }
 
+/// A whole manifest flattened behind its leading comment (`# 示例 kind: Role apiVersion: …`).
+fn is_commented_manifest(t: &str) -> bool {
+    t.starts_with('#') && t.contains(" apiVersion: ") && t.contains(" kind: ")
+}
+
 /// Another language recognisable from one line.
 fn other_language(line: &str) -> Option<&'static str> {
     let t = line.trim();
@@ -238,7 +243,8 @@ pub fn classify(line: &str) -> LineKind {
     }
     if t.starts_with('#') && !t.starts_with("#!") {
         // A comment with a manifest glued to its end (`# 注释 webapp:container_name: web`) starts YAML.
-        if YAML_GLUED_INSIDE.is_match(t) {
+        // So does a whole manifest flattened behind its leading comment.
+        if YAML_GLUED_INSIDE.is_match(t) || is_commented_manifest(t) {
             return LineKind::Yaml;
         }
         return LineKind::Comment;
@@ -739,6 +745,7 @@ fn starts_code(kind: &LineKind, line: &str) -> bool {
             is_flattened_yaml(line)
                 || YAML_GLUED_KEY.is_match(line)
                 || YAML_GLUED_INSIDE.is_match(line)
+                || is_commented_manifest(line.trim())
         }
         _ => false,
     }
@@ -1079,7 +1086,12 @@ fn region_at(
         return None;
     }
     if lang == "yaml" && label.is_none() {
-        let single = end - code_start == 1 && !is_flattened_yaml(lines[code_start]);
+        let line = lines[code_start];
+        let single = end - code_start == 1
+            && !is_flattened_yaml(line)
+            && !is_commented_manifest(line.trim())
+            && !YAML_GLUED_KEY.is_match(line)
+            && !YAML_GLUED_INSIDE.is_match(line);
         if single || is_definition_list(&lines[code_start..end]) {
             return None;
         }
