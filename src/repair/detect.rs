@@ -33,7 +33,8 @@ pub enum LineKind {
 }
 
 /// Fence info words read as "no particular language": their content gets a detected one.
-const VAGUE_LABELS: &[&str] = &["", "plain", "plaintext", "text", "txt", "none", "code"];
+/// `text` is not among them: it is what repair itself writes for code it keeps as written.
+const VAGUE_LABELS: &[&str] = &["", "plain", "plaintext", "txt", "none", "code"];
 
 /// Lone label lines and the language they name.
 const LABELS: &[(&str, &str)] = &[
