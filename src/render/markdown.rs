@@ -168,36 +168,15 @@ struct LinkContext<'l> {
 
 impl LinkContext<'_> {
     /// Make an event safe to emit: rewrite local links, neutralise script URLs, note raw HTML.
-    fn safe_event<'a>(&mut self, event: Event<'a>, offset: usize) -> Event<'a> {
-        match event {
-            Event::Html(_) | Event::InlineHtml(_) => {
-                self.has_raw_html = true;
-                event
+    fn safe_event<'a>(&mut self, mut event: Event<'a>, offset: usize) -> Event<'a> {
+        match &mut event {
+            Event::Html(_) | Event::InlineHtml(_) => self.has_raw_html = true,
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                *dest_url = CowStr::from(self.rewrite(dest_url, offset));
             }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: CowStr::from(self.rewrite(&dest_url, offset)),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: CowStr::from(self.rewrite(&dest_url, offset)),
-                title,
-                id,
-            }),
-            other => other,
+            _ => {}
         }
+        event
     }
 
     fn rewrite(&mut self, dest: &str, offset: usize) -> String {
