@@ -65,7 +65,7 @@ static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9]*:[a-z][A-Za-z]*:").expect("valid regex")
+    Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9_\-]*:[a-z][A-Za-z0-9_.\-]*:").expect("valid regex")
 });
 static YAML_GLUED_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[a-z][A-Za-z]{2,}:[a-z][A-Za-z_]{3,}:(?:\s|[a-z])").expect("valid regex")
@@ -381,7 +381,17 @@ fn relabel_fence(
         opening.push_str(word);
     }
     out.push(opening);
-    out.extend(body.iter().map(|l| l.to_string()));
+    match repaired_fenced_yaml(&lang, indent, &body) {
+        Some((text, body_fixes)) => {
+            out.extend(text.lines().map(str::to_string));
+            fixes.extend(
+                body_fixes
+                    .into_iter()
+                    .map(|f| Fix::new(open + 1 + f.line, f.rule, f.message)),
+            );
+        }
+        None => out.extend(body.iter().map(|l| l.to_string())),
+    }
     if closed {
         out.push(lines[end].to_string());
     } else {
@@ -392,6 +402,20 @@ fn relabel_fence(
         ));
         out.push(format!("{indent}{fence}"));
     }
+}
+
+/// A fenced YAML block whose lines were glued or flattened, rebuilt; None when it is intact or
+/// cannot be rebuilt with confidence (the author's fence then stays as written).
+fn repaired_fenced_yaml(lang: &str, indent: &str, body: &[&str]) -> Option<(String, Vec<Fix>)> {
+    if lang != "yaml" || !indent.is_empty() {
+        return None;
+    }
+    let code = body.join("\n");
+    if !yaml::looks_damaged(&code) {
+        return None;
+    }
+    let (fixed, fixes) = yaml::repair_yaml(&code);
+    (!fixes.iter().any(|f| f.rule == "yaml-unsure") && fixed != code).then_some((fixed, fixes))
 }
 
 /// The language to give an existing fence.
@@ -1239,6 +1263,27 @@ mod tests {
     fn fenced_content_is_left_alone() {
         let text = "```yaml\n1 | apiVersion: v1\n```\n";
         assert_eq!(fenced(text), text);
+    }
+
+    #[test]
+    fn a_fenced_manifest_that_lost_its_newlines_is_rebuilt_in_place() {
+        let text = "```yaml\nservices:web-app:build: webports:- 80:80\ndb:image: postgres\n```\n";
+        assert_eq!(
+            fenced(text),
+            "```yaml\nservices:\n  web-app:\n    build: web\n    ports:\n    - 80:80\n  db:\n    image: postgres\n```\n"
+        );
+        // Well-formed YAML inside a fence is never touched, nor is an indented fence.
+        let intact = "```yaml\nservices:\n  db:\n    image: postgres\n```\n";
+        assert_eq!(fenced(intact), intact);
+        let nested = "- item\n\n  ```yaml\n  services:db:image: postgres\n  ```\n";
+        assert_eq!(fenced(nested), nested);
+    }
+
+    #[test]
+    fn glued_keys_with_dashes_start_yaml() {
+        assert!(YAML_GLUED_KEY.is_match("services:nginx-proxy:build: nginx"));
+        assert!(YAML_GLUED_KEY.is_match("flask-app:build: flask"));
+        assert!(!YAML_GLUED_KEY.is_match("see https://example.com: here"));
     }
 
     #[test]

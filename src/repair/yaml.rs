@@ -676,8 +676,8 @@ impl Parser {
                 rest = r.trim_start();
             }
             let chars: Vec<char> = rest.chars().collect();
-            if let Some(colon) = key_colon_at(&chars, 0) {
-                vocab.keys.insert(text_of(&chars, 0, colon));
+            for key in glued_key_chain(&chars) {
+                vocab.keys.insert(key);
             }
             if rest.contains(" #") || rest.starts_with('#') {
                 continue;
@@ -2704,6 +2704,34 @@ fn suffixes(raw: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The colon of a `key:` at the start of `chars` followed by a space or the end.
+/// The keys at the start of a line, with those glued after it (`spec:template:metadata: x`): each
+/// has a certain left edge (the line start or its parent's colon). Empty unless the run ends in `key: `.
+fn glued_key_chain(chars: &[char]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut p = 0;
+    loop {
+        if !chars.get(p).is_some_and(|&c| is_key_start(c)) {
+            return Vec::new();
+        }
+        let mut q = p;
+        while q < chars.len() && is_key_char(chars[q]) {
+            q += 1;
+        }
+        if q >= chars.len() || chars[q] != ':' {
+            return Vec::new();
+        }
+        let key = text_of(chars, p, q);
+        if !key.chars().any(|c| c.is_alphabetic()) {
+            return Vec::new();
+        }
+        keys.push(key);
+        if chars.get(q + 1).is_none_or(|&c| is_ws(c)) {
+            return keys;
+        }
+        p = q + 1;
+    }
+}
+
 fn key_colon_at(chars: &[char], p: usize) -> Option<usize> {
     if !chars.get(p).is_some_and(|&c| is_key_start(c)) {
         return None;
@@ -3115,6 +3143,21 @@ mod tests {
         assert_eq!(out, text);
         assert_eq!(fixes.len(), 1);
         assert_eq!(fixes[0].rule, "yaml-unsure");
+    }
+
+    #[test]
+    fn keys_glued_after_a_colon_teach_the_custom_resource_keys() {
+        let chars: Vec<char> = "spec:template:metadata: x".chars().collect();
+        assert_eq!(glued_key_chain(&chars), ["spec", "template", "metadata"]);
+        let port: Vec<char> = "80:80".chars().collect();
+        assert!(glued_key_chain(&port).is_empty());
+        let value: Vec<char> = "image:nginx:latest".chars().collect();
+        assert!(glued_key_chain(&value).is_empty());
+        // `workerParams` is seen with a certain left edge, so the glued `pool-aworkerParams:` splits before it.
+        let text = "apiVersion: example.io/v1\nkind: Pool\nspec:workerParams: {}\ngroups:- groupName: pool-aworkerParams: {}\n";
+        let out = repaired(text);
+        assert!(out.contains("groupName: pool-a\n"), "{out}");
+        assert!(out.contains("workerParams: {}"), "{out}");
     }
 
     #[test]
