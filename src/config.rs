@@ -13,6 +13,81 @@ pub struct Config {
     pub title: Option<String>,
     /// Language of the book's interface and `<html lang>` (`zh`, `en`); detected from the notes when absent.
     pub language: Option<String>,
+    /// The user's own glossary entries, from `glossary.yaml` in the notes folder.
+    #[serde(skip)]
+    pub glossary: Vec<crate::knowledge::glossary::UserEntry>,
+}
+
+/// The optional glossary file in the notes folder.
+pub const GLOSSARY_FILE: &str = "glossary.yaml";
+
+/// Read `glossary.yaml` from the notes folder: its entries, or a warning at the error's line and
+/// column (the book is then built with the glossary found in the notes alone).
+pub fn load_glossary(
+    notes_dir: &Path,
+) -> (Vec<crate::knowledge::glossary::UserEntry>, Vec<Diagnostic>) {
+    let path = notes_dir.join(GLOSSARY_FILE);
+    let display = path.display().to_string();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return (Vec::new(), Vec::new());
+    };
+    parse_glossary(&text, &display)
+}
+
+/// Parse the text of a glossary file: a list of `term`, `aliases`, `definition`.
+pub fn parse_glossary(
+    text: &str,
+    path: &str,
+) -> (Vec<crate::knowledge::glossary::UserEntry>, Vec<Diagnostic>) {
+    if text.trim().is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    match serde_saphyr::from_str::<Vec<crate::knowledge::glossary::UserEntry>>(text) {
+        Ok(entries) => {
+            let mut diagnostics = Vec::new();
+            let kept = entries
+                .into_iter()
+                .enumerate()
+                .filter(|(i, e)| {
+                    let empty = e.term.trim().is_empty();
+                    if empty {
+                        diagnostics.push(Diagnostic::warning(
+                            path,
+                            1,
+                            1,
+                            "glossary",
+                            format!(
+                                "entry {} of {GLOSSARY_FILE} has no `term`; it is left out",
+                                i + 1
+                            ),
+                        ));
+                    }
+                    !empty
+                })
+                .map(|(_, e)| e)
+                .collect();
+            (kept, diagnostics)
+        }
+        Err(error) => {
+            let (line, col) = error
+                .location()
+                .map(|l| (l.line() as usize, l.column() as usize))
+                .unwrap_or((1, 1));
+            (
+                Vec::new(),
+                vec![Diagnostic::warning(
+                    path,
+                    line.max(1),
+                    col.max(1),
+                    "glossary",
+                    format!(
+                        "{GLOSSARY_FILE} is not a list of entries with `term`, `aliases` and `definition` ({}); it is ignored",
+                        error.to_string().lines().next().unwrap_or("")
+                    ),
+                )],
+            )
+        }
+    }
 }
 
 /// The file name looked for beside, or inside, the notes folder.

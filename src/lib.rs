@@ -3,6 +3,7 @@
 pub mod assemble;
 pub mod config;
 pub mod diagnostics;
+pub mod knowledge;
 pub mod load;
 pub mod model;
 pub mod note;
@@ -67,7 +68,9 @@ fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
 
 /// Build the book from `options.notes_dir` into `options.out_dir`.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let config = config::load(&options.notes_dir)?;
+    let mut config = config::load(&options.notes_dir)?;
+    let (glossary, glossary_diagnostics) = config::load_glossary(&options.notes_dir);
+    config.glossary = glossary;
     let theme = match &options.theme_dir {
         Some(dir) => Theme::with_overrides(dir)?,
         None => Theme::default_theme(),
@@ -75,6 +78,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let templates = timed("templates", || Templates::new(&theme))?;
     let loaded = timed("load", || load::read_notes(&options.notes_dir))?;
     let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(glossary_diagnostics);
     let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();
     let (book, lang, diags) = timed("book", || make_book(&loaded.notes, &asset_paths, &config));
     diagnostics.extend(diags);
@@ -184,7 +188,29 @@ pub fn make_book(
         .to_string()
     });
     diagnostics.sort();
-    (Book { title, chapters }, lang, diagnostics)
+    let mut book = Book {
+        title,
+        chapters,
+        knowledge: Default::default(),
+    };
+    // The chapters stand on their own: if gathering knowledge fails, the book is built without it.
+    let mut linked = book.clone();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        knowledge::build(&mut linked, &config.glossary, &lang)
+    })) {
+        Ok(knowledge) => {
+            book = linked;
+            book.knowledge = knowledge;
+        }
+        Err(_) => diagnostics.push(Diagnostic::warning(
+            "",
+            0,
+            0,
+            "knowledge",
+            "the glossary, comparisons and review could not be built from these notes; the chapters are built without them",
+        )),
+    }
+    (book, lang, diagnostics)
 }
 
 /// The line of a note's body as written that holds line `line` (1-based) of its repaired body:

@@ -17,7 +17,10 @@ fn pages_of_the_snapshot_book() {
         [
             "chapters/01-pods.html",
             "chapters/02-console.html",
-            "index.html"
+            "comparisons.html",
+            "glossary.html",
+            "index.html",
+            "review.html"
         ]
     );
     for page in pages {

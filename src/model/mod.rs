@@ -75,4 +75,6 @@ pub struct Chapter {
 pub struct Book {
     pub title: String,
     pub chapters: Vec<Chapter>,
+    /// Glossary, comparisons and review questions gathered from the chapters.
+    pub knowledge: crate::knowledge::Knowledge,
 }

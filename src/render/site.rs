@@ -25,6 +25,19 @@ pub struct Words {
     pub menu: &'static str,
     pub theme: &'static str,
     pub skip: &'static str,
+    pub glossary: &'static str,
+    pub terms: &'static str,
+    pub letter_index: &'static str,
+    pub explained_in: &'static str,
+    pub mentioned_in: &'static str,
+    pub comparisons: &'static str,
+    pub comparison_count: &'static str,
+    pub review: &'static str,
+    pub question_count: &'static str,
+    pub reveal: &'static str,
+    pub known: &'static str,
+    pub again: &'static str,
+    pub study: &'static str,
 }
 
 impl Words {
@@ -40,6 +53,19 @@ impl Words {
                 menu: "显示/隐藏目录",
                 theme: "切换明暗主题",
                 skip: "跳到正文",
+                glossary: "术语表",
+                terms: "个术语",
+                letter_index: "按字母查找",
+                explained_in: "讲解：",
+                mentioned_in: "提到：",
+                comparisons: "对比",
+                comparison_count: "组对比",
+                review: "自测",
+                question_count: "道题",
+                reveal: "显示答案",
+                known: "会了",
+                again: "再复习",
+                study: "学习工具",
             }
         } else {
             Words {
@@ -52,6 +78,19 @@ impl Words {
                 menu: "Toggle the chapter list",
                 theme: "Toggle light/dark theme",
                 skip: "Skip to content",
+                glossary: "Glossary",
+                terms: "terms",
+                letter_index: "Letter index",
+                explained_in: "Explained in: ",
+                mentioned_in: "Mentioned in: ",
+                comparisons: "Comparisons",
+                comparison_count: "comparisons",
+                review: "Self-test",
+                question_count: "questions",
+                reveal: "Show answer",
+                known: "Knew it",
+                again: "Review again",
+                study: "Study",
             }
         }
     }
@@ -92,6 +131,8 @@ struct PageContext<'a> {
     toc: Vec<TocEntry<'a>>,
     prev: Option<NavLink<'a>>,
     next: Option<NavLink<'a>>,
+    /// The glossary, comparisons and questions, on the pages that show them.
+    knowledge: Option<&'a crate::knowledge::Knowledge>,
 }
 
 /// The headings shown in a chapter's table of contents: the top three levels present in it.
@@ -149,11 +190,20 @@ pub fn render_site(
         toc: Vec::new(),
         prev: None,
         next: None,
+        knowledge: None,
     };
 
     let mut site = Site::default();
     let index = templates.render("index.html", &base("", ""))?;
     site.files.insert("index.html".into(), finish(index));
+    for page in ["glossary.html", "comparisons.html", "review.html"] {
+        let context = PageContext {
+            knowledge: Some(&book.knowledge),
+            ..base("", page)
+        };
+        let html = templates.render(page, &context)?;
+        site.files.insert(page.into(), finish(html));
+    }
 
     let pages: Vec<Result<(String, Vec<u8>), Fatal>> = book
         .chapters

@@ -15,6 +15,18 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         "chapter.html",
         include_str!("../../themes/default/chapter.html"),
     ),
+    (
+        "glossary.html",
+        include_str!("../../themes/default/glossary.html"),
+    ),
+    (
+        "comparisons.html",
+        include_str!("../../themes/default/comparisons.html"),
+    ),
+    (
+        "review.html",
+        include_str!("../../themes/default/review.html"),
+    ),
     ("style.css", include_str!("../../themes/default/style.css")),
     ("book.js", include_str!("../../themes/default/book.js")),
 ];

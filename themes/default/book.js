@@ -89,3 +89,62 @@
     if (link) { window.location.href = link.href; }
   });
 })();
+
+// Self-test page: reveal answers and keep "knew it / review again" marks in localStorage.
+(function () {
+  "use strict";
+  var list = document.querySelector("ol.review");
+  if (!list) { return; }
+  var key = "studybook-review:" + document.title;
+  var marks = {};
+  try { marks = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { marks = {}; }
+  var progress = document.querySelector(".review-progress");
+
+  function save() {
+    try { localStorage.setItem(key, JSON.stringify(marks)); } catch (e) { /* storage may be off */ }
+  }
+
+  function show(item) {
+    var mark = marks[item.getAttribute("data-question")] || "";
+    if (mark) { item.setAttribute("data-mark", mark); } else { item.removeAttribute("data-mark"); }
+    Array.prototype.forEach.call(item.querySelectorAll("button.mark"), function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-mark") === mark ? "true" : "false");
+    });
+  }
+
+  function count() {
+    if (!progress) { return; }
+    var items = list.querySelectorAll("li.question");
+    var known = 0, again = 0;
+    Array.prototype.forEach.call(items, function (item) {
+      var m = marks[item.getAttribute("data-question")];
+      if (m === "known") { known += 1; } else if (m === "again") { again += 1; }
+    });
+    progress.textContent = progress.getAttribute("data-known-label") + " " + known + " · " +
+      progress.getAttribute("data-again-label") + " " + again + " · " + (items.length - known) + " / " + items.length;
+  }
+
+  Array.prototype.forEach.call(list.querySelectorAll("li.question"), function (item) {
+    var answer = item.querySelector(".answer");
+    var reveal = item.querySelector("button.reveal");
+    if (reveal && answer) {
+      reveal.addEventListener("click", function () {
+        var open = answer.hasAttribute("hidden");
+        if (open) { answer.removeAttribute("hidden"); } else { answer.setAttribute("hidden", ""); }
+        reveal.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    Array.prototype.forEach.call(item.querySelectorAll("button.mark"), function (button) {
+      button.addEventListener("click", function () {
+        var id = item.getAttribute("data-question");
+        var mark = button.getAttribute("data-mark");
+        if (marks[id] === mark) { delete marks[id]; } else { marks[id] = mark; }
+        save();
+        show(item);
+        count();
+      });
+    });
+    show(item);
+  });
+  count();
+})();

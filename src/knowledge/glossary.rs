@@ -1,0 +1,1143 @@
+//! The glossary: terms found in the notes, merged across names and languages, each with a
+//! definition quoted from the notes and the sections that explain or mention it.
+//!
+//! Rules that find terms (each entry records which ones found it):
+//! - `bilingual`: a term with its translation or abbreviation in brackets (`存活探针（Liveness Probe）`,
+//!   `PersistentVolume (PV)`), in prose, headings and table headers;
+//! - `heading`: a heading that names a concept (`## ReplicaSet`, `### 无头服务`, `7.6 PV & PVC`);
+//! - `bold`: a bold term followed by its definition (`**Pod**：…`);
+//! - `definition`: a sentence that defines a short term (`X 是…`, `X 用于…`, `X：…`);
+//! - `kind` / `field`: Kubernetes kinds and fields of the API schema named in the prose;
+//! - `user`: entries of the optional `glossary.yaml` in the notes folder (they win).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::matcher::Matcher;
+use super::{Corpus, SectionRef};
+use crate::repair::schema;
+
+/// An entry of the user's `glossary.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub term: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub definition: Option<String>,
+}
+
+/// One concept of the glossary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Anchor id in `glossary.html`.
+    pub id: String,
+    pub term: String,
+    pub aliases: Vec<String>,
+    pub definition: String,
+    /// Where the definition was quoted from.
+    pub defined_at: Option<SectionRef>,
+    /// Sections whose heading names the term.
+    pub explained_in: Vec<SectionRef>,
+    /// Other sections whose text mentions it.
+    pub mentioned_in: Vec<SectionRef>,
+    /// Index letter: `A`–`Z` (Chinese by pinyin) or `#`.
+    pub letter: String,
+    /// The rules that found it.
+    pub rules: Vec<&'static str>,
+}
+
+impl Entry {
+    /// The term and its aliases.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.term.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// A name found by a rule, with the names it was found with.
+struct Found {
+    names: Vec<String>,
+    rule: &'static str,
+    /// A defining sentence and where it stands.
+    definition: Option<(String, SectionRef, i32)>,
+}
+
+fn is_han(c: char) -> bool {
+    crate::repair::detect::is_cjk(c)
+}
+
+/// The key under which names are merged: width-folded, lower-case, without spaces, dashes or a plural `s`.
+pub fn norm(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        };
+        if c.is_whitespace() || matches!(c, '-' | '_' | '·') {
+            continue;
+        }
+        out.extend(c.to_lowercase());
+    }
+    if out.len() > 4
+        && out.is_ascii()
+        && out.ends_with('s')
+        && !out.ends_with("ss")
+        && !out.ends_with("us")
+    {
+        out.pop();
+    }
+    out
+}
+
+/// Words that head sections and sentences without naming a concept.
+const GENERIC: &[&str] = &[
+    "概念",
+    "定义",
+    "使用",
+    "用法",
+    "创建",
+    "总结",
+    "简介",
+    "介绍",
+    "说明",
+    "其他",
+    "其它",
+    "状态",
+    "语法",
+    "示例",
+    "例子",
+    "例如",
+    "比如",
+    "安装",
+    "配置",
+    "原理",
+    "作用",
+    "特点",
+    "特性",
+    "命令",
+    "注意",
+    "注意事项",
+    "参考",
+    "附录",
+    "问题",
+    "步骤",
+    "方法",
+    "原因",
+    "结果",
+    "结论",
+    "优点",
+    "缺点",
+    "功能",
+    "场景",
+    "用途",
+    "区别",
+    "答",
+    "答案",
+    "解决",
+    "解决方法",
+    "解决方案",
+    "演示",
+    "实战",
+    "练习",
+    "准备",
+    "环境",
+    "目录",
+    "前言",
+    "背景",
+    "目标",
+    "要求",
+    "格式",
+    "类型",
+    "分类",
+    "组成",
+    "流程",
+    "过程",
+    "思路",
+    "最佳实践",
+    "存在意义",
+    "核心命令",
+    "管理命令",
+    "常用命令",
+    "基本概念",
+    "核心概念",
+    "工作原理",
+    "相关命令",
+    "拓展",
+    "拓展提高",
+    "补充",
+    "提示",
+    "警告",
+    "备注",
+    "案例",
+    "测试",
+    "验证",
+    "查看",
+    "删除",
+    "修改",
+    "更新",
+    "这",
+    "那",
+    "它",
+    "我们",
+    "你",
+    "他",
+    "其中",
+    "此时",
+    "这里",
+    "然后",
+    "首先",
+    "其次",
+    "最后",
+    "所以",
+    "因此",
+    "但是",
+    "如果",
+    "当",
+    "一般",
+    "通常",
+    "默认",
+    "主要",
+    "简单",
+    "重点",
+    "关系",
+    "什么",
+    "下面",
+    "上面",
+    "以下",
+    "如下",
+    "这些",
+    "那些",
+    "这种",
+    "那种",
+    "有些",
+    "一些",
+    "所有",
+    "每个",
+    "另外",
+    "同时",
+    "介绍说明",
+    "创建方式",
+    "使用方式",
+    "使用场景",
+    "overview",
+    "introduction",
+    "usage",
+    "summary",
+    "example",
+    "examples",
+    "note",
+    "notes",
+    "references",
+    "install",
+    "installation",
+    "setup",
+    "syntax",
+    "description",
+    "options",
+    "steps",
+    "result",
+    "results",
+    "problem",
+    "solution",
+    "see",
+    "todo",
+    "tip",
+    "warning",
+    "info",
+    "the",
+    "this",
+    "that",
+    "it",
+];
+
+/// Words that end a heading about a concept without being part of its name.
+const GENERIC_SUFFIXES: &[&str] = &[
+    "概念",
+    "简介",
+    "介绍",
+    "原理",
+    "详解",
+    "说明",
+    "的使用",
+    "使用",
+    "安装",
+    "配置",
+    "入门",
+    "基础",
+    "概述",
+    "工作原理",
+    "演示",
+    "overview",
+    "basics",
+    "introduction",
+];
+
+fn is_generic(name: &str) -> bool {
+    let n = name.trim().to_lowercase();
+    GENERIC.contains(&n.as_str())
+}
+
+/// Function characters that do not start or end a Chinese term.
+const FUNCTION_CHARS: &str =
+    "的是了在和与及或为用于过来被将把使个中对向通即也就都而并让由从以其该此这那种有要可会能";
+
+/// Whether `name` can head a glossary entry.
+fn is_term_like(name: &str) -> bool {
+    let name = name.trim();
+    let chars: Vec<char> = name.chars().collect();
+    if chars.is_empty() || chars.len() > 40 || is_generic(name) {
+        return false;
+    }
+    if chars
+        .iter()
+        .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation() || c.is_whitespace())
+    {
+        return false;
+    }
+    if name.contains([
+        '，', '。', '：', ':', '？', '?', '！', '、', ',', ';', '；', '"', '“', '”', '=', '|',
+    ]) {
+        return false;
+    }
+    let han = chars.iter().filter(|&&c| is_han(c)).count();
+    if han > 0 {
+        let first = chars[0];
+        let last = chars[chars.len() - 1];
+        if han > 8 || FUNCTION_CHARS.contains(first) || FUNCTION_CHARS.contains(last) {
+            return false;
+        }
+        return han >= 2 || chars.len() >= 3;
+    }
+    let words = name.split_whitespace().count();
+    words <= 4 && chars[0].is_alphabetic() && chars.len() >= 2
+}
+
+/// Particles that may stand before a term in a run of Chinese text (`的静态端口` -> `静态端口`).
+const LEADING_PARTICLES: &str = "的了和与及或在是被把将对向从由以而并且也都为";
+
+/// The Chinese term that ends right before a bracket, when it can be told with confidence: the
+/// run of Chinese characters (after a leading particle) when it is short, up to six characters
+/// when nothing but punctuation, space or Latin text stands before it.
+fn han_tail(run: &str, standalone: bool) -> Option<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let start = chars.iter().position(|c| !LEADING_PARTICLES.contains(*c))?;
+    let len = chars.len() - start;
+    let limit = if standalone && start == 0 { 6 } else { 4 };
+    (2..=limit)
+        .contains(&len)
+        .then(|| chars[start..].iter().collect())
+}
+
+static HAN_THEN_LATIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([\p{Han}]{1,12})\s*[（(]\s*([A-Za-z][A-Za-z0-9 .\-/]{0,40}?)\s*[)）]")
+        .expect("valid regex")
+});
+static LATIN_THEN_ABBR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"([A-Z][A-Za-z0-9]*(?:[ \-][A-Za-z][A-Za-z0-9]*){0,4})\s*[（(]\s*([A-Z]{2,6})\s*[)）]",
+    )
+    .expect("valid regex")
+});
+static LATIN_THEN_HAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9]*(?:[ \-][A-Za-z][A-Za-z0-9]*){0,3})\s*[（(]\s*([A-Za-z ]{0,12}[\p{Han}][\p{Han}A-Za-z ]{0,12})\s*[)）]")
+        .expect("valid regex")
+});
+static LATIN_THEN_COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Z][A-Za-z0-9]*(?: [A-Z][A-Za-z0-9]*){0,3})\s*[（(]\s*([a-z][a-z0-9]*-[a-z0-9\-]{2,30})\s*[)）]")
+        .expect("valid regex")
+});
+static ANNOTATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*([A-Za-z][A-Za-z0-9\-]{2,30})\s+(?:\([^)]{0,30}\)\s*)?#\s*(\S.{3,})$")
+        .expect("valid regex")
+});
+static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:[-*•·]\s*)?(?:([A-Za-z][A-Za-z0-9.\-]*(?: [A-Za-z][A-Za-z0-9.\-]*){0,2})\s*(?:[（(][^）)]{1,40}[)）])?\s*(?:是一种|是一个|是指|就是|指的是|是|用于|用来|负责|：|:|\s(?:is|are|means|refers to)\s)|([\p{Han}]{2,6}|[A-Za-z][A-Za-z0-9]*\s?[\p{Han}]{1,4})\s*(?:[（(][^）)]{1,40}[)）])?\s*(?:是一种|是一个|是指|就是|指的是|是|用于|用来|负责))")
+        .expect("valid regex")
+});
+static LATIN_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9]*").expect("valid regex"));
+static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d+(?:\.\d+)*\.?\s*|[（(]\d+[)）]\s*|[一二三四五六七八九十]+[、.．]\s*)")
+        .expect("valid regex")
+});
+static SPLIT_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*(?:&|/|、|和|与|及|\band\b|\bvs\.?)\s*").expect("valid regex")
+});
+
+/// Short names `kubectl` accepts for the API's kinds (`kubectl api-resources`).
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("po", "Pod"),
+    ("svc", "Service"),
+    ("deploy", "Deployment"),
+    ("rs", "ReplicaSet"),
+    ("sts", "StatefulSet"),
+    ("ds", "DaemonSet"),
+    ("pv", "PersistentVolume"),
+    ("pvc", "PersistentVolumeClaim"),
+    ("cm", "ConfigMap"),
+    ("ns", "Namespace"),
+    ("ing", "Ingress"),
+    ("ep", "Endpoints"),
+    ("rc", "ReplicationController"),
+    ("sc", "StorageClass"),
+    ("sa", "ServiceAccount"),
+    ("cj", "CronJob"),
+    ("hpa", "HorizontalPodAutoscaler"),
+    ("pdb", "PodDisruptionBudget"),
+    ("netpol", "NetworkPolicy"),
+    ("crd", "CustomResourceDefinition"),
+];
+
+/// A heading without its numbering and trailing bracketed counter (`2.1 Pod概念` -> `Pod概念`).
+pub fn bare_heading(text: &str) -> String {
+    let t = NUMBERING.replace(text.trim(), "");
+    let t = t.trim();
+    let t = t
+        .strip_suffix(|c: char| c == ')' || c == '）')
+        .and_then(|s| {
+            let open = s.rfind(['(', '（'])?;
+            s[open..]
+                .trim_start_matches(['(', '（'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                .then(|| s[..open].trim())
+        })
+        .unwrap_or(t);
+    t.to_string()
+}
+
+/// Whether a heading is a question.
+pub fn is_question(heading: &str) -> bool {
+    static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)[？?]\s*(?:[（(][^）)]*[)）])?\s*$|^(?:什么是|如何|怎么|怎样|为什么|为何|是否|简述|简单讲|简单描述|简单说|讲一下|说一下|说说|谈谈|解释一下|描述一下)|吗[）)]?$|呢$|哪些|哪几|有什么|是什么|什么意思|如何|怎么|为什么|为何|多少|几种|^(?:what|how|why|when|where|which|who|is|are|can|does|do|should)\b")
+            .expect("valid regex")
+    });
+    let t = NUMBERING.replace(heading.trim(), "");
+    QUESTION.is_match(t.trim())
+}
+
+/// The concepts a heading names, each with its names (`RS (ReplicaSet)` is one concept with two
+/// names; `PV & PVC` two concepts), or none when the heading does not name concepts.
+fn heading_terms(heading: &str) -> Vec<Vec<String>> {
+    static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([^()（）]+?)\s*[（(]\s*([^()（）]+?)\s*[)）]$").expect("valid regex")
+    });
+    let bare = bare_heading(heading);
+    if bare.is_empty() || is_question(&bare) {
+        return Vec::new();
+    }
+    // `Helm概念`, `Dockerfile 详解`: the concept without the word that says what the section does.
+    let bare = GENERIC_SUFFIXES
+        .iter()
+        .find_map(|suffix| {
+            bare.strip_suffix(suffix)
+                .map(str::trim_end)
+                .filter(|rest| rest.chars().count() >= 2)
+        })
+        .unwrap_or(&bare)
+        .to_string();
+    let concept = |part: &str| -> Option<Vec<String>> {
+        match BRACKETED.captures(part) {
+            Some(c) => {
+                let names = vec![c[1].trim().to_string(), c[2].trim().to_string()];
+                names.iter().all(|n| is_heading_name(n)).then_some(names)
+            }
+            None => is_heading_name(part).then(|| vec![part.to_string()]),
+        }
+    };
+    let parts: Option<Vec<Vec<String>>> = SPLIT_PARTS
+        .split(&bare)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(concept)
+        .collect();
+    match parts {
+        Some(parts) if parts.len() >= 2 => parts,
+        _ => concept(&bare).map(|whole| vec![whole]).unwrap_or_default(),
+    }
+}
+
+fn is_heading_name(part: &str) -> bool {
+    if !is_term_like(part) || part.contains('的') {
+        return false;
+    }
+    let han = part.chars().filter(|&c| is_han(c)).count();
+    let latin_words = part.split_whitespace().count();
+    if han == 0 {
+        latin_words <= 3 && part.len() <= 32
+    } else {
+        han <= 6 && !part.contains(' ') || (han <= 4 && latin_words <= 2)
+    }
+}
+
+/// Sentences of a section's prose.
+pub fn sentences(prose: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = prose.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let end = match c {
+            '\n' => Some(i),
+            '。' | '！' | '？' | '；' => Some(i + c.len_utf8()),
+            '.' | '!' | '?' if chars.peek().is_none_or(|(_, n)| n.is_whitespace()) => Some(i + 1),
+            _ => None,
+        };
+        if let Some(end) = end {
+            let s = prose[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    let s = prose[start..].trim();
+    if !s.is_empty() {
+        out.push(s);
+    }
+    out
+}
+
+/// A definition quoted from the notes, cut to a readable length.
+fn quote(sentence: &str) -> String {
+    let s = sentence.trim().trim_start_matches(['-', '*', '•', ' ']);
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 160 {
+        return s.to_string();
+    }
+    let mut cut: String = chars[..150].iter().collect();
+    if let Some(p) = cut.rfind(['，', ',', '；', ' '])
+        && p > 60
+    {
+        cut.truncate(p);
+    }
+    format!("{}…", cut.trim_end())
+}
+
+/// Find the names of every rule in the corpus.
+fn find_names(corpus: &Corpus) -> Vec<Found> {
+    let all_text: String = corpus
+        .sections()
+        .map(|(_, s)| s.prose.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let lower_text = all_text.to_lowercase();
+    let mut lower_counts: HashMap<String, usize> = HashMap::new();
+    let mut count_lower = |term: &str| -> usize {
+        *lower_counts
+            .entry(term.to_string())
+            .or_insert_with(|| lower_text.matches(term).count())
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut count = |term: &str| -> usize {
+        *counts
+            .entry(term.to_string())
+            .or_insert_with(|| all_text.matches(term).count())
+    };
+    let s = schema::schema();
+    let kinds: HashMap<String, &str> = s.kinds().map(|k| (k.to_lowercase(), k)).collect();
+    let mut found = Vec::new();
+    for (at, section) in corpus.sections() {
+        let sentences_of = sentences(&section.prose);
+        let sources: Vec<&str> = std::iter::once(section.heading.as_str())
+            .chain(sentences_of.iter().copied())
+            .collect();
+        for (n, text) in sources.iter().enumerate() {
+            // The sentence defines the pair only when it says more than the names.
+            let def = (n > 0 && text.chars().count() >= 16).then(|| ((*text).to_string(), at, 6));
+            for c in HAN_THEN_LATIN.captures_iter(text) {
+                let Some(run) = c.get(1) else {
+                    continue;
+                };
+                let standalone = !text[..run.start()].chars().next_back().is_some_and(is_han);
+                let latin = c[2].trim().to_string();
+                let names = match han_tail(run.as_str(), standalone) {
+                    Some(zh) => vec![zh, latin],
+                    None => vec![latin],
+                };
+                found.push(Found {
+                    names,
+                    rule: "bilingual",
+                    definition: def.clone(),
+                });
+            }
+            for c in LATIN_THEN_ABBR.captures_iter(text) {
+                found.push(Found {
+                    names: vec![c[1].trim().to_string(), c[2].to_string()],
+                    rule: "bilingual",
+                    definition: def.clone(),
+                });
+            }
+            for c in LATIN_THEN_HAN.captures_iter(text) {
+                let zh = c[2].trim().to_string();
+                if zh.chars().filter(|&c| is_han(c)).count() > 10 {
+                    continue;
+                }
+                found.push(Found {
+                    names: vec![c[1].trim().to_string(), zh],
+                    rule: "bilingual",
+                    definition: def.clone(),
+                });
+            }
+            for c in LATIN_THEN_COMMAND.captures_iter(text) {
+                found.push(Found {
+                    names: vec![c[1].trim().to_string(), c[2].to_string()],
+                    rule: "bilingual",
+                    definition: def.clone(),
+                });
+            }
+        }
+        // Names annotated in code (`kubelet  # 守护进程 负责…`), when the prose names them too.
+        for line in section.code.lines() {
+            if let Some(c) = ANNOTATED.captures(line)
+                && count(&c[1]) >= 1
+                && c[2].chars().count() >= 6
+            {
+                found.push(Found {
+                    names: vec![c[1].to_string()],
+                    rule: "annotated",
+                    definition: Some((format!("{}：{}", &c[1], c[2].trim()), at, 5)),
+                });
+            }
+        }
+        // Concepts compared in a table's header (`| 特性 | ENTRYPOINT | CMD |`), when the notes name them elsewhere too.
+        let body = &section.html_body;
+        for table in super::compare::tables(body) {
+            let cells: Vec<&String> = table.header.iter().skip(1).collect();
+            if cells.len() >= 2
+                && cells
+                    .iter()
+                    .all(|c| is_term_like(c) && c.chars().count() <= 30)
+            {
+                for cell in cells {
+                    let lower = cell.to_lowercase();
+                    if count_lower(&lower) >= 2 {
+                        found.push(Found {
+                            names: vec![cell.clone()],
+                            rule: "table",
+                            definition: None,
+                        });
+                    }
+                }
+            }
+        }
+        {
+            // Headings that name a concept; the section's first sentence defines it.
+            let terms = heading_terms(&section.heading);
+            if !terms.is_empty() {
+                let first = sentences_of
+                    .iter()
+                    .find(|s| s.chars().count() >= 8 && !s.ends_with(['？', '?', '：', ':']))
+                    .map(|s| (s.to_string(), at, if terms.len() == 1 { 8 } else { 4 }));
+                for names in terms {
+                    found.push(Found {
+                        names,
+                        rule: "heading",
+                        definition: first.clone(),
+                    });
+                }
+            }
+        }
+        // Bold terms followed by their definition.
+        for (term, after) in &section.bold {
+            let latin = term.is_ascii();
+            let defines = after.starts_with(['是', '指', '（', '('])
+                || (latin && after.starts_with(['：', ':']));
+            if defines && is_term_like(term) {
+                let sentence = sentences_of
+                    .iter()
+                    .find(|s| s.contains(term.as_str()))
+                    .map(|s| (s.to_string(), at, 9));
+                found.push(Found {
+                    names: vec![term.clone()],
+                    rule: "bold",
+                    definition: sentence,
+                });
+            }
+        }
+        // Definition sentences.
+        for sentence in &sentences_of {
+            if let Some(c) = DEFINITION.captures(sentence) {
+                let Some(term) = c.get(1).or_else(|| c.get(2)) else {
+                    continue;
+                };
+                let term = term.as_str().trim().to_string();
+                if is_term_like(&term)
+                    && sentence.chars().count() >= term.chars().count() + 6
+                    && count(&term) >= 2
+                {
+                    found.push(Found {
+                        names: vec![term],
+                        rule: "definition",
+                        definition: Some((sentence.to_string(), at, 10)),
+                    });
+                }
+            }
+        }
+        // Kinds and fields of the API named in prose.
+        for m in LATIN_TOKEN.find_iter(&section.prose) {
+            let word = m.as_str();
+            if let Some(kind) = kinds.get(&word.to_lowercase())
+                && word.len() >= 3
+            {
+                found.push(Found {
+                    names: vec![(*kind).to_string()],
+                    rule: "kind",
+                    definition: None,
+                });
+            } else if word.len() >= 6
+                && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && word.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.is_field_name(word)
+            {
+                found.push(Found {
+                    names: vec![word.to_string()],
+                    rule: "field",
+                    definition: None,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Union-find over name keys. Two groups that each have Latin names, none shared, stay apart
+/// unless the link between them is certain (an abbreviation, a kind's short name, the user's file):
+/// a Chinese name shared by two English terms is more likely a loose translation than one concept.
+struct Groups {
+    parent: HashMap<String, String>,
+    latin: HashMap<String, HashSet<String>>,
+}
+
+impl Groups {
+    fn find(&mut self, key: &str) -> String {
+        let mut k = key.to_string();
+        let mut path = Vec::new();
+        while let Some(p) = self.parent.get(&k) {
+            if *p == k {
+                break;
+            }
+            path.push(k.clone());
+            k = p.clone();
+        }
+        for p in path {
+            self.parent.insert(p, k.clone());
+        }
+        if !self.parent.contains_key(&k) {
+            self.parent.insert(k.clone(), k.clone());
+            if k.is_ascii() {
+                self.latin.entry(k.clone()).or_default().insert(k.clone());
+            }
+        }
+        k
+    }
+
+    fn union(&mut self, a: &str, b: &str, certain: bool) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let la = self.latin.get(&ra).cloned().unwrap_or_default();
+        let lb = self.latin.get(&rb).cloned().unwrap_or_default();
+        if !certain && !la.is_empty() && !lb.is_empty() && la.is_disjoint(&lb) {
+            return;
+        }
+        let (keep, drop) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        let moved = self.latin.remove(&drop).unwrap_or_default();
+        self.latin.entry(keep.clone()).or_default().extend(moved);
+        self.parent.insert(drop, keep);
+    }
+}
+
+/// The index letter and sort key of a term: Latin letters as they are, Chinese by pinyin.
+fn sort_key(term: &str) -> (String, String) {
+    use pinyin::ToPinyin;
+    let mut key = String::new();
+    for c in term.chars() {
+        match c.to_pinyin() {
+            Some(p) => {
+                key.push_str(p.plain());
+                key.push(' ');
+            }
+            None => key.extend(c.to_lowercase()),
+        }
+    }
+    let letter = key
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .filter(|c| c.is_ascii_alphabetic())
+        .map_or("#".to_string(), |c| c.to_ascii_uppercase().to_string());
+    (letter, key)
+}
+
+/// Build the glossary of the corpus, with the user's entries merged in.
+pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
+    let found = find_names(corpus);
+    let mut groups = Groups {
+        parent: HashMap::new(),
+        latin: HashMap::new(),
+    };
+    // Display forms of each key, with how often each was found.
+    let mut forms: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
+    let mut rules: HashMap<String, HashSet<&'static str>> = HashMap::new();
+    let mut add_names = |names: &[String], rule: &'static str, groups: &mut Groups| {
+        let keys: Vec<String> = names
+            .iter()
+            .filter(|n| is_term_like(n))
+            .map(|n| {
+                let key = norm(n);
+                *forms
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(n.trim().to_string())
+                    .or_default() += 1;
+                rules.entry(key.clone()).or_default().insert(rule);
+                key
+            })
+            .collect();
+        for k in &keys {
+            groups.find(k);
+        }
+        // An English term and its abbreviation are one concept for certain.
+        let certain = names.len() == 2 && names.iter().all(|n| n.is_ascii());
+        for w in keys.windows(2) {
+            groups.union(&w[0], &w[1], certain);
+        }
+        keys
+    };
+    let mut definitions: Vec<(String, String, SectionRef, i32)> = Vec::new();
+    for f in &found {
+        let keys = add_names(&f.names, f.rule, &mut groups);
+        if let (Some((sentence, at, score)), Some(first)) = (&f.definition, keys.first()) {
+            definitions.push((first.clone(), sentence.clone(), *at, *score));
+        }
+    }
+    // Short names join their kinds when the notes use them.
+    let words: HashSet<String> = corpus
+        .sections()
+        .flat_map(|(_, s)| {
+            LATIN_TOKEN
+                .find_iter(&s.prose)
+                .chain(LATIN_TOKEN.find_iter(&s.code))
+                .map(|m| m.as_str().to_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (short, kind) in SHORT_NAMES {
+        let key = norm(kind);
+        if forms.contains_key(&key) && words.contains(*short) {
+            let k = norm(short);
+            forms
+                .entry(k.clone())
+                .or_default()
+                .entry((*short).to_string())
+                .or_default();
+            groups.union(&key, &k, true);
+        }
+    }
+    let mut user_keys: Vec<(String, &UserEntry)> = Vec::new();
+    for u in user {
+        let names: Vec<String> = std::iter::once(u.term.clone())
+            .chain(u.aliases.iter().cloned())
+            .collect();
+        let keys: Vec<String> = names
+            .iter()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| {
+                let key = norm(n);
+                forms
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(n.trim().to_string())
+                    .or_insert(1000);
+                rules.entry(key.clone()).or_default().insert("user");
+                key
+            })
+            .collect();
+        for w in keys.windows(2) {
+            groups.union(&w[0], &w[1], true);
+        }
+        if let Some(k) = keys.first() {
+            groups.find(k);
+            user_keys.push((k.clone(), u));
+        }
+    }
+
+    // Members of each group.
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let keys: Vec<String> = forms.keys().cloned().collect();
+    for k in keys {
+        let root = groups.find(&k);
+        members.entry(root).or_default().push(k);
+    }
+    let user_by_root: HashMap<String, &UserEntry> = user_keys
+        .iter()
+        .map(|(k, u)| (groups.find(k), *u))
+        .collect();
+
+    // Names of each group, most used display form first.
+    struct Draft {
+        names: Vec<String>,
+        rules: Vec<&'static str>,
+        user: Option<UserEntry>,
+        root: String,
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    for (root, mut keys) in members {
+        keys.sort();
+        let mut names = Vec::new();
+        let mut rule_set: Vec<&'static str> = Vec::new();
+        for k in &keys {
+            let f = &forms[k];
+            // The display form found most often; ties go to the one with capitals.
+            if let Some((form, _)) = f
+                .iter()
+                .max_by_key(|(form, n)| (**n, form.chars().filter(|c| c.is_uppercase()).count()))
+            {
+                names.push(form.clone());
+            }
+            if let Some(r) = rules.get(k) {
+                rule_set.extend(r.iter().copied());
+            }
+        }
+        rule_set.sort();
+        rule_set.dedup();
+        drafts.push(Draft {
+            names,
+            rules: rule_set,
+            user: user_by_root.get(&root).map(|u| (*u).clone()),
+            root,
+        });
+    }
+
+    // Mentions of every name, to find the sections and the usual name.
+    let matcher = Matcher::new(
+        drafts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| d.names.iter().map(move |n| (n.clone(), i))),
+    );
+    let mut mentions: Vec<Vec<SectionRef>> = vec![Vec::new(); drafts.len()];
+    let mut name_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); drafts.len()];
+    for (at, section) in corpus.sections() {
+        let mut seen = HashSet::new();
+        for (entry, text) in matcher.find_all(&section.prose_with_code) {
+            *name_counts[entry].entry(norm(text)).or_default() += 1;
+            if seen.insert(entry) {
+                mentions[entry].push(at);
+            }
+        }
+    }
+
+    let root_of: HashMap<String, usize> = drafts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.root.clone(), i))
+        .collect();
+    let mut best_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
+    for (key, sentence, at, score) in definitions {
+        let Some(&i) = root_of.get(&groups.find(&key)) else {
+            continue;
+        };
+        if sentence.ends_with(['？', '?']) {
+            continue;
+        }
+        let len = sentence.chars().count() as i32;
+        let score = score * 10 - (len - 80).max(0) / 10;
+        if best_def[i].as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best_def[i] = Some((score, sentence, at));
+        }
+    }
+
+    let mut ids = crate::slug::UniqueIds::default();
+    let mut entries = Vec::new();
+    for (i, d) in drafts.into_iter().enumerate() {
+        let counts = &name_counts[i];
+        let mut names = d.names.clone();
+        // The usual name heads the entry: most mentioned, then longest.
+        names.sort_by(|a, b| {
+            let (ca, cb) = (
+                counts.get(&norm(a)).copied().unwrap_or(0),
+                counts.get(&norm(b)).copied().unwrap_or(0),
+            );
+            cb.cmp(&ca)
+                .then(b.chars().count().cmp(&a.chars().count()))
+                .then(a.cmp(b))
+        });
+        let mut definition = best_def[i].clone().map(|(_, s, at)| (quote(&s), Some(at)));
+        if definition.is_none() {
+            // A sentence that starts with or names the term.
+            definition = first_mention_sentence(corpus, &mentions[i], &names);
+        }
+        let mut term = names[0].clone();
+        let mut aliases: Vec<String> = names[1..].to_vec();
+        if let Some(u) = &d.user {
+            let user_names: Vec<String> = std::iter::once(u.term.clone())
+                .chain(u.aliases.iter().cloned())
+                .collect();
+            term = u.term.trim().to_string();
+            aliases = user_names[1..]
+                .iter()
+                .map(|a| a.trim().to_string())
+                .collect();
+            for n in &names {
+                if !user_names.iter().any(|u| norm(u) == norm(n)) {
+                    aliases.push(n.clone());
+                }
+            }
+            if let Some(def) = &u.definition {
+                definition = Some((def.trim().to_string(), None));
+            }
+        }
+        let Some((definition, defined_at)) = definition else {
+            continue;
+        };
+        let mut explained_in = Vec::new();
+        let mut mentioned_in = Vec::new();
+        for at in &mentions[i] {
+            let heading = &corpus.section(*at).heading;
+            let names_heading = !heading.is_empty()
+                && names
+                    .iter()
+                    .any(|n| norm(&bare_heading(heading)).contains(&norm(n)));
+            if names_heading {
+                explained_in.push(*at);
+            } else {
+                mentioned_in.push(*at);
+            }
+        }
+        if explained_in.is_empty() && mentioned_in.is_empty() && d.user.is_none() {
+            continue;
+        }
+        let (letter, _) = sort_key(&term);
+        entries.push(Entry {
+            id: ids.unique(&crate::slug::slugify(&term)),
+            term,
+            aliases,
+            definition,
+            defined_at,
+            explained_in,
+            mentioned_in,
+            letter,
+            rules: d.rules,
+        });
+    }
+    entries.sort_by_cached_key(|e| {
+        let (letter, key) = sort_key(&e.term);
+        (letter == "#", letter, key, e.term.clone())
+    });
+    entries
+}
+
+/// The first sentence of the mentioning sections that names the term, preferring one that starts with it.
+fn first_mention_sentence(
+    corpus: &Corpus,
+    at: &[SectionRef],
+    names: &[String],
+) -> Option<(String, Option<SectionRef>)> {
+    let mut best: Option<(i32, String, SectionRef)> = None;
+    for &r in at {
+        for s in sentences(&corpus.section(r).prose) {
+            let lower = s.to_lowercase();
+            let Some(pos) = names
+                .iter()
+                .filter_map(|n| lower.find(&n.to_lowercase()))
+                .min()
+            else {
+                continue;
+            };
+            let len = s.chars().count() as i32;
+            if len < 8 || s.ends_with(['？', '?']) {
+                continue;
+            }
+            let score = if pos == 0 { 20 } else { 0 } - (len - 80).abs() / 10;
+            if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+                best = Some((score, s.to_string(), r));
+            }
+        }
+    }
+    best.map(|(_, s, r)| (quote(&s), Some(r)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_merge_across_width_case_and_plural() {
+        assert_eq!(norm("Persistent Volumes"), norm("PersistentVolume"));
+        assert_eq!(norm("ＰＶ"), norm("pv"));
+        assert_eq!(norm("Endpoints"), norm("endpoint"));
+        assert_ne!(norm("Pod"), norm("Pods2"));
+    }
+
+    #[test]
+    fn a_chinese_term_is_cut_from_the_words_before_it() {
+        assert_eq!(han_tail("用于定义持久卷", false), None);
+        assert_eq!(han_tail("无头服务", false).as_deref(), Some("无头服务"));
+        assert_eq!(han_tail("的静态端口", false).as_deref(), Some("静态端口"));
+        assert_eq!(han_tail("就绪探针", false).as_deref(), Some("就绪探针"));
+        assert_eq!(
+            han_tail("服务发现机制", true).as_deref(),
+            Some("服务发现机制")
+        );
+        assert_eq!(han_tail("服务发现机制", false), None);
+    }
+
+    #[test]
+    fn headings_name_concepts_but_not_questions() {
+        assert_eq!(
+            heading_terms("5.2.2 RS (ReplicaSet)"),
+            [["RS", "ReplicaSet"]]
+        );
+        assert_eq!(heading_terms("无头服务"), [["无头服务"]]);
+        assert_eq!(heading_terms("7.6 PV & PVC"), [["PV"], ["PVC"]]);
+        assert_eq!(
+            heading_terms("6.2.5 Headless Service(无头服务)"),
+            [["Headless Service", "无头服务"]]
+        );
+        assert_eq!(
+            heading_terms("8.3 污点(Taint) 和容忍 (Toleration)"),
+            [["污点", "Taint"], ["容忍", "Toleration"]]
+        );
+        assert_eq!(heading_terms("10.1 Helm概念"), [["Helm"]]);
+        assert!(heading_terms("pod的重启策略有哪些？").is_empty());
+        assert!(heading_terms("概念").is_empty());
+        assert!(heading_terms("4.1 什么是资源清单").is_empty());
+    }
+
+    #[test]
+    fn questions_are_recognised() {
+        for q in [
+            "pod是什么？",
+            "就绪探针与存活探针区别是什么？",
+            "4.1 什么是资源清单",
+            "k8s为什么要关闭swap",
+            "How does it work",
+            "简单讲一下 pod创建过程",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for h in [
+            "ReplicaSet",
+            "无头服务",
+            "PV 和 PVC 的关系",
+            "Showing results",
+        ] {
+            assert!(!is_question(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn chinese_sorts_by_pinyin() {
+        assert_eq!(sort_key("存活探针").0, "C");
+        assert_eq!(sort_key("Pod").0, "P");
+        assert!(sort_key("持久卷").1 < sort_key("存活探针").1);
+        assert_eq!(sort_key("1号").0, "#");
+    }
+}

@@ -1,0 +1,380 @@
+//! Reading the HTML of a rendered chapter: its tags and text, and its sections by heading.
+//!
+//! The HTML comes from the Markdown renderer and the sanitizer, so it is well-formed: tags are
+//! balanced, attribute values are quoted, and text holds only the five basic entities or numeric ones.
+
+/// One piece of a chapter's HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// A start or end tag: its lower-case name, whether it closes, and its whole text.
+    Tag {
+        name: &'a str,
+        closing: bool,
+        raw: &'a str,
+    },
+    /// Text between tags, still escaped.
+    Text(&'a str),
+}
+
+/// The tokens of `html` with their byte offsets.
+pub fn tokens(html: &str) -> Vec<(usize, Token<'_>)> {
+    let mut out = Vec::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < html.len() {
+        if bytes[i] == b'<' {
+            let end = match html[i..].find('>') {
+                Some(e) => i + e + 1,
+                None => html.len(),
+            };
+            let raw = &html[i..end];
+            let inner = raw.trim_start_matches('<').trim_end_matches('>');
+            let closing = inner.starts_with('/');
+            let inner = inner.trim_start_matches('/');
+            let name_end = inner
+                .find(|c: char| c.is_whitespace() || c == '/')
+                .unwrap_or(inner.len());
+            out.push((
+                i,
+                Token::Tag {
+                    name: &inner[..name_end],
+                    closing,
+                    raw,
+                },
+            ));
+            i = end;
+        } else {
+            let end = html[i..].find('<').map_or(html.len(), |e| i + e);
+            out.push((i, Token::Text(&html[i..end])));
+            i = end;
+        }
+    }
+    out
+}
+
+/// Text with its entities decoded.
+pub fn unescape(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let Some(semi) = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';')
+        else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Text escaped for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether a tag name is a heading (`h1` … `h6`) and its level.
+pub fn heading_level(name: &str) -> Option<u8> {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some('h' | 'H'), Some(d @ '1'..='6'), None) => Some(d as u8 - b'0'),
+        _ => None,
+    }
+}
+
+/// The value of attribute `attr` in a tag's text.
+pub fn attribute<'a>(raw: &'a str, attr: &str) -> Option<&'a str> {
+    let key = format!(" {attr}=\"");
+    let start = raw.find(&key)? + key.len();
+    let end = raw[start..].find('"')? + start;
+    Some(&raw[start..end])
+}
+
+/// Block elements that end a line of text.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "li"
+            | "td"
+            | "th"
+            | "tr"
+            | "br"
+            | "div"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "ul"
+            | "ol"
+            | "dt"
+            | "dd"
+            | "hr"
+            | "aside"
+    ) || heading_level(name).is_some()
+}
+
+/// A section of a chapter: a heading and the HTML up to the next heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Anchor id of the heading; empty for the text before the first heading.
+    pub id: String,
+    /// Plain text of the heading; empty for the text before the first heading.
+    pub heading: String,
+    /// Heading level; 0 for the text before the first heading.
+    pub level: u8,
+    /// Byte range of the heading element in the chapter's HTML (empty before the first heading).
+    pub heading_range: (usize, usize),
+    /// Byte range of the content after the heading, up to the next heading.
+    pub body_range: (usize, usize),
+}
+
+/// The sections of a chapter's HTML, split at every top-level heading that has an id.
+pub fn sections(html: &str) -> Vec<Section> {
+    let toks = tokens(html);
+    let mut out = vec![Section {
+        id: String::new(),
+        heading: String::new(),
+        level: 0,
+        heading_range: (0, 0),
+        body_range: (0, html.len()),
+    }];
+    let mut depth = 0usize;
+    let mut k = 0;
+    while k < toks.len() {
+        let (at, tok) = toks[k];
+        if let Token::Tag { name, closing, raw } = tok {
+            let void = matches!(name, "br" | "hr" | "img" | "input" | "meta" | "link")
+                || raw.ends_with("/>");
+            if let (Some(level), false, 0) = (heading_level(name), closing, depth)
+                && let Some(id) = attribute(raw, "id")
+            {
+                // The heading's text, without its anchor link.
+                let mut text = String::new();
+                let mut j = k + 1;
+                let mut in_anchor = false;
+                while j < toks.len() {
+                    match toks[j].1 {
+                        Token::Tag {
+                            name: n,
+                            closing: true,
+                            ..
+                        } if heading_level(n).is_some() => break,
+                        Token::Tag { name: "a", raw, .. } if raw.contains("class=\"anchor\"") => {
+                            in_anchor = true
+                        }
+                        Token::Tag {
+                            name: "a",
+                            closing: true,
+                            ..
+                        } => in_anchor = false,
+                        Token::Text(t) if !in_anchor => text.push_str(&unescape(t)),
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let end = toks.get(j).map_or(html.len(), |(o, t)| o + token_len(t));
+                if let Some(last) = out.last_mut() {
+                    last.body_range.1 = at;
+                }
+                out.push(Section {
+                    id: unescape(id),
+                    heading: text.trim().to_string(),
+                    level,
+                    heading_range: (at, end),
+                    body_range: (end, html.len()),
+                });
+                k = j + 1;
+                continue;
+            }
+            if !void {
+                if closing {
+                    depth = depth.saturating_sub(1);
+                } else {
+                    depth += 1;
+                }
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
+fn token_len(t: &Token<'_>) -> usize {
+    match t {
+        Token::Tag { raw, .. } => raw.len(),
+        Token::Text(s) => s.len(),
+    }
+}
+
+/// The reading text of some HTML: prose outside code blocks and inline code, one line per block
+/// element. Inline code keeps its words (so `kubectl` is a word of the text) when `with_code` is set.
+pub fn prose(html: &str, with_code: bool) -> String {
+    let mut out = String::new();
+    let mut in_pre = 0usize;
+    let mut in_code = 0usize;
+    // Notes the book adds (schema hints, truncation notes) are not the author's prose.
+    let mut added: Option<(&str, usize)> = None;
+    for (_, tok) in tokens(html) {
+        if let Some((tag, depth)) = added.as_mut() {
+            if let Token::Tag { name, closing, .. } = tok
+                && name == *tag
+            {
+                if closing {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        added = None;
+                    }
+                } else {
+                    *depth += 1;
+                }
+            }
+            continue;
+        }
+        match tok {
+            Token::Tag {
+                name,
+                closing: false,
+                raw,
+            } if name == "aside"
+                || raw.contains("class=\"truncated-note\"")
+                || raw.contains("class=\"footnote-") =>
+            {
+                added = Some((name, 1));
+            }
+            Token::Tag { name, closing, .. } => {
+                match (name, closing) {
+                    ("pre", false) => in_pre += 1,
+                    ("pre", true) => in_pre = in_pre.saturating_sub(1),
+                    ("code", false) => in_code += 1,
+                    ("code", true) => in_code = in_code.saturating_sub(1),
+                    ("button", _) => {}
+                    _ => {}
+                }
+                if is_block(name) && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Token::Text(t) => {
+                if in_pre > 0 || (in_code > 0 && !with_code) {
+                    continue;
+                }
+                out.push_str(&unescape(t));
+            }
+        }
+    }
+    out
+}
+
+/// The text of code blocks in some HTML.
+pub fn code_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_pre = 0usize;
+    for (_, tok) in tokens(html) {
+        match tok {
+            Token::Tag {
+                name: "pre",
+                closing,
+                ..
+            } => {
+                if closing {
+                    in_pre = in_pre.saturating_sub(1);
+                    out.push('\n');
+                } else {
+                    in_pre += 1;
+                }
+            }
+            Token::Text(t) if in_pre > 0 => out.push_str(&unescape(t)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "<p>intro &amp; more</p><aside class=\"schema-hints\"><p>hint</p></aside>\n<h2 id=\"a\">Alpha<a class=\"anchor\" href=\"#a\" aria-hidden=\"true\">#</a></h2>\n<p>text <code>kubectl</code></p>\n<pre class=\"hl\"><code>x: 1</code></pre>\n<blockquote><h3 id=\"q\">Quoted</h3></blockquote>\n<h3 id=\"b\">Beta</h3>\n<p>end</p>\n";
+
+    #[test]
+    fn sections_split_at_top_level_headings() {
+        let s = sections(PAGE);
+        let ids: Vec<_> = s
+            .iter()
+            .map(|s| (s.id.as_str(), s.heading.as_str(), s.level))
+            .collect();
+        assert_eq!(ids, [("", "", 0), ("a", "Alpha", 2), ("b", "Beta", 3)]);
+        let body = &PAGE[s[1].body_range.0..s[1].body_range.1];
+        assert!(body.starts_with("\n<p>text"), "{body}");
+        assert!(body.contains("Quoted"));
+        assert!(PAGE[s[0].body_range.0..s[0].body_range.1].starts_with("<p>intro &amp; more</p>"));
+        assert!(PAGE[s[2].heading_range.0..s[2].heading_range.1].starts_with("<h3 id=\"b\">"));
+    }
+
+    #[test]
+    fn prose_leaves_code_out() {
+        let text = prose(PAGE, false);
+        assert!(text.contains("intro & more"));
+        assert!(!text.contains("hint"));
+        assert!(!text.contains("x: 1"));
+        assert!(!text.contains("kubectl"));
+        assert!(prose(PAGE, true).contains("kubectl"));
+        assert_eq!(code_text(PAGE), "x: 1\n");
+    }
+
+    #[test]
+    fn entities_round_trip() {
+        assert_eq!(
+            unescape("a &lt;b&gt; &#39;c&#x27; &amp;amp; & x"),
+            "a <b> 'c' &amp; & x"
+        );
+        assert_eq!(unescape("&gt; 命令使节点"), "> 命令使节点");
+        assert_eq!(unescape("& 命令使节点;"), "& 命令使节点;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

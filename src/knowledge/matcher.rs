@@ -1,0 +1,142 @@
+//! Finding glossary names in text: longest name first, Chinese without word spaces, Latin names
+//! only as whole words, short upper-case abbreviations (`PV`, `AS`) only in capitals.
+
+use regex::{Regex, RegexBuilder};
+
+/// Finds the names of glossary entries in text.
+pub struct Matcher {
+    regex: Option<Regex>,
+    /// Entry and name of each alternative, in the regex's order.
+    names: Vec<(String, usize)>,
+}
+
+/// Whether a name must match with its exact case: short all-capital abbreviations.
+fn exact_case(name: &str) -> bool {
+    let letters: Vec<char> = name.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() <= 3 && !letters.is_empty() && letters.iter().all(|c| c.is_ascii_uppercase())
+}
+
+impl Matcher {
+    /// A matcher over `(name, entry)` pairs.
+    pub fn new(names: impl Iterator<Item = (String, usize)>) -> Matcher {
+        let mut names: Vec<(String, usize)> = names
+            .filter(|(n, _)| n.chars().count() >= 2 || n.chars().any(crate::repair::detect::is_cjk))
+            .collect();
+        names.sort_by(|a, b| {
+            b.0.chars()
+                .count()
+                .cmp(&a.0.chars().count())
+                .then(a.0.cmp(&b.0))
+        });
+        names.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0));
+        if names.is_empty() {
+            return Matcher { regex: None, names };
+        }
+        let pattern = names
+            .iter()
+            .map(|(n, _)| {
+                let escaped = regex::escape(n.trim())
+                    .replace("\\ ", " ")
+                    .replace(' ', r"\s*");
+                if exact_case(n) {
+                    format!("((?-i:{escaped}))")
+                } else {
+                    format!("({escaped})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        let regex = RegexBuilder::new(&pattern)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()
+            .ok();
+        Matcher { regex, names }
+    }
+
+    /// Every match in `text`, left to right, as `(entry, matched text, byte offset)`.
+    pub fn find_at_all<'t>(&self, text: &'t str) -> Vec<(usize, &'t str, usize)> {
+        let Some(regex) = &self.regex else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            let Some(caps) = regex.captures_at(text, at) else {
+                break;
+            };
+            let Some((index, m)) = caps
+                .iter()
+                .skip(1)
+                .enumerate()
+                .find_map(|(i, m)| m.map(|m| (i, m)))
+            else {
+                break;
+            };
+            if is_whole(text, m.start(), m.end()) {
+                out.push((self.names[index].1, m.as_str(), m.start()));
+                at = m.end();
+            } else {
+                at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out
+    }
+
+    /// Every match in `text`, as `(entry, matched text)`.
+    pub fn find_all<'t>(&self, text: &'t str) -> Vec<(usize, &'t str)> {
+        self.find_at_all(text)
+            .into_iter()
+            .map(|(e, t, _)| (e, t))
+            .collect()
+    }
+}
+
+/// A Latin name must not continue a Latin word or identifier on either side.
+fn is_whole(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let first = text[start..end].chars().next();
+    let last = text[start..end].chars().next_back();
+    let left_ok = !(first.is_some_and(word) && before.is_some_and(word));
+    let right_ok = !(last.is_some_and(word) && after.is_some_and(word));
+    left_ok && right_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(names: &[(&str, usize)]) -> Matcher {
+        Matcher::new(names.iter().map(|(n, e)| (n.to_string(), *e)))
+    }
+
+    #[test]
+    fn longest_name_wins_and_chinese_needs_no_spaces() {
+        let m = matcher(&[
+            ("Service", 0),
+            ("Headless Service", 1),
+            ("无头服务", 1),
+            ("服务", 2),
+        ]);
+        let found = m.find_all("使用无头服务和Headless service，不是服务");
+        assert_eq!(
+            found,
+            [(1, "无头服务"), (1, "Headless service"), (2, "服务")]
+        );
+    }
+
+    #[test]
+    fn latin_names_are_whole_words() {
+        let m = matcher(&[("Pod", 0), ("PV", 1), ("kubectl apply", 2)]);
+        assert_eq!(m.find_all("pods podman Pod"), [(0, "Pod")]);
+        assert_eq!(m.find_all("在Pod中挂载PV"), [(0, "Pod"), (1, "PV")]);
+        // A short abbreviation needs its capitals: `pv` in running text is not linked.
+        assert_eq!(m.find_all("the pv and PVC"), Vec::<(usize, &str)>::new());
+        assert_eq!(
+            m.find_all("run kubectl  apply now"),
+            [(2, "kubectl  apply")]
+        );
+    }
+}

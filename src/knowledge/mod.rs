@@ -1,0 +1,546 @@
+//! Knowledge built from the whole book: the glossary, the glossary links and "related" notes in
+//! chapters, the comparison tables and the review questions (pure: Book in, pages' data out).
+
+pub mod compare;
+pub mod glossary;
+pub mod html;
+pub mod matcher;
+pub mod review;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::model::Book;
+use glossary::{Entry, UserEntry};
+use html::{Token, escape, tokens, unescape};
+use matcher::Matcher;
+
+/// A section of the book: chapter index and section index within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SectionRef {
+    pub chapter: usize,
+    pub section: usize,
+}
+
+/// A section's text, for finding terms.
+#[derive(Debug, Clone)]
+pub struct SectionText {
+    pub section: html::Section,
+    pub heading: String,
+    /// Prose without code.
+    pub prose: String,
+    /// Prose with inline code.
+    pub prose_with_code: String,
+    /// Text of code blocks.
+    pub code: String,
+    /// Bold phrases and the text right after each.
+    pub bold: Vec<(String, String)>,
+    /// The section's HTML after its heading.
+    pub html_body: String,
+}
+
+/// The text of every section of the book.
+pub struct Corpus {
+    pub chapters: Vec<Vec<SectionText>>,
+}
+
+impl Corpus {
+    pub fn of(book: &Book) -> Corpus {
+        use rayon::prelude::*;
+        let chapters = book
+            .chapters
+            .par_iter()
+            .map(|c| {
+                html::sections(&c.html)
+                    .into_iter()
+                    .map(|s| {
+                        let body = &c.html[s.body_range.0..s.body_range.1];
+                        SectionText {
+                            heading: s.heading.clone(),
+                            prose: html::prose(body, false),
+                            prose_with_code: html::prose(body, true),
+                            code: html::code_text(body),
+                            bold: bold_phrases(body),
+                            html_body: body.to_string(),
+                            section: s,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Corpus { chapters }
+    }
+
+    pub fn sections(&self) -> impl Iterator<Item = (SectionRef, &SectionText)> {
+        self.chapters.iter().enumerate().flat_map(|(c, sections)| {
+            sections.iter().enumerate().map(move |(s, text)| {
+                (
+                    SectionRef {
+                        chapter: c,
+                        section: s,
+                    },
+                    text,
+                )
+            })
+        })
+    }
+
+    pub fn section(&self, at: SectionRef) -> &SectionText {
+        &self.chapters[at.chapter][at.section]
+    }
+}
+
+/// Bold phrases of some HTML and the first characters after each.
+fn bold_phrases(body: &str) -> Vec<(String, String)> {
+    let toks = tokens(body);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < toks.len() {
+        if let Token::Tag {
+            name: "strong",
+            closing: false,
+            ..
+        } = toks[k].1
+        {
+            let mut text = String::new();
+            let mut j = k + 1;
+            while j < toks.len() {
+                match toks[j].1 {
+                    Token::Tag {
+                        name: "strong",
+                        closing: true,
+                        ..
+                    } => break,
+                    Token::Text(t) => text.push_str(&unescape(t)),
+                    _ => {}
+                }
+                j += 1;
+            }
+            let after = match toks.get(j + 1) {
+                Some((_, Token::Text(t))) => unescape(t).trim_start().chars().take(4).collect(),
+                _ => String::new(),
+            };
+            out.push((text.trim().to_string(), after));
+            k = j;
+        }
+        k += 1;
+    }
+    out
+}
+
+/// Where a section is, for links from any page at the output's root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// `chapters/<slug>.html#<id>` (no `#` for a chapter's top).
+    pub href: String,
+    pub chapter_title: String,
+    /// The section's heading; empty for the chapter's top.
+    pub section_title: String,
+}
+
+/// Everything the knowledge stage adds to the book.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Knowledge {
+    pub glossary: Vec<GlossaryEntry>,
+    /// Index letters in use, in order.
+    pub letters: Vec<String>,
+    pub comparisons: Vec<compare::Comparison>,
+    pub review: Vec<review::Question>,
+    /// Glossary links placed in chapters.
+    pub link_count: usize,
+    /// Entries found by each rule.
+    pub rule_counts: BTreeMap<String, usize>,
+}
+
+/// A glossary entry ready for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GlossaryEntry {
+    pub id: String,
+    pub term: String,
+    pub aliases: Vec<String>,
+    pub definition: String,
+    pub letter: String,
+    pub explained_in: Vec<Place>,
+    pub mentioned_in: Vec<Place>,
+}
+
+/// Interface words of the knowledge pages and notes.
+pub struct Words {
+    pub related: &'static str,
+    pub shared_terms: &'static str,
+    pub referenced_from: &'static str,
+}
+
+impl Words {
+    pub fn for_language(lang: &str) -> Words {
+        if lang.starts_with("zh") {
+            Words {
+                related: "相关章节",
+                shared_terms: "共同术语",
+                referenced_from: "其他章节提到这里的概念",
+            }
+        } else {
+            Words {
+                related: "Related chapters",
+                shared_terms: "shared terms",
+                referenced_from: "Referenced from",
+            }
+        }
+    }
+}
+
+/// Build the knowledge of `book` and rewrite its chapters' HTML with glossary links, related
+/// chapters and "referenced from" notes.
+pub fn build(book: &mut Book, user: &[UserEntry], lang: &str) -> Knowledge {
+    let corpus = Corpus::of(book);
+    let entries = glossary::build(&corpus, user);
+    let chapters: Vec<(String, String)> = book
+        .chapters
+        .iter()
+        .map(|c| (c.slug.clone(), c.title.clone()))
+        .collect();
+    let place = |at: SectionRef| -> Place {
+        let (slug, title) = &chapters[at.chapter];
+        let section = &corpus.section(at).section;
+        Place {
+            href: if section.id.is_empty() {
+                format!("chapters/{slug}.html")
+            } else {
+                format!("chapters/{slug}.html#{}", section.id)
+            },
+            chapter_title: title.clone(),
+            section_title: section.heading.clone(),
+        }
+    };
+    let comparisons = compare::gather(book, &corpus, &entries, &place);
+    let review = review::gather(book, &corpus, &place);
+    let words = Words::for_language(lang);
+    let link_count = link_chapters(book, &corpus, &entries, &words);
+
+    let mut rule_counts = BTreeMap::new();
+    for e in &entries {
+        for r in &e.rules {
+            *rule_counts.entry((*r).to_string()).or_insert(0) += 1;
+        }
+    }
+    let glossary: Vec<GlossaryEntry> = entries
+        .iter()
+        .map(|e| GlossaryEntry {
+            id: e.id.clone(),
+            term: e.term.clone(),
+            aliases: e.aliases.clone(),
+            definition: e.definition.clone(),
+            letter: e.letter.clone(),
+            explained_in: e.explained_in.iter().map(|&r| place(r)).collect(),
+            mentioned_in: e.mentioned_in.iter().map(|&r| place(r)).collect(),
+        })
+        .collect();
+    let mut letters: Vec<String> = glossary.iter().map(|e| e.letter.clone()).collect();
+    letters.dedup();
+    Knowledge {
+        glossary,
+        letters,
+        comparisons,
+        review,
+        link_count,
+        rule_counts,
+    }
+}
+
+/// Elements whose text is never linked.
+fn is_unlinked(name: &str) -> bool {
+    matches!(
+        name,
+        "pre" | "code" | "a" | "aside" | "script" | "style" | "button" | "summary"
+    ) || html::heading_level(name).is_some()
+}
+
+/// Link the first mention of each term in every section to its glossary entry; add the
+/// "referenced from" notes and the related chapters. Returns the number of links placed.
+fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Words) -> usize {
+    let matcher = Matcher::new(entries.iter().enumerate().flat_map(|(i, e)| {
+        e.names()
+            .map(move |n| (n.to_string(), i))
+            .collect::<Vec<_>>()
+    }));
+    // Sections that explain a term, and the sections of other chapters that mention it.
+    let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::new();
+    for e in entries {
+        for &home in &e.explained_in {
+            for &other in e.mentioned_in.iter().chain(&e.explained_in) {
+                if other.chapter != home.chapter {
+                    referrers.entry(home).or_default().insert(other);
+                }
+            }
+        }
+    }
+    // Terms of each chapter, for related chapters.
+    let mut chapter_terms: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); book.chapters.len()];
+    for (i, e) in entries.iter().enumerate() {
+        for r in e.explained_in.iter().chain(&e.mentioned_in) {
+            chapter_terms[r.chapter].insert(i);
+        }
+    }
+    let titles: Vec<(String, String)> = book
+        .chapters
+        .iter()
+        .map(|c| (c.slug.clone(), c.title.clone()))
+        .collect();
+    let mut count = 0;
+    for (ci, chapter) in book.chapters.iter_mut().enumerate() {
+        let old = std::mem::take(&mut chapter.html);
+        let mut out = String::with_capacity(old.len() * 5 / 4);
+        for (si, section) in corpus.chapters[ci].iter().enumerate() {
+            let at = SectionRef {
+                chapter: ci,
+                section: si,
+            };
+            let s = &section.section;
+            out.push_str(&old[s.heading_range.0..s.heading_range.1]);
+            let body = &old[s.body_range.0..s.body_range.1];
+            let skip: Vec<usize> = entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.defined_at == Some(at))
+                .map(|(i, _)| i)
+                .collect();
+            let (linked, n) = link_section(body, &matcher, entries, &skip);
+            count += n;
+            out.push_str(&linked);
+            if let Some(from) = referrers.get(&at) {
+                out.push_str(&referenced_from(from, corpus, &titles, words));
+            }
+        }
+        out.push_str(&related_chapters(
+            ci,
+            &chapter_terms,
+            entries,
+            &titles,
+            words,
+        ));
+        chapter.html = out;
+    }
+    count
+}
+
+fn link_section(
+    body: &str,
+    matcher: &Matcher,
+    entries: &[Entry],
+    skip: &[usize],
+) -> (String, usize) {
+    let mut out = String::with_capacity(body.len());
+    let mut linked: Vec<usize> = skip.to_vec();
+    let mut blocked = 0usize;
+    let mut count = 0;
+    for (_, tok) in tokens(body) {
+        match tok {
+            Token::Tag { name, closing, raw } => {
+                if is_unlinked(name) && !raw.ends_with("/>") {
+                    if closing {
+                        blocked = blocked.saturating_sub(1);
+                    } else {
+                        blocked += 1;
+                    }
+                }
+                out.push_str(raw);
+            }
+            Token::Text(t) if blocked > 0 => out.push_str(t),
+            Token::Text(t) => {
+                let text = unescape(t);
+                let mut last = 0;
+                let mut changed = false;
+                let mut piece = String::new();
+                for (entry, found, at) in matcher.find_at_all(&text) {
+                    if linked.contains(&entry) {
+                        continue;
+                    }
+                    linked.push(entry);
+                    let e = &entries[entry];
+                    piece.push_str(&escape(&text[last..at]));
+                    piece.push_str(&format!(
+                        "<a class=\"term\" href=\"../glossary.html#{}\" data-term=\"{}\" data-def=\"{}\">{}</a>",
+                        escape(&e.id),
+                        escape(&e.term),
+                        escape(&e.definition),
+                        escape(found)
+                    ));
+                    last = at + found.len();
+                    changed = true;
+                    count += 1;
+                }
+                if changed {
+                    piece.push_str(&escape(&text[last..]));
+                    out.push_str(&piece);
+                } else {
+                    out.push_str(t);
+                }
+            }
+        }
+    }
+    (out, count)
+}
+
+fn referenced_from(
+    from: &BTreeSet<SectionRef>,
+    corpus: &Corpus,
+    titles: &[(String, String)],
+    words: &Words,
+) -> String {
+    let mut links = Vec::new();
+    let mut chapters_seen = BTreeMap::new();
+    for r in from {
+        // At most two sections per chapter, six in all.
+        let n = chapters_seen.entry(r.chapter).or_insert(0);
+        if *n >= 2 || links.len() >= 6 {
+            continue;
+        }
+        *n += 1;
+        let section = &corpus.section(*r).section;
+        let (slug, title) = &titles[r.chapter];
+        let href = if section.id.is_empty() {
+            format!("{slug}.html")
+        } else {
+            format!("{slug}.html#{}", section.id)
+        };
+        let label = if section.heading.is_empty() {
+            title.clone()
+        } else {
+            format!("{title} › {}", section.heading)
+        };
+        links.push(format!(
+            "<a href=\"{}\">{}</a>",
+            escape(&href),
+            escape(&label)
+        ));
+    }
+    if links.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<aside class=\"referenced-from\"><span>{}：</span>{}</aside>\n",
+        words.referenced_from,
+        links.join(" · ")
+    )
+}
+
+fn related_chapters(
+    ci: usize,
+    chapter_terms: &[BTreeSet<usize>],
+    entries: &[Entry],
+    titles: &[(String, String)],
+    words: &Words,
+) -> String {
+    let mut scored: Vec<(usize, usize)> = chapter_terms
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != ci)
+        .map(|(j, terms)| (terms.intersection(&chapter_terms[ci]).count(), j))
+        .filter(|(n, _)| *n >= 2)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    if scored.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|&(n, j)| {
+            let shared: Vec<&str> = chapter_terms[j]
+                .intersection(&chapter_terms[ci])
+                .take(5)
+                .map(|&t| entries[t].term.as_str())
+                .collect();
+            format!(
+                "<li><a class=\"related-link\" href=\"{}.html\">{}</a> <span class=\"related-terms\">{} {n}：{}</span></li>",
+                escape(&titles[j].0),
+                escape(&titles[j].1),
+                words.shared_terms,
+                escape(&shared.join("、"))
+            )
+        })
+        .collect();
+    format!(
+        "<aside class=\"related-chapters\"><p class=\"related-title\">{}</p><ul>{}</ul></aside>\n",
+        words.related,
+        items.join("")
+    )
+}
+
+/// A fragment of a chapter's HTML made to stand on a page at the output's root: relative links
+/// rebased, heading ids and anchor links removed (the fragment is shown away from its chapter).
+pub fn rebase_fragment(fragment: &str, slug: &str) -> String {
+    let mut out = String::with_capacity(fragment.len());
+    let mut skip_anchor = false;
+    for (_, tok) in tokens(fragment) {
+        match tok {
+            Token::Tag {
+                name: "a",
+                closing: false,
+                raw,
+            } if raw.contains("class=\"anchor\"") => skip_anchor = true,
+            Token::Tag {
+                name: "a",
+                closing: true,
+                ..
+            } if skip_anchor => skip_anchor = false,
+            Token::Text(_) if skip_anchor => {}
+            Token::Tag { name, raw, .. } => {
+                let mut tag = raw.to_string();
+                if html::heading_level(name).is_some()
+                    && let Some(id) = html::attribute(raw, "id")
+                {
+                    tag = tag.replace(&format!(" id=\"{id}\""), "");
+                }
+                for attr in ["href", "src"] {
+                    if let Some(value) = html::attribute(&tag, attr) {
+                        let rebased = rebase_url(value, slug);
+                        if rebased != value {
+                            tag = tag.replacen(
+                                &format!(" {attr}=\"{value}\""),
+                                &format!(" {attr}=\"{rebased}\""),
+                                1,
+                            );
+                        }
+                    }
+                }
+                out.push_str(&tag);
+            }
+            Token::Text(t) => out.push_str(t),
+        }
+    }
+    out
+}
+
+fn rebase_url(value: &str, slug: &str) -> String {
+    if value.contains("://")
+        || value.starts_with(['/', '?'])
+        || value.starts_with("mailto:")
+        || value.starts_with("data:")
+    {
+        return value.to_string();
+    }
+    if let Some(rest) = value.strip_prefix("../") {
+        return rest.to_string();
+    }
+    if value.starts_with('#') {
+        return format!("chapters/{slug}.html{value}");
+    }
+    format!("chapters/{value}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_are_rebased_to_the_root() {
+        let f = "<h3 id=\"x\">X<a class=\"anchor\" href=\"#x\" aria-hidden=\"true\">#</a></h3><p><a href=\"other.html#y\">o</a> <a href=\"#z\">z</a> <img src=\"../files/a.png\"> <a href=\"https://e.com/\">e</a></p>";
+        let out = rebase_fragment(f, "ch");
+        assert_eq!(
+            out,
+            "<h3>X</h3><p><a href=\"chapters/other.html#y\">o</a> <a href=\"chapters/ch.html#z\">z</a> <img src=\"files/a.png\"> <a href=\"https://e.com/\">e</a></p>"
+        );
+    }
+}
