@@ -198,6 +198,10 @@ pub fn render_site(
         "assets/highlight.css".into(),
         highlighter.css().into_bytes(),
     );
+    site.files.insert(
+        crate::search::INDEX_PATH.into(),
+        crate::search::index_script(book),
+    );
     Ok(site)
 }
 
