@@ -25,6 +25,10 @@ pub struct Words {
     pub menu: &'static str,
     pub theme: &'static str,
     pub skip: &'static str,
+    pub search: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_none: &'static str,
+    pub search_unavailable: &'static str,
 }
 
 impl Words {
@@ -40,6 +44,10 @@ impl Words {
                 menu: "显示/隐藏目录",
                 theme: "切换明暗主题",
                 skip: "跳到正文",
+                search: "搜索",
+                search_placeholder: "搜索（按 / 键）",
+                search_none: "没有找到相关内容。",
+                search_unavailable: "搜索索引不可用。",
             }
         } else {
             Words {
@@ -52,6 +60,10 @@ impl Words {
                 menu: "Toggle the chapter list",
                 theme: "Toggle light/dark theme",
                 skip: "Skip to content",
+                search: "Search",
+                search_placeholder: "Search (press /)",
+                search_none: "No results.",
+                search_unavailable: "The search index is unavailable.",
             }
         }
     }
