@@ -356,3 +356,43 @@ fn a_missing_index_is_reported_on_the_page_without_script_errors() {
         problems.join("\n  ")
     );
 }
+
+/// The index of `notes_dir` built with `threads` worker threads.
+fn index_built_with(notes_dir: &Path, threads: &str) -> Vec<u8> {
+    let tmp = tempfile::tempdir().expect("create a temporary directory");
+    let out = tmp.path().join("output");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_studybook"))
+        .args(["build", "--notes"])
+        .arg(notes_dir)
+        .arg("--out")
+        .arg(&out)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("run the studybook binary")
+        .status;
+    assert!(status.success(), "building {} failed", notes_dir.display());
+    std::fs::read(out.join("assets/search-index.js")).expect("the build writes the index")
+}
+
+#[test]
+fn the_notes_index_is_a_small_script_independent_of_threads() {
+    let notes = Path::new(NOTES);
+    let one = index_built_with(notes, "1");
+    let many = index_built_with(notes, "4");
+    assert!(one == many, "the index differs between 1 and 4 threads");
+    let text = String::from_utf8(one).expect("the index is UTF-8");
+    assert!(
+        text.starts_with("window.studybookSearchIndex={") && text.ends_with("};\n"),
+        "the index is a script setting window.studybookSearchIndex"
+    );
+    let notes_bytes: u64 = std::fs::read_dir(notes)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    // Excerpts, not whole pages: the index stays within twice the size of the notes.
+    assert!(
+        (text.len() as u64) < 2 * notes_bytes,
+        "the index has {} bytes for {notes_bytes} bytes of notes",
+        text.len()
+    );
+}
