@@ -10,6 +10,7 @@ pub mod note;
 pub mod output;
 pub mod render;
 pub mod repair;
+pub mod search;
 pub mod slug;
 
 use diagnostics::{Diagnostic, Fatal};

@@ -38,6 +38,10 @@ pub struct Words {
     pub known: &'static str,
     pub again: &'static str,
     pub study: &'static str,
+    pub search: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_none: &'static str,
+    pub search_unavailable: &'static str,
 }
 
 impl Words {
@@ -66,6 +70,10 @@ impl Words {
                 known: "会了",
                 again: "再复习",
                 study: "学习工具",
+                search: "搜索",
+                search_placeholder: "搜索（按 / 键）",
+                search_none: "没有找到相关内容。",
+                search_unavailable: "搜索索引不可用。",
             }
         } else {
             Words {
@@ -91,6 +99,10 @@ impl Words {
                 known: "Knew it",
                 again: "Review again",
                 study: "Study",
+                search: "Search",
+                search_placeholder: "Search (press /)",
+                search_none: "No results.",
+                search_unavailable: "The search index is unavailable.",
             }
         }
     }
@@ -247,6 +259,10 @@ pub fn render_site(
     site.files.insert(
         "assets/highlight.css".into(),
         highlighter.css().into_bytes(),
+    );
+    site.files.insert(
+        crate::search::INDEX_PATH.into(),
+        crate::search::index_script(book),
     );
     Ok(site)
 }

@@ -29,6 +29,7 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
     ),
     ("style.css", include_str!("../../themes/default/style.css")),
     ("book.js", include_str!("../../themes/default/book.js")),
+    ("search.js", include_str!("../../themes/default/search.js")),
 ];
 
 /// Theme files by name: `*.html` are templates, everything else is an asset copied to `assets/`.

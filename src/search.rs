@@ -1,0 +1,710 @@
+//! The search index (pure): each chapter split into sections at its headings, the terms of every
+//! section (Latin words and code identifiers with their camelCase parts, Chinese character bigrams)
+//! mapped to the sections that hold them, with a short excerpt of each section for snippets.
+//! Shipped as a script that sets `window.studybookSearchIndex`, so it loads from `file://`.
+//!
+//! The format, read by the theme's `search.js`:
+//! `{"version":1,"chapters":[[slug,title],...],"docs":[[chapter,anchor,heading,excerpt],...],
+//! "terms":{term:[doc*4+tf,...]}}` where `tf` is 1 (once), 2 (two or three times) or 3 (more).
+//! A chapter's text before its first heading is the section with anchor `""` and heading `""`.
+
+use crate::model::{Book, Chapter};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where the index is written, relative to the output folder.
+pub const INDEX_PATH: &str = "assets/search-index.js";
+
+/// Characters of a section's text kept as its excerpt (prose first, then code).
+pub const EXCERPT_CHARS: usize = 200;
+
+/// Shortest Latin word that is a term (single letters and digits find too much).
+const MIN_WORD_CHARS: usize = 2;
+
+/// A part of a chapter from one heading to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Heading id, `""` for the text before the first heading.
+    pub anchor: String,
+    /// Heading text, `""` for the text before the first heading.
+    pub heading: String,
+    /// Text outside code blocks, whitespace collapsed.
+    pub prose: String,
+    /// Text of code blocks, whitespace collapsed.
+    pub code: String,
+}
+
+#[derive(Serialize)]
+struct Index<'a> {
+    version: u32,
+    chapters: Vec<(&'a str, &'a str)>,
+    docs: Vec<(usize, &'a str, &'a str, String)>,
+    terms: BTreeMap<String, Vec<u32>>,
+}
+
+/// The index of `book` as the bytes of `assets/search-index.js` (deterministic).
+pub fn index_script(book: &Book) -> Vec<u8> {
+    let sections: Vec<Vec<Section>> = book.chapters.iter().map(sections).collect();
+    let mut docs = Vec::new();
+    let mut terms: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (c, chapter_sections) in sections.iter().enumerate() {
+        for section in chapter_sections {
+            let doc = docs.len() as u32;
+            let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+            let mut count = |term: String| *counts.entry(term).or_default() += 1;
+            let heading = if section.anchor.is_empty() {
+                &book.chapters[c].title
+            } else {
+                &section.heading
+            };
+            for text in [heading, &section.prose, &section.code] {
+                for_each_term(text, &mut count);
+            }
+            for (term, n) in counts {
+                let tf = match n {
+                    1 => 1,
+                    2 | 3 => 2,
+                    _ => 3,
+                };
+                terms.entry(term).or_default().push(doc * 4 + tf);
+            }
+            docs.push((
+                c,
+                section.anchor.as_str(),
+                section.heading.as_str(),
+                excerpt(section),
+            ));
+        }
+    }
+    let index = Index {
+        version: 1,
+        chapters: book
+            .chapters
+            .iter()
+            .map(|c| (c.slug.as_str(), c.title.as_str()))
+            .collect(),
+        docs,
+        terms,
+    };
+    let json = serde_json::to_string(&index).expect("the index serialises");
+    format!("window.studybookSearchIndex={json};\n").into_bytes()
+}
+
+/// The start of a section's text: its prose, then its code, at most `EXCERPT_CHARS` characters.
+fn excerpt(section: &Section) -> String {
+    let mut text = section.prose.clone();
+    if !section.code.is_empty() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&section.code);
+    }
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((end, _)) => text[..end].trim_end().to_string(),
+        None => text,
+    }
+}
+
+/// The character as it is searched: full-width forms as ASCII, lower case (one character for one).
+pub fn normalize_char(c: char) -> char {
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        _ => c,
+    };
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// Chinese, Japanese and Korean characters: searched by character bigrams.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30ff}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}'
+        | '\u{f900}'..='\u{faff}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// Every term of `text`, with repeats: each Latin word (lower case) and, for a camelCase word,
+/// each of its parts too; each pair of neighbouring CJK characters, or a lone one on its own.
+pub fn for_each_term(text: &str, emit: &mut impl FnMut(String)) {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' | '\u{ff01}'..='\u{ff5e}' => normalize_char(c),
+            _ => c,
+        })
+        .collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        if is_cjk(c) {
+            while i < chars.len() && is_cjk(chars[i]) {
+                i += 1;
+            }
+            let run: Vec<char> = chars[start..i].iter().map(|&c| normalize_char(c)).collect();
+            if run.len() == 1 {
+                emit(run[0].to_string());
+            }
+            for pair in run.windows(2) {
+                emit(pair.iter().collect());
+            }
+        } else if is_word_char(c) {
+            while i < chars.len() && is_word_char(chars[i]) {
+                i += 1;
+            }
+            let word = &chars[start..i];
+            let parts = camel_parts(word);
+            if parts.len() > 1 {
+                for part in &parts {
+                    emit_word(part, emit);
+                }
+            }
+            emit_word(word, emit);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn emit_word(word: &[char], emit: &mut impl FnMut(String)) {
+    if word.len() >= MIN_WORD_CHARS {
+        emit(word.iter().map(|&c| normalize_char(c)).collect());
+    }
+}
+
+/// `livenessProbe` → `liveness`, `Probe`; `HTTPGetAction` → `HTTP`, `Get`, `Action`.
+fn camel_parts(word: &[char]) -> Vec<&[char]> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 1..word.len() {
+        let (prev, cur) = (word[i - 1], word[i]);
+        let next_lower = word.get(i + 1).is_some_and(|c| c.is_lowercase());
+        if (prev.is_lowercase() && cur.is_uppercase())
+            || (prev.is_uppercase() && cur.is_uppercase() && next_lower)
+        {
+            parts.push(&word[start..i]);
+            start = i;
+        }
+    }
+    parts.push(&word[start..]);
+    parts
+}
+
+/// The sections of a chapter's HTML, split at its `h1`–`h6` headings with an id.
+pub fn sections(chapter: &Chapter) -> Vec<Section> {
+    let html = chapter.html.as_str();
+    let mut sections = vec![Section {
+        anchor: String::new(),
+        heading: String::new(),
+        prose: String::new(),
+        code: String::new(),
+    }];
+    let mut pre_depth = 0usize;
+    let mut pos = 0;
+    while pos < html.len() {
+        let rest = &html[pos..];
+        if !rest.starts_with('<') {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let text = decode_entities(&rest[..end]);
+            let section = sections.last_mut().expect("one section at least");
+            if pre_depth > 0 {
+                section.code.push_str(&text);
+            } else {
+                section.prose.push_str(&text);
+            }
+            pos += end;
+            continue;
+        }
+        if rest.starts_with("<!--") {
+            pos += rest.find("-->").map_or(rest.len(), |e| e + 3);
+            continue;
+        }
+        let Some(tag) = Tag::parse(rest) else {
+            // A lone `<` is text.
+            let section = sections.last_mut().expect("one section at least");
+            section.prose.push('<');
+            pos += 1;
+            continue;
+        };
+        let after = pos + tag.len;
+        let separate = |sections: &mut Vec<Section>, pre: bool| {
+            let s = sections.last_mut().expect("one section at least");
+            if pre { &mut s.code } else { &mut s.prose }.push('\n')
+        };
+        if tag.closing {
+            if tag.name == "pre" {
+                pre_depth = pre_depth.saturating_sub(1);
+            }
+            if is_block(&tag.name) {
+                separate(&mut sections, pre_depth > 0);
+            }
+            pos = after;
+            continue;
+        }
+        let level = heading_level(&tag.name);
+        if let (Some(_), Some(id)) = (level, tag.attr("id")) {
+            let close = format!("</{}", tag.name);
+            let inner_end = find_ci(&html[after..], &close).map_or(html.len(), |e| after + e);
+            let text = chapter
+                .headings
+                .iter()
+                .find(|h| h.id == id)
+                .map(|h| h.text.clone())
+                .unwrap_or_else(|| {
+                    let text = strip_tags(&html[after..inner_end]);
+                    text.trim().trim_end_matches('#').trim().to_string()
+                });
+            sections.push(Section {
+                anchor: id,
+                heading: collapse(&text),
+                prose: String::new(),
+                code: String::new(),
+            });
+            pos = html[inner_end..]
+                .find('>')
+                .map_or(html.len(), |e| inner_end + e + 1);
+            continue;
+        }
+        if is_skipped(&tag) {
+            pos = skip_element(html, after, &tag.name);
+            continue;
+        }
+        if tag.name == "pre" {
+            pre_depth += 1;
+        }
+        if is_block(&tag.name) {
+            separate(&mut sections, pre_depth > 0);
+        }
+        pos = after;
+    }
+    for section in &mut sections {
+        section.prose = collapse(&section.prose);
+        section.code = collapse(&section.code);
+    }
+    sections
+}
+
+/// An HTML start or end tag at the start of `text`.
+struct Tag<'a> {
+    name: String,
+    closing: bool,
+    /// The tag's text, `<` to `>`.
+    source: &'a str,
+    len: usize,
+}
+
+impl<'a> Tag<'a> {
+    fn parse(text: &'a str) -> Option<Tag<'a>> {
+        let body = text.strip_prefix('<')?;
+        let (closing, body) = match body.strip_prefix('/') {
+            Some(b) => (true, b),
+            None => (false, body),
+        };
+        let name_len = body
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(body.len());
+        if name_len == 0 || !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let mut quote = None;
+        let mut len = None;
+        for (i, c) in text.char_indices().skip(1) {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '>') => {
+                    len = Some(i + 1);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let len = len.unwrap_or(text.len());
+        Some(Tag {
+            name: body[..name_len].to_ascii_lowercase(),
+            closing,
+            source: &text[..len],
+            len,
+        })
+    }
+
+    /// The decoded value of attribute `name`, quoted or not.
+    fn attr(&self, name: &str) -> Option<String> {
+        let s = self.source;
+        let bytes = s.as_bytes();
+        let mut from = 0;
+        while let Some(found) = find_ci(&s[from..], name) {
+            let at = from + found;
+            from = at + name.len();
+            let before_ok = at > 0 && bytes[at - 1].is_ascii_whitespace();
+            let rest = s[from..].trim_start();
+            if !before_ok || !rest.starts_with('=') {
+                continue;
+            }
+            let value = rest[1..].trim_start();
+            let raw = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+                _ => value
+                    .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or(""),
+            };
+            return Some(decode_entities(raw));
+        }
+        None
+    }
+}
+
+fn heading_level(name: &str) -> Option<u8> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tr"
+            | "td"
+            | "th"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "section"
+            | "article"
+            | "figure"
+            | "figcaption"
+            | "details"
+            | "summary"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+    )
+}
+
+/// Elements whose text is not part of the notes: scripts, and the build's own remarks.
+fn is_skipped(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag.name.as_str(),
+        "script" | "style" | "template" | "button" | "aside"
+    ) || tag
+        .attr("class")
+        .is_some_and(|c| c.split_whitespace().any(|c| c == "truncated-note"))
+}
+
+/// The position after the end tag closing the `name` element whose start tag ends at `from`.
+fn skip_element(html: &str, from: usize, name: &str) -> usize {
+    let mut depth = 1usize;
+    let mut pos = from;
+    while let Some(found) = html[pos..].find('<') {
+        let at = pos + found;
+        match Tag::parse(&html[at..]) {
+            Some(tag) if tag.name == name => {
+                if tag.closing {
+                    depth -= 1;
+                } else if !tag.source.ends_with("/>") {
+                    depth += 1;
+                }
+                pos = at + tag.len;
+                if depth == 0 {
+                    return pos;
+                }
+            }
+            Some(tag) => pos = at + tag.len,
+            None => pos = at + 1,
+        }
+    }
+    html.len()
+}
+
+/// Case-insensitive (ASCII) search.
+fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// The text of an HTML fragment.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..lt]));
+        rest = &rest[lt..];
+        match Tag::parse(rest) {
+            Some(tag) => rest = &rest[tag.len..],
+            None => {
+                out.push('<');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(&decode_entities(rest));
+    out
+}
+
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;` and numeric references decoded.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest[1..].find(';').filter(|&e| e <= 10).and_then(|e| {
+            let name = &rest[1..1 + e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code)
+                }
+            }?;
+            Some((c, e + 2))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs of whitespace as one space, trimmed.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Heading;
+
+    fn terms(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_term(text, &mut |t| out.push(t));
+        out
+    }
+
+    fn chapter(slug: &str, title: &str, html: &str, headings: &[(u8, &str, &str)]) -> Chapter {
+        Chapter {
+            slug: slug.into(),
+            title: title.into(),
+            date: None,
+            tags: Vec::new(),
+            categories: Vec::new(),
+            source: format!("{slug}.md"),
+            html: html.into(),
+            headings: headings
+                .iter()
+                .map(|&(level, text, id)| Heading {
+                    level,
+                    text: text.into(),
+                    id: id.into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chinese_text_becomes_bigrams() {
+        assert_eq!(terms("存活探针"), ["存活", "活探", "探针"]);
+        assert_eq!(terms("卷"), ["卷"]);
+        assert_eq!(terms("污点，容忍"), ["污点", "容忍"]);
+    }
+
+    #[test]
+    fn latin_words_are_lower_case_and_mixed_text_splits_by_script() {
+        assert_eq!(terms("Pod 调度"), ["pod", "调度"]);
+        assert_eq!(terms("用kubectl查看Pod"), ["用", "kubectl", "查看", "pod"]);
+        assert_eq!(terms("a k8s 1 v1.25"), ["k8s", "v1", "25"]);
+    }
+
+    #[test]
+    fn full_width_forms_are_half_width() {
+        assert_eq!(terms("ＫＵＢＥＣＴＬ　ｇｅｔ"), ["kubectl", "get"]);
+    }
+
+    #[test]
+    fn camel_case_identifiers_keep_the_whole_and_their_parts() {
+        assert_eq!(
+            terms("livenessProbe"),
+            ["liveness", "probe", "livenessprobe"]
+        );
+        assert_eq!(
+            terms("HTTPGetAction"),
+            ["http", "get", "action", "httpgetaction"]
+        );
+        assert_eq!(terms("kube-apiserver"), ["kube", "apiserver"]);
+    }
+
+    #[test]
+    fn chapters_split_into_sections_at_headings() {
+        let html = "<p>开头的话 &amp; intro</p>\n\
+            <h2 id=\"探针\">探针<a class=\"anchor\" href=\"#探针\" aria-hidden=\"true\">#</a></h2>\n\
+            <p>存活探针检查容器。</p>\n\
+            <pre class=\"hl\" data-lang=\"yaml\"><code><span class=\"hl-k\">livenessProbe</span>:\n  httpGet: {}</code></pre>\n\
+            <aside class=\"schema-hints\" role=\"note\"><ul><li>line 1 hint</li></ul></aside>\n\
+            <h3 id=\"sub\">Sub <code>x</code><a class=\"anchor\" href=\"#sub\">#</a></h3><ul><li>one</li><li>two</li></ul>";
+        let c = chapter(
+            "c",
+            "标题",
+            html,
+            &[(2, "探针", "探针"), (3, "Sub x", "sub")],
+        );
+        let s = sections(&c);
+        let got: Vec<(&str, &str, &str, &str)> = s
+            .iter()
+            .map(|s| {
+                (
+                    s.anchor.as_str(),
+                    s.heading.as_str(),
+                    s.prose.as_str(),
+                    s.code.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("", "", "开头的话 & intro", ""),
+                (
+                    "探针",
+                    "探针",
+                    "存活探针检查容器。",
+                    "livenessProbe: httpGet: {}"
+                ),
+                ("sub", "Sub x", "one two", ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_index_finds_sections_by_their_terms() {
+        let book = Book {
+            title: "书".into(),
+            chapters: vec![
+                chapter(
+                    "pods",
+                    "Pod 基础",
+                    "<p>Pod 是最小的调度单位。</p><h2 id=\"probe\">探针</h2><p>存活探针 livenessProbe</p>",
+                    &[(2, "探针", "probe")],
+                ),
+                chapter(
+                    "storage",
+                    "存储",
+                    "<h2 id=\"pv\">持久卷</h2><p>PersistentVolume</p>",
+                    &[(2, "持久卷", "pv")],
+                ),
+            ],
+            knowledge: Default::default(),
+        };
+        let script = String::from_utf8(index_script(&book)).unwrap();
+        let json = script
+            .strip_prefix("window.studybookSearchIndex=")
+            .and_then(|s| s.strip_suffix(";\n"))
+            .unwrap();
+        let index: serde_json::Value = serde_json::from_str(json).unwrap();
+        let docs = index["docs"].as_array().unwrap();
+        let anchors_for = |term: &str| -> Vec<String> {
+            index["terms"][term]
+                .as_array()
+                .unwrap_or_else(|| panic!("no term {term}"))
+                .iter()
+                .map(|p| {
+                    let doc = &docs[(p.as_u64().unwrap() / 4) as usize];
+                    format!("{}#{}", doc[0], doc[1].as_str().unwrap())
+                })
+                .collect()
+        };
+        assert_eq!(anchors_for("探针"), ["0#probe"]);
+        assert_eq!(anchors_for("livenessprobe"), ["0#probe"]);
+        assert_eq!(anchors_for("probe"), ["0#probe"]);
+        assert_eq!(anchors_for("持久"), ["1#pv"]);
+        assert_eq!(anchors_for("pod"), ["0#"]);
+        assert_eq!(anchors_for("persistentvolume"), ["1#pv"]);
+        assert_eq!(index["chapters"][1], serde_json::json!(["storage", "存储"]));
+        assert_eq!(docs[1][2], "探针");
+        assert_eq!(docs[1][3], "存活探针 livenessProbe");
+        // The same book gives the same bytes.
+        assert_eq!(index_script(&book), script.into_bytes());
+    }
+
+    #[test]
+    fn excerpts_are_capped_and_put_prose_first() {
+        let section = Section {
+            anchor: "a".into(),
+            heading: "h".into(),
+            prose: "说明".repeat(EXCERPT_CHARS),
+            code: "kubectl get pods".into(),
+        };
+        assert_eq!(excerpt(&section).chars().count(), EXCERPT_CHARS);
+        let short = Section {
+            prose: "说明".into(),
+            ..section
+        };
+        assert_eq!(excerpt(&short), "说明 kubectl get pods");
+    }
+
+    #[test]
+    fn entities_and_attributes_are_decoded() {
+        assert_eq!(
+            decode_entities("a&lt;b&gt; &#x4e2d;&#25991; &bogus; &"),
+            "a<b> 中文 &bogus; &"
+        );
+        let tag = Tag::parse("<h2 class='x' id=a&amp;b>").unwrap();
+        assert_eq!(tag.attr("id").as_deref(), Some("a&b"));
+        assert_eq!(tag.attr("class").as_deref(), Some("x"));
+    }
+}
