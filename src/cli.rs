@@ -24,6 +24,10 @@ pub enum Command {
         /// A folder whose files replace the default theme's files of the same name.
         #[arg(long)]
         theme: Option<PathBuf>,
+        /// The URL the book is published at (https://user.github.io/repo/): adds canonical links and
+        /// sitemap.xml, and roots the 404 page there. Overrides `site-url` in studybook.toml.
+        #[arg(long, value_name = "URL")]
+        site_url: Option<String>,
     },
     /// Print each note as repaired, normalised Markdown (front matter, then the body).
     Fix {

@@ -1,4 +1,4 @@
-//! The optional `studybook.toml`: book title and language. Unknown keys are an error.
+//! The optional `studybook.toml`: book title, language and site URL. Unknown keys are an error.
 
 use crate::diagnostics::{Diagnostic, Fatal};
 use crate::load::frontmatter::line_col;
@@ -13,6 +13,9 @@ pub struct Config {
     pub title: Option<String>,
     /// Language of the book's interface and `<html lang>` (`zh`, `en`); detected from the notes when absent.
     pub language: Option<String>,
+    /// Where the book is published (`https://user.github.io/repo/`): canonical links and a sitemap.
+    #[serde(alias = "site-url")]
+    pub site_url: Option<String>,
 }
 
 /// The file name looked for beside, or inside, the notes folder.
@@ -76,5 +79,13 @@ mod tests {
             panic!("unknown key accepted");
         };
         assert_eq!((d.line, d.col), (2, 1));
+    }
+
+    #[test]
+    fn reads_site_url_with_either_spelling() {
+        for key in ["site-url", "site_url"] {
+            let c = parse(&format!("{key} = \"https://u.github.io/r/\"\n"), "s.toml").unwrap();
+            assert_eq!(c.site_url.as_deref(), Some("https://u.github.io/r/"));
+        }
     }
 }

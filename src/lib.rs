@@ -27,6 +27,8 @@ pub struct BuildOptions {
     pub notes_dir: PathBuf,
     pub out_dir: PathBuf,
     pub theme_dir: Option<PathBuf>,
+    /// Where the book will be published; overrides the config's `site-url`.
+    pub site_url: Option<String>,
 }
 
 /// What a successful build did.
@@ -68,6 +70,7 @@ fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
 /// Build the book from `options.notes_dir` into `options.out_dir`.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let config = config::load(&options.notes_dir)?;
+    let site_url = resolve_site_url(options, &config)?;
     let theme = match &options.theme_dir {
         Some(dir) => Theme::with_overrides(dir)?,
         None => Theme::default_theme(),
@@ -92,6 +95,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     .map_err(|fatal| BuildError {
         fatal,
         diagnostics: diagnostics.clone(),
+    })?;
+    let mut site = site;
+    add_extra_pages(&mut site, &book, &lang, &templates, site_url.as_deref()).map_err(|fatal| {
+        BuildError {
+            fatal,
+            diagnostics: diagnostics.clone(),
+        }
     })?;
     timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
         fatal,
@@ -279,4 +289,37 @@ pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
         Highlighter::global(),
         false,
     )
+}
+
+/// The site URL from the options, else from the config, checked.
+fn resolve_site_url(
+    options: &BuildOptions,
+    config: &config::Config,
+) -> Result<Option<String>, Fatal> {
+    let (url, source) = match (&options.site_url, &config.site_url) {
+        (Some(url), _) => (url, "--site-url".to_string()),
+        (None, Some(url)) => (
+            url,
+            config::find(&options.notes_dir).map_or_else(
+                || config::CONFIG_FILE.to_string(),
+                |p| p.display().to_string(),
+            ),
+        ),
+        (None, None) => return Ok(None),
+    };
+    render::publish::normalize_site_url(url, &source).map(Some)
+}
+
+/// Pages beyond the chapters: the print page, then the publishing files (404 page, `.nojekyll`,
+/// and with a site URL, canonical links and `sitemap.xml`).
+fn add_extra_pages(
+    site: &mut Site,
+    book: &Book,
+    lang: &str,
+    templates: &Templates,
+    site_url: Option<&str>,
+) -> Result<(), Fatal> {
+    let print = render::print::render_print(book, lang, templates, &[], true)?;
+    site.files.insert(render::print::PRINT_PAGE.into(), print);
+    render::publish::add_publish_files(site, book, lang, templates, site_url)
 }

@@ -20,7 +20,12 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { notes, out, theme } => build(notes, out, theme),
+        Command::Build {
+            notes,
+            out,
+            theme,
+            site_url,
+        } => build(notes, out, theme, site_url),
         Command::Fix {
             files,
             write,
@@ -29,11 +34,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(notes: PathBuf, out: PathBuf, theme: Option<PathBuf>) -> ExitCode {
+fn build(
+    notes: PathBuf,
+    out: PathBuf,
+    theme: Option<PathBuf>,
+    site_url: Option<String>,
+) -> ExitCode {
     let options = studybook::BuildOptions {
         notes_dir: notes,
         out_dir: out.clone(),
         theme_dir: theme,
+        site_url,
     };
     match studybook::build(&options) {
         Ok(report) => {

@@ -25,6 +25,9 @@ pub struct Words {
     pub menu: &'static str,
     pub theme: &'static str,
     pub skip: &'static str,
+    pub print: &'static str,
+    pub not_found: &'static str,
+    pub not_found_hint: &'static str,
 }
 
 impl Words {
@@ -40,6 +43,9 @@ impl Words {
                 menu: "显示/隐藏目录",
                 theme: "切换明暗主题",
                 skip: "跳到正文",
+                print: "打印 / PDF",
+                not_found: "页面不存在",
+                not_found_hint: "这个地址没有页面，可能已经改名或删除。",
             }
         } else {
             Words {
@@ -52,6 +58,9 @@ impl Words {
                 menu: "Toggle the chapter list",
                 theme: "Toggle light/dark theme",
                 skip: "Skip to content",
+                print: "Print / PDF",
+                not_found: "Page not found",
+                not_found_hint: "There is no page at this address; it may have been renamed or removed.",
             }
         }
     }

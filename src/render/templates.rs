@@ -15,6 +15,11 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         "chapter.html",
         include_str!("../../themes/default/chapter.html"),
     ),
+    (
+        "print.html",
+        include_str!("../../themes/default/print.html"),
+    ),
+    ("404.html", include_str!("../../themes/default/404.html")),
     ("style.css", include_str!("../../themes/default/style.css")),
     ("book.js", include_str!("../../themes/default/book.js")),
 ];
