@@ -29,6 +29,25 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         site_url: Option<String>,
     },
+    /// Build the book, then print its one-page edition (print.html) to PDF with a headless Chromium.
+    Pdf {
+        /// The folder of notes (.md, .markdown, .txt), read recursively.
+        #[arg(long, default_value = "notes")]
+        notes: PathBuf,
+        /// Where to build the book before printing it.
+        #[arg(long, default_value = "output")]
+        out_dir: PathBuf,
+        /// The PDF file to write [default: OUT_DIR/book.pdf].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// A folder whose files replace the default theme's files of the same name.
+        #[arg(long)]
+        theme: Option<PathBuf>,
+        /// The Chromium or Chrome to print with [default: chromium, chromium-browser,
+        /// google-chrome or google-chrome-stable on PATH].
+        #[arg(long, value_name = "PATH")]
+        chrome: Option<PathBuf>,
+    },
     /// Print each note as repaired, normalised Markdown (front matter, then the body).
     Fix {
         /// Notes to repair.

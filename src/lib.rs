@@ -7,6 +7,7 @@ pub mod load;
 pub mod model;
 pub mod note;
 pub mod output;
+pub mod pdf;
 pub mod render;
 pub mod repair;
 pub mod slug;

@@ -26,6 +26,13 @@ fn main() -> ExitCode {
             theme,
             site_url,
         } => build(notes, out, theme, site_url),
+        Command::Pdf {
+            notes,
+            out_dir,
+            out,
+            theme,
+            chrome,
+        } => pdf(notes, out_dir, out, theme, chrome),
         Command::Fix {
             files,
             write,
@@ -70,6 +77,57 @@ fn build(
             print_diagnostics(&error.diagnostics);
             eprintln!("{}", error.fatal);
             eprintln!("build failed; {} was left as it was", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn pdf(
+    notes: PathBuf,
+    out_dir: PathBuf,
+    out: Option<PathBuf>,
+    theme: Option<PathBuf>,
+    chrome: Option<PathBuf>,
+) -> ExitCode {
+    let start = std::time::Instant::now();
+    let browser = match studybook::pdf::find_browser(chrome.as_deref()) {
+        Ok(browser) => browser,
+        Err(fatal) => {
+            eprintln!("{fatal}");
+            return ExitCode::from(1);
+        }
+    };
+    let options = studybook::BuildOptions {
+        notes_dir: notes,
+        out_dir: out_dir.clone(),
+        theme_dir: theme,
+        site_url: None,
+    };
+    let report = match studybook::build(&options) {
+        Ok(report) => report,
+        Err(error) => {
+            print_diagnostics(&error.diagnostics);
+            eprintln!("{}", error.fatal);
+            eprintln!("build failed; {} was left as it was", out_dir.display());
+            return ExitCode::from(1);
+        }
+    };
+    print_diagnostics(&report.diagnostics);
+    let page = out_dir.join(studybook::render::print::PRINT_PAGE);
+    let pdf = out.unwrap_or_else(|| out_dir.join("book.pdf"));
+    match studybook::pdf::print_to_pdf(&page, &pdf, &browser, Default::default()) {
+        Ok(bytes) => {
+            println!(
+                "Printed {} chapters into {} ({:.1} MB) in {:.1} s",
+                report.chapters,
+                pdf.display(),
+                bytes as f64 / 1e6,
+                start.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(fatal) => {
+            eprintln!("{fatal}");
             ExitCode::from(1)
         }
     }
