@@ -48,6 +48,13 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         chrome: Option<PathBuf>,
     },
+    /// Start a notes project: DIR/notes/ with a sample note, DIR/studybook.toml and a GitHub Pages
+    /// workflow. Never overwrites a file.
+    Init {
+        /// The project folder, created if missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print each note as repaired, normalised Markdown (front matter, then the body).
     Fix {
         /// Notes to repair.

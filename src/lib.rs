@@ -3,6 +3,7 @@
 pub mod assemble;
 pub mod config;
 pub mod diagnostics;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod note;

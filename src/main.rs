@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             theme,
             chrome,
         } => pdf(notes, out_dir, out, theme, chrome),
+        Command::Init { dir } => init(&dir),
         Command::Fix {
             files,
             write,
@@ -123,6 +124,33 @@ fn pdf(
                 pdf.display(),
                 bytes as f64 / 1e6,
                 start.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(fatal) => {
+            eprintln!("{fatal}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init(dir: &Path) -> ExitCode {
+    match studybook::init::init(dir) {
+        Ok(created) => {
+            println!("Created:");
+            for path in &created {
+                println!("  {}", path.display());
+            }
+            let cd = if dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("  cd {}\n", dir.display())
+            };
+            println!(
+                "\nNext:\n{cd}  studybook build      # the book in output/, open output/index.html\n  \
+                 studybook pdf        # output/book.pdf (needs chromium and fonts-noto-cjk)\n\n\
+                 To publish on GitHub Pages: push to a GitHub repository, choose Settings > Pages > \
+                 Source: GitHub Actions, and check STUDYBOOK_SOURCE in .github/workflows/pages.yml."
             );
             ExitCode::SUCCESS
         }

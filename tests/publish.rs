@@ -325,3 +325,99 @@ fn the_print_page_holds_every_chapter_in_order_with_unique_ids_and_in_page_links
         "the cross-chapter link was not rewritten"
     );
 }
+
+/// The pieces a GitHub Pages workflow needs.
+fn assert_pages_workflow(yaml: &str, what: &str) {
+    for needed in [
+        "pages: write",
+        "id-token: write",
+        "concurrency:",
+        "actions/configure-pages@",
+        "actions/upload-pages-artifact@",
+        "path: output",
+        "actions/deploy-pages@",
+        "--site-url",
+    ] {
+        assert!(yaml.contains(needed), "{what} lacks {needed}");
+    }
+}
+
+#[test]
+fn the_repository_publishes_its_book_on_github_pages() {
+    let yaml = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/pages.yml"),
+    )
+    .unwrap();
+    assert_pages_workflow(&yaml, "the workflow");
+    assert!(yaml.contains("cargo run --release -- build"));
+}
+
+#[test]
+fn init_scaffolds_a_project_that_builds_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my-book");
+    let output = studybook(&["init".as_ref(), dir.as_os_str()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let config = dir.join("studybook.toml");
+    let workflow = dir.join(".github/workflows/pages.yml");
+    let notes: Vec<PathBuf> = fs::read_dir(dir.join("notes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(notes.len(), 1, "one sample note");
+    for path in [&config, &workflow, &notes[0]] {
+        assert!(path.is_file(), "{} missing", path.display());
+        assert!(stdout.contains(&path.display().to_string()), "{stdout}");
+    }
+    assert!(stdout.contains("studybook build"), "{stdout}");
+    assert_pages_workflow(
+        &fs::read_to_string(&workflow).unwrap(),
+        "the scaffolded workflow",
+    );
+
+    // The project builds cleanly, with the title of its config (found beside notes/).
+    let out = dir.join("output");
+    let built = build(&dir.join("notes"), &out, &[]);
+    assert!(
+        built.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let title = studybook::config::parse(&fs::read_to_string(&config).unwrap(), "t")
+        .unwrap()
+        .title
+        .expect("the scaffolded config has a title");
+    let index = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        index.contains(&format!("<title>{title}</title>")),
+        "{index}"
+    );
+    let chapter = fs::read_to_string(
+        html_pages(&out)
+            .iter()
+            .find(|p| p.starts_with("chapters/"))
+            .map(|p| out.join(p))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        chapter.contains("<pre"),
+        "the sample note shows a code block"
+    );
+
+    // A second init changes nothing and says why.
+    fs::write(&notes[0], "# mine\n").unwrap();
+    let again = studybook(&["init".as_ref(), dir.as_os_str()]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("refusing to overwrite") && err.contains("studybook.toml"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&notes[0]).unwrap(), "# mine\n");
+}
