@@ -24,6 +24,36 @@ pub enum Command {
         /// A folder whose files replace the default theme's files of the same name.
         #[arg(long)]
         theme: Option<PathBuf>,
+        /// The URL the book is published at (https://user.github.io/repo/): adds canonical links and
+        /// sitemap.xml, and roots the 404 page there. Overrides `site-url` in studybook.toml.
+        #[arg(long, value_name = "URL")]
+        site_url: Option<String>,
+    },
+    /// Build the book, then print its one-page edition (print.html) to PDF with a headless Chromium.
+    Pdf {
+        /// The folder of notes (.md, .markdown, .txt), read recursively.
+        #[arg(long, default_value = "notes")]
+        notes: PathBuf,
+        /// Where to build the book before printing it.
+        #[arg(long, default_value = "output")]
+        out_dir: PathBuf,
+        /// The PDF file to write [default: OUT_DIR/book.pdf].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// A folder whose files replace the default theme's files of the same name.
+        #[arg(long)]
+        theme: Option<PathBuf>,
+        /// The Chromium or Chrome to print with [default: chromium, chromium-browser,
+        /// google-chrome or google-chrome-stable on PATH].
+        #[arg(long, value_name = "PATH")]
+        chrome: Option<PathBuf>,
+    },
+    /// Start a notes project: DIR/notes/ with a sample note, DIR/studybook.toml and a GitHub Pages
+    /// workflow. Never overwrites a file.
+    Init {
+        /// The project folder, created if missing.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Print each note as repaired, normalised Markdown (front matter, then the body).
     Fix {

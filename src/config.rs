@@ -1,4 +1,4 @@
-//! The optional `studybook.toml`: book title and language. Unknown keys are an error.
+//! The optional `studybook.toml`: book title, language and site URL. Unknown keys are an error.
 
 use crate::diagnostics::{Diagnostic, Fatal};
 use crate::load::frontmatter::line_col;
@@ -16,6 +16,9 @@ pub struct Config {
     /// The user's own glossary entries, from `glossary.yaml` in the notes folder.
     #[serde(skip)]
     pub glossary: Vec<crate::knowledge::glossary::UserEntry>,
+    /// Where the book is published (`https://user.github.io/repo/`): canonical links and a sitemap.
+    #[serde(alias = "site-url")]
+    pub site_url: Option<String>,
 }
 
 /// The optional glossary file in the notes folder.
@@ -151,5 +154,13 @@ mod tests {
             panic!("unknown key accepted");
         };
         assert_eq!((d.line, d.col), (2, 1));
+    }
+
+    #[test]
+    fn reads_site_url_with_either_spelling() {
+        for key in ["site-url", "site_url"] {
+            let c = parse(&format!("{key} = \"https://u.github.io/r/\"\n"), "s.toml").unwrap();
+            assert_eq!(c.site_url.as_deref(), Some("https://u.github.io/r/"));
+        }
     }
 }

@@ -3,11 +3,13 @@
 pub mod assemble;
 pub mod config;
 pub mod diagnostics;
+pub mod init;
 pub mod knowledge;
 pub mod load;
 pub mod model;
 pub mod note;
 pub mod output;
+pub mod pdf;
 pub mod render;
 pub mod repair;
 pub mod search;
@@ -29,6 +31,8 @@ pub struct BuildOptions {
     pub notes_dir: PathBuf,
     pub out_dir: PathBuf,
     pub theme_dir: Option<PathBuf>,
+    /// Where the book will be published; overrides the config's `site-url`.
+    pub site_url: Option<String>,
 }
 
 /// What a successful build did.
@@ -72,6 +76,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut config = config::load(&options.notes_dir)?;
     let (glossary, glossary_diagnostics) = config::load_glossary(&options.notes_dir);
     config.glossary = glossary;
+    let site_url = resolve_site_url(options, &config)?;
     let theme = match &options.theme_dir {
         Some(dir) => Theme::with_overrides(dir)?,
         None => Theme::default_theme(),
@@ -97,6 +102,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     .map_err(|fatal| BuildError {
         fatal,
         diagnostics: diagnostics.clone(),
+    })?;
+    let mut site = site;
+    add_extra_pages(&mut site, &book, &lang, &templates, site_url.as_deref()).map_err(|fatal| {
+        BuildError {
+            fatal,
+            diagnostics: diagnostics.clone(),
+        }
     })?;
     timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
         fatal,
@@ -306,4 +318,98 @@ pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
         Highlighter::global(),
         false,
     )
+}
+
+/// The site URL from the options, else from the config, checked.
+fn resolve_site_url(
+    options: &BuildOptions,
+    config: &config::Config,
+) -> Result<Option<String>, Fatal> {
+    let (url, source) = match (&options.site_url, &config.site_url) {
+        (Some(url), _) => (url, "--site-url".to_string()),
+        (None, Some(url)) => (
+            url,
+            config::find(&options.notes_dir).map_or_else(
+                || config::CONFIG_FILE.to_string(),
+                |p| p.display().to_string(),
+            ),
+        ),
+        (None, None) => return Ok(None),
+    };
+    render::publish::normalize_site_url(url, &source).map(Some)
+}
+
+/// The glossary and the comparisons as appendices of the print page. Glossary entries are
+/// anchored `gl-<id>`, where the chapters' glossary links lead on that page.
+fn knowledge_appendices(book: &Book, lang: &str) -> Vec<render::print::Appendix> {
+    use knowledge::html::escape;
+    let words = render::site::Words::for_language(lang);
+    let k = &book.knowledge;
+    let mut appendices = Vec::new();
+    if !k.glossary.is_empty() {
+        let mut html = String::from("<dl class=\"glossary\">\n");
+        for e in &k.glossary {
+            html.push_str(&format!(
+                "<dt id=\"gl-{}\"><dfn class=\"term-name\">{}</dfn>",
+                escape(&e.id),
+                escape(&e.term)
+            ));
+            for a in &e.aliases {
+                html.push_str(&format!("<span class=\"alias\">{}</span>", escape(a)));
+            }
+            html.push_str(&format!(
+                "</dt>\n<dd><p class=\"definition\">{}</p></dd>\n",
+                escape(&e.definition)
+            ));
+        }
+        html.push_str("</dl>\n");
+        appendices.push(render::print::Appendix {
+            id: "glossary".into(),
+            title: words.glossary.into(),
+            html,
+        });
+    }
+    if !k.comparisons.is_empty() {
+        let mut html = String::new();
+        for c in &k.comparisons {
+            html.push_str(&format!(
+                "<section class=\"comparison\"><h2 class=\"comparison-title\">{}</h2>\n",
+                escape(&c.title)
+            ));
+            for item in &c.items {
+                html.push_str(&format!(
+                    "<div class=\"comparison-item\"><p class=\"source\">{}{}</p>\n{}</div>\n",
+                    escape(&item.place.chapter_title),
+                    if item.place.section_title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" › {}", escape(&item.place.section_title))
+                    },
+                    item.html
+                ));
+            }
+            html.push_str("</section>\n");
+        }
+        appendices.push(render::print::Appendix {
+            id: "comparisons".into(),
+            title: words.comparisons.into(),
+            html,
+        });
+    }
+    appendices
+}
+
+/// Pages beyond the chapters: the print page, then the publishing files (404 page, `.nojekyll`,
+/// and with a site URL, canonical links and `sitemap.xml`).
+fn add_extra_pages(
+    site: &mut Site,
+    book: &Book,
+    lang: &str,
+    templates: &Templates,
+    site_url: Option<&str>,
+) -> Result<(), Fatal> {
+    let appendices = knowledge_appendices(book, lang);
+    let print = render::print::render_print(book, lang, templates, &appendices, true)?;
+    site.files.insert(render::print::PRINT_PAGE.into(), print);
+    render::publish::add_publish_files(site, book, lang, templates, site_url)
 }

@@ -20,7 +20,20 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { notes, out, theme } => build(notes, out, theme),
+        Command::Build {
+            notes,
+            out,
+            theme,
+            site_url,
+        } => build(notes, out, theme, site_url),
+        Command::Pdf {
+            notes,
+            out_dir,
+            out,
+            theme,
+            chrome,
+        } => pdf(notes, out_dir, out, theme, chrome),
+        Command::Init { dir } => init(&dir),
         Command::Fix {
             files,
             write,
@@ -29,11 +42,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(notes: PathBuf, out: PathBuf, theme: Option<PathBuf>) -> ExitCode {
+fn build(
+    notes: PathBuf,
+    out: PathBuf,
+    theme: Option<PathBuf>,
+    site_url: Option<String>,
+) -> ExitCode {
     let options = studybook::BuildOptions {
         notes_dir: notes,
         out_dir: out.clone(),
         theme_dir: theme,
+        site_url,
     };
     match studybook::build(&options) {
         Ok(report) => {
@@ -59,6 +78,84 @@ fn build(notes: PathBuf, out: PathBuf, theme: Option<PathBuf>) -> ExitCode {
             print_diagnostics(&error.diagnostics);
             eprintln!("{}", error.fatal);
             eprintln!("build failed; {} was left as it was", out.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn pdf(
+    notes: PathBuf,
+    out_dir: PathBuf,
+    out: Option<PathBuf>,
+    theme: Option<PathBuf>,
+    chrome: Option<PathBuf>,
+) -> ExitCode {
+    let start = std::time::Instant::now();
+    let browser = match studybook::pdf::find_browser(chrome.as_deref()) {
+        Ok(browser) => browser,
+        Err(fatal) => {
+            eprintln!("{fatal}");
+            return ExitCode::from(1);
+        }
+    };
+    let options = studybook::BuildOptions {
+        notes_dir: notes,
+        out_dir: out_dir.clone(),
+        theme_dir: theme,
+        site_url: None,
+    };
+    let report = match studybook::build(&options) {
+        Ok(report) => report,
+        Err(error) => {
+            print_diagnostics(&error.diagnostics);
+            eprintln!("{}", error.fatal);
+            eprintln!("build failed; {} was left as it was", out_dir.display());
+            return ExitCode::from(1);
+        }
+    };
+    print_diagnostics(&report.diagnostics);
+    let page = out_dir.join(studybook::render::print::PRINT_PAGE);
+    let pdf = out.unwrap_or_else(|| out_dir.join("book.pdf"));
+    match studybook::pdf::print_to_pdf(&page, &pdf, &browser, Default::default()) {
+        Ok(bytes) => {
+            println!(
+                "Printed {} chapters into {} ({:.1} MB) in {:.1} s",
+                report.chapters,
+                pdf.display(),
+                bytes as f64 / 1e6,
+                start.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(fatal) => {
+            eprintln!("{fatal}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init(dir: &Path) -> ExitCode {
+    match studybook::init::init(dir) {
+        Ok(created) => {
+            println!("Created:");
+            for path in &created {
+                println!("  {}", path.display());
+            }
+            let cd = if dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("  cd {}\n", dir.display())
+            };
+            println!(
+                "\nNext:\n{cd}  studybook build      # the book in output/, open output/index.html\n  \
+                 studybook pdf        # output/book.pdf (needs chromium and fonts-noto-cjk)\n\n\
+                 To publish on GitHub Pages: push to a GitHub repository, choose Settings > Pages > \
+                 Source: GitHub Actions, and check STUDYBOOK_SOURCE in .github/workflows/pages.yml."
+            );
+            ExitCode::SUCCESS
+        }
+        Err(fatal) => {
+            eprintln!("{fatal}");
             ExitCode::from(1)
         }
     }

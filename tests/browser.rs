@@ -502,3 +502,91 @@ fn glued_session_is_repaired_styled_and_copies_only_its_commands() {
         },
     );
 }
+
+#[test]
+fn print_link_opens_the_whole_book_on_one_page() {
+    with_book(
+        "print_link_opens_the_whole_book_on_one_page",
+        |page, _out| {
+            page.click_and_wait_load("main a.print-link")
+                .expect("follow the print link");
+            assert_page_loaded_cleanly(page);
+            assert!(current_url(page).ends_with("/print.html"));
+            let sections = texts(page, "section.print-chapter h1.chapter-title");
+            assert_eq!(sections, TITLES);
+            // Contents links land on their sections, which hold the chapter's headings.
+            let targets = strings(eval(
+                page,
+                "Array.from(document.querySelectorAll('.print-toc a'), a => \
+             document.getElementById(decodeURIComponent(a.hash.slice(1))) ? '' : a.hash)",
+            ));
+            assert!(targets.iter().all(String::is_empty), "{targets:?}");
+            assert_eq!(
+                attributes(page, "#sidebar a.sidebar-print", "href"),
+                ["print.html"]
+            );
+        },
+    );
+}
+
+#[test]
+fn print_media_hides_the_chrome_and_wraps_code() {
+    let Some(browser) = support::browser_or_skip("print_media_hides_the_chrome_and_wraps_code")
+    else {
+        return;
+    };
+    let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("notes");
+    let (_tmp, out_dir) = support::build_book(&notes);
+    let page = browser.new_page().expect("open a browser tab");
+    let url = support::file_url(&out_dir.join("print.html"));
+    page.goto(&url)
+        .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    let overflowing = "Array.from(document.querySelectorAll('pre')).filter(p => p.scrollWidth > p.clientWidth).length";
+    let before = eval(&page, overflowing).as_u64().unwrap();
+    assert!(
+        before > 0,
+        "no code block overflows on screen: nothing to check"
+    );
+    page.call(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "media": "print" }),
+    )
+    .expect("emulate print media");
+    assert_eq!(
+        eval(&page, overflowing).as_u64(),
+        Some(0),
+        "code is cut off in print"
+    );
+    for hidden in ["#sidebar", ".topbar", ".copy-button"] {
+        let display = eval(
+            &page,
+            &format!(
+                "Array.from(document.querySelectorAll({}), e => getComputedStyle(e).display)",
+                js_string(hidden)
+            ),
+        );
+        let display = strings(display);
+        assert!(!display.is_empty(), "no {hidden} on the print page");
+        assert!(
+            display.iter().all(|d| d == "none"),
+            "{hidden} shows in print: {display:?}"
+        );
+    }
+    let breaks = strings(eval(
+        &page,
+        "Array.from(document.querySelectorAll('section.print-chapter'), s => getComputedStyle(s).breakBefore)",
+    ));
+    assert!(
+        breaks.len() > 1 && breaks.iter().all(|b| b == "page"),
+        "{breaks:?}"
+    );
+    let after = eval(
+        &page,
+        "(() => { const a = document.querySelector('.chapter-body a[href^=\"http\"]'); \
+         return a ? getComputedStyle(a, '::after').content : 'none'; })()",
+    );
+    assert!(
+        after.as_str().is_some_and(|c| c.contains("http")),
+        "external links do not show their URL: {after}"
+    );
+}

@@ -2,6 +2,8 @@
 
 pub mod highlight;
 pub mod markdown;
+pub mod print;
+pub mod publish;
 pub mod sanitize;
 pub mod site;
 pub mod templates;

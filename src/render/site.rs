@@ -42,6 +42,9 @@ pub struct Words {
     pub search_placeholder: &'static str,
     pub search_none: &'static str,
     pub search_unavailable: &'static str,
+    pub print: &'static str,
+    pub not_found: &'static str,
+    pub not_found_hint: &'static str,
 }
 
 impl Words {
@@ -74,6 +77,9 @@ impl Words {
                 search_placeholder: "搜索（按 / 键）",
                 search_none: "没有找到相关内容。",
                 search_unavailable: "搜索索引不可用。",
+                print: "打印 / PDF",
+                not_found: "页面不存在",
+                not_found_hint: "这个地址没有页面，可能已经改名或删除。",
             }
         } else {
             Words {
@@ -103,6 +109,9 @@ impl Words {
                 search_placeholder: "Search (press /)",
                 search_none: "No results.",
                 search_unavailable: "The search index is unavailable.",
+                print: "Print / PDF",
+                not_found: "Page not found",
+                not_found_hint: "There is no page at this address; it may have been renamed or removed.",
             }
         }
     }

@@ -27,6 +27,11 @@ pub const DEFAULT_THEME: &[(&str, &str)] = &[
         "review.html",
         include_str!("../../themes/default/review.html"),
     ),
+    (
+        "print.html",
+        include_str!("../../themes/default/print.html"),
+    ),
+    ("404.html", include_str!("../../themes/default/404.html")),
     ("style.css", include_str!("../../themes/default/style.css")),
     ("book.js", include_str!("../../themes/default/book.js")),
     ("search.js", include_str!("../../themes/default/search.js")),

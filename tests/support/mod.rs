@@ -3,6 +3,7 @@
 
 pub mod cdp;
 pub mod html;
+pub mod http;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

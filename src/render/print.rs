@@ -1,0 +1,317 @@
+//! The print page: the whole book on one page (cover, contents, every chapter, then appendices), for printing to PDF.
+//!
+//! Chapters are rendered for `chapters/<slug>.html`; here their ids are prefixed with the chapter slug
+//! (`<slug>--<id>`) so they stay unique on one page, and links between chapters become in-page links.
+
+use crate::assemble::FILES_DIR;
+use crate::diagnostics::Fatal;
+use crate::model::{Book, Chapter};
+use crate::render::site::{Words, minify};
+use crate::render::templates::Templates;
+use regex::{Captures, Regex};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// Path of the print page in the output folder.
+pub const PRINT_PAGE: &str = "print.html";
+
+/// A section printed after the chapters (glossary, comparison tables...). Its anchor is `appendix-<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appendix {
+    pub id: String,
+    pub title: String,
+    /// Body HTML; ids in it must not contain `--` (those belong to chapters).
+    pub html: String,
+}
+
+/// The page context shared by pages outside the chapters: what `page.html` reads.
+#[derive(Serialize)]
+pub struct Frame<'a> {
+    pub lang: &'a str,
+    pub book_title: &'a str,
+    pub root: &'a str,
+    pub current: &'a str,
+    pub t: &'a Words,
+    pub chapters: Vec<SidebarLink<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct SidebarLink<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+}
+
+impl<'a> Frame<'a> {
+    pub fn new(book: &'a Book, lang: &'a str, root: &'a str, t: &'a Words) -> Frame<'a> {
+        Frame {
+            lang,
+            book_title: &book.title,
+            root,
+            current: "",
+            t,
+            chapters: book
+                .chapters
+                .iter()
+                .map(|c| SidebarLink {
+                    slug: &c.slug,
+                    title: &c.title,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PrintHeading {
+    id: String,
+    text: String,
+    depth: u8,
+}
+
+#[derive(Serialize)]
+struct PrintChapter<'a> {
+    /// Anchor of the chapter's section.
+    id: String,
+    title: &'a str,
+    date: &'a Option<String>,
+    tags: &'a [String],
+    html: String,
+    /// Headings listed in the contents (the top two levels of the chapter).
+    headings: Vec<PrintHeading>,
+}
+
+#[derive(Serialize)]
+struct PrintAppendix<'a> {
+    id: String,
+    title: &'a str,
+    html: &'a str,
+}
+
+#[derive(Serialize)]
+struct PrintContext<'a> {
+    #[serde(flatten)]
+    frame: Frame<'a>,
+    /// The newest chapter date: the book is as of then.
+    date: Option<&'a str>,
+    sections: Vec<PrintChapter<'a>>,
+    appendices: Vec<PrintAppendix<'a>>,
+}
+
+/// Anchor of a chapter's section on the print page.
+pub fn chapter_anchor(slug: &str) -> String {
+    format!("chapter-{slug}")
+}
+
+/// Anchor on the print page of the element `id` of chapter `slug`.
+pub fn heading_anchor(slug: &str, id: &str) -> String {
+    format!("{slug}--{id}")
+}
+
+/// Render the print page with the `print.html` template.
+pub fn render_print(
+    book: &Book,
+    lang: &str,
+    templates: &Templates,
+    appendices: &[Appendix],
+    minify_page: bool,
+) -> Result<Vec<u8>, Fatal> {
+    let words = Words::for_language(lang);
+    let slugs: HashSet<&str> = book.chapters.iter().map(|c| c.slug.as_str()).collect();
+    let context = PrintContext {
+        frame: Frame::new(book, lang, "", &words),
+        date: book.chapters.iter().filter_map(|c| c.date.as_deref()).max(),
+        sections: book
+            .chapters
+            .iter()
+            .map(|c| print_chapter(c, &slugs))
+            .collect(),
+        appendices: appendices
+            .iter()
+            .map(|a| PrintAppendix {
+                id: format!("appendix-{}", a.id),
+                title: &a.title,
+                html: &a.html,
+            })
+            .collect(),
+    };
+    let html = templates.render(PRINT_PAGE, &context)?;
+    Ok(if minify_page {
+        minify(&html)
+    } else {
+        html.into_bytes()
+    })
+}
+
+fn print_chapter<'a>(chapter: &'a Chapter, slugs: &HashSet<&str>) -> PrintChapter<'a> {
+    let top = chapter.headings.iter().map(|h| h.level).min().unwrap_or(1);
+    PrintChapter {
+        id: chapter_anchor(&chapter.slug),
+        title: &chapter.title,
+        date: &chapter.date,
+        tags: &chapter.tags,
+        html: rewrite_chapter_html(&chapter.html, &chapter.slug, slugs),
+        headings: chapter
+            .headings
+            .iter()
+            .filter(|h| h.level <= top + 1)
+            .map(|h| PrintHeading {
+                id: heading_anchor(&chapter.slug, &h.id),
+                text: h.text.clone(),
+                depth: h.level - top + 1,
+            })
+            .collect(),
+    }
+}
+
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<[a-zA-Z][^>]*>").expect("valid regex"));
+static ATTR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(\s)(id|href|src)="([^"]*)""#).expect("valid regex"));
+
+/// A chapter's HTML as it sits on the print page: ids prefixed with the slug, links to headings of
+/// this or another chapter turned into in-page links, other relative links made relative to the
+/// output root (chapter pages live in `chapters/`).
+pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
+    TAG.replace_all(html, |tag: &Captures| {
+        ATTR.replace_all(&tag[0], |attr: &Captures| {
+            let value = &attr[3];
+            let new = match &attr[2] {
+                "id" => heading_anchor(slug, value),
+                "href" => rewrite_link(value, slug, slugs),
+                _ => from_root(value, slugs),
+            };
+            format!("{}{}=\"{}\"", &attr[1], &attr[2], new)
+        })
+        .into_owned()
+    })
+    .into_owned()
+}
+
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    })
+}
+
+/// A URL of a chapter page made relative to the output root: the book's own files (`../files/…`)
+/// and chapter pages (`x.html`, `../chapters/x.html`). Anything else (external, or a link the build
+/// reported as missing) is kept as written.
+fn from_root(url: &str, slugs: &HashSet<&str>) -> String {
+    if let Some(rest) = url.strip_prefix("../")
+        && (rest.starts_with(&format!("{FILES_DIR}/")) || rest.starts_with("chapters/"))
+    {
+        return rest.to_string();
+    }
+    let path = url.split('#').next().unwrap_or("");
+    let is_chapter = path
+        .strip_suffix(".html")
+        .is_some_and(|stem| slugs.contains(percent_decode(stem).as_str()));
+    if is_chapter && !has_scheme(url) {
+        format!("chapters/{url}")
+    } else {
+        url.to_string()
+    }
+}
+
+fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
+    // Glossary links lead to the glossary appendix of the same page.
+    if let Some(id) = href.strip_prefix("../glossary.html#") {
+        return format!("#gl-{id}");
+    }
+    if let Some(fragment) = href.strip_prefix('#') {
+        return if fragment.is_empty() {
+            href.to_string()
+        } else {
+            format!("#{}", heading_anchor(slug, fragment))
+        };
+    }
+    let rooted = from_root(href, slugs);
+    let (path, fragment) = match rooted.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (rooted.as_str(), None),
+    };
+    let target = path
+        .strip_prefix("chapters/")
+        .and_then(|p| p.strip_suffix(".html"))
+        .filter(|stem| !stem.contains('/') && slugs.contains(percent_decode(stem).as_str()));
+    match (target, fragment) {
+        (Some(stem), Some(f)) if !f.is_empty() => format!("#{}", heading_anchor(stem, f)),
+        (Some(stem), _) => format!("#{}", chapter_anchor(stem)),
+        (None, _) => rooted,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(html: &str) -> String {
+        let slugs: HashSet<&str> = ["a", "k8s-存储"].into_iter().collect();
+        rewrite_chapter_html(html, "a", &slugs)
+    }
+
+    #[test]
+    fn ids_get_the_chapter_prefix_and_in_chapter_links_follow() {
+        assert_eq!(
+            rewrite("<h2 id=\"pod\">Pod<a class=\"anchor\" href=\"#pod\">#</a></h2>"),
+            "<h2 id=\"a--pod\">Pod<a class=\"anchor\" href=\"#a--pod\">#</a></h2>"
+        );
+    }
+
+    #[test]
+    fn links_to_other_chapters_become_in_page_links() {
+        assert_eq!(
+            rewrite("<a href=\"k8s-%E5%AD%98%E5%82%A8.html#pv\">x</a>"),
+            "<a href=\"#k8s-%E5%AD%98%E5%82%A8--pv\">x</a>"
+        );
+        assert_eq!(
+            rewrite("<a href=\"../chapters/a.html\">x</a>"),
+            "<a href=\"#chapter-a\">x</a>"
+        );
+    }
+
+    #[test]
+    fn files_and_external_links_are_made_relative_to_the_root_or_kept() {
+        assert_eq!(
+            rewrite("<img src=\"../files/img/a.png\" alt=\"\">"),
+            "<img src=\"files/img/a.png\" alt=\"\">"
+        );
+        assert_eq!(
+            rewrite("<a href=\"https://k8s.io/#x\">k</a> <a href=\"missing.md\">m</a>"),
+            "<a href=\"https://k8s.io/#x\">k</a> <a href=\"missing.md\">m</a>"
+        );
+    }
+
+    #[test]
+    fn text_that_looks_like_attributes_is_left_alone() {
+        let code = "<pre><code>id=&quot;x&quot; href=\"#y\"</code></pre>";
+        assert_eq!(rewrite(code), code);
+    }
+}
