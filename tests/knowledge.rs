@@ -252,6 +252,42 @@ fn the_user_notes_give_a_linked_glossary_comparisons_and_a_review_page() {
         questions.len() > asked.len(),
         "questions phrased without a question mark are missed"
     );
+
+    // The print page carries the glossary and the comparisons as appendices, and the chapters'
+    // glossary links lead to the glossary appendix on the same page.
+    let print = read(&out.join("print.html"));
+    assert!(
+        print.contains("id=appendix-glossary"),
+        "no glossary appendix"
+    );
+    assert!(
+        print.contains("id=appendix-comparisons"),
+        "no comparisons appendix"
+    );
+    let targets: BTreeSet<String> = print
+        .split("href=#gl-")
+        .skip(1)
+        .map(|t| {
+            t.chars()
+                .take_while(|c| !matches!(c, ' ' | '>' | '"'))
+                .collect()
+        })
+        .collect();
+    assert!(
+        targets.len() >= 60,
+        "only {} glossary links on the print page",
+        targets.len()
+    );
+    for id in &targets {
+        assert!(
+            print.contains(&format!("id=gl-{id}>")),
+            "#gl-{id} is not on the print page"
+        );
+    }
+    assert!(
+        !print.contains("../glossary.html"),
+        "a glossary link left pointing off the page"
+    );
 }
 
 #[test]

@@ -155,6 +155,19 @@ fn the_notes_print_to_a_pdf_with_every_chapter_and_an_outline() {
         outline.len()
     );
     assert!(outline.len() >= titles.len() + sections);
+    // Each bookmark names its heading once (a heading split by a page break would be named twice).
+    let doubled: Vec<&String> = outline
+        .iter()
+        .filter(|item| {
+            let chars: Vec<char> = item.chars().collect();
+            let half = chars.len() / 2;
+            chars.len() > 2 && chars.len() % 2 == 0 && chars[..half] == chars[half..]
+        })
+        .collect();
+    assert!(
+        doubled.is_empty(),
+        "bookmarks with doubled text: {doubled:?}"
+    );
     let leftovers = std::fs::read_dir(pdf.parent().unwrap()).unwrap().count();
     assert_eq!(leftovers, 1, "temporary files left beside the PDF");
 }
