@@ -208,9 +208,11 @@ pub fn make_book(
     };
     // The chapters stand on their own: if gathering knowledge fails, the book is built without it.
     let mut linked = book.clone();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        knowledge::build(&mut linked, &config.glossary, &lang)
-    })) {
+    match timed("knowledge", || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            knowledge::build(&mut linked, &config.glossary, &lang)
+        }))
+    }) {
         Ok(knowledge) => {
             book = linked;
             book.knowledge = knowledge;

@@ -161,7 +161,7 @@ fn the_notes_print_to_a_pdf_with_every_chapter_and_an_outline() {
         .filter(|item| {
             let chars: Vec<char> = item.chars().collect();
             let half = chars.len() / 2;
-            chars.len() > 2 && chars.len() % 2 == 0 && chars[..half] == chars[half..]
+            chars.len() > 2 && chars.len().is_multiple_of(2) && chars[..half] == chars[half..]
         })
         .collect();
     assert!(

@@ -107,7 +107,11 @@ impl Resolver<'_> {
             let close = self
                 .by_name
                 .iter()
-                .filter(|(name, _)| name.is_ascii() && name.len().abs_diff(n.len()) <= 1)
+                .filter(|(name, _)| {
+                    name.as_bytes().first() == n.as_bytes().first()
+                        && name.is_ascii()
+                        && name.len().abs_diff(n.len()) <= 1
+                })
                 .map(|(name, &i)| (crate::repair::schema::edit_distance(name, &n), name, i))
                 .filter(|(d, _, _)| *d <= 2)
                 .min();

@@ -64,6 +64,8 @@ struct Found {
     rule: &'static str,
     /// A defining sentence and where it stands.
     definition: Option<(String, SectionRef, i32)>,
+    /// Kept only if the notes' prose holds this text at least so many times (lower-cased when set).
+    require: Option<(String, bool, usize)>,
 }
 
 fn is_han(c: char) -> bool {
@@ -526,19 +528,6 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
         .map(|(_, s)| s.prose.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let lower_text = all_text.to_lowercase();
-    let mut lower_counts: HashMap<String, usize> = HashMap::new();
-    let mut count_lower = |term: &str| -> usize {
-        *lower_counts
-            .entry(term.to_string())
-            .or_insert_with(|| lower_text.matches(term).count())
-    };
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    let mut count = |term: &str| -> usize {
-        *counts
-            .entry(term.to_string())
-            .or_insert_with(|| all_text.matches(term).count())
-    };
     let s = schema::schema();
     let kinds: HashMap<String, &str> = s.kinds().map(|k| (k.to_lowercase(), k)).collect();
     let mut found = Vec::new();
@@ -564,6 +553,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names,
                     rule: "bilingual",
                     definition: def.clone(),
+                    require: None,
                 });
             }
             for c in LATIN_THEN_ABBR.captures_iter(text) {
@@ -571,6 +561,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![c[1].trim().to_string(), c[2].to_string()],
                     rule: "bilingual",
                     definition: def.clone(),
+                    require: None,
                 });
             }
             for c in LATIN_THEN_HAN.captures_iter(text) {
@@ -582,6 +573,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![c[1].trim().to_string(), zh],
                     rule: "bilingual",
                     definition: def.clone(),
+                    require: None,
                 });
             }
             for c in LATIN_THEN_COMMAND.captures_iter(text) {
@@ -589,19 +581,20 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![c[1].trim().to_string(), c[2].to_string()],
                     rule: "bilingual",
                     definition: def.clone(),
+                    require: None,
                 });
             }
         }
         // Names annotated in code (`kubelet  # 守护进程 负责…`), when the prose names them too.
         for line in section.code.lines() {
             if let Some(c) = ANNOTATED.captures(line)
-                && count(&c[1]) >= 1
                 && c[2].chars().count() >= 6
             {
                 found.push(Found {
                     names: vec![c[1].to_string()],
                     rule: "annotated",
                     definition: Some((format!("{}：{}", &c[1], c[2].trim()), at, 5)),
+                    require: Some((c[1].to_string(), false, 1)),
                 });
             }
         }
@@ -615,14 +608,12 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     .all(|c| is_term_like(c) && c.chars().count() <= 30)
             {
                 for cell in cells {
-                    let lower = cell.to_lowercase();
-                    if count_lower(&lower) >= 2 {
-                        found.push(Found {
-                            names: vec![cell.clone()],
-                            rule: "table",
-                            definition: None,
-                        });
-                    }
+                    found.push(Found {
+                        names: vec![cell.clone()],
+                        rule: "table",
+                        definition: None,
+                        require: Some((cell.to_lowercase(), true, 2)),
+                    });
                 }
             }
         }
@@ -639,6 +630,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                         names,
                         rule: "heading",
                         definition: first.clone(),
+                        require: None,
                     });
                 }
             }
@@ -657,6 +649,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![term.clone()],
                     rule: "bold",
                     definition: sentence,
+                    require: None,
                 });
             }
         }
@@ -667,11 +660,9 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     continue;
                 };
                 let term = term.as_str().trim().to_string();
-                if is_term_like(&term)
-                    && sentence.chars().count() >= term.chars().count() + 6
-                    && count(&term) >= 2
-                {
+                if is_term_like(&term) && sentence.chars().count() >= term.chars().count() + 6 {
                     found.push(Found {
+                        require: Some((term.clone(), false, 2)),
                         names: vec![term],
                         rule: "definition",
                         definition: Some((sentence.to_string(), at, 10)),
@@ -689,6 +680,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![(*kind).to_string()],
                     rule: "kind",
                     definition: None,
+                    require: None,
                 });
             } else if word.len() >= 6
                 && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
@@ -699,11 +691,62 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     names: vec![word.to_string()],
                     rule: "field",
                     definition: None,
+                    require: None,
                 });
             }
         }
     }
+    keep_required(found, &all_text)
+}
+
+/// The names whose rule asks for more mentions in the prose than they have are left out. All
+/// texts are counted in one pass over the prose.
+fn keep_required(found: Vec<Found>, all_text: &str) -> Vec<Found> {
+    use aho_corasick::{AhoCorasick, MatchKind};
+    let count_in = |terms: Vec<&str>, text: &str| -> HashMap<String, usize> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let terms: Vec<&str> = terms.into_iter().filter(|t| !t.is_empty()).collect();
+        if let Ok(ac) = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&terms)
+        {
+            for m in ac.find_overlapping_iter(text) {
+                *counts
+                    .entry(terms[m.pattern().as_usize()].to_string())
+                    .or_default() += 1;
+            }
+        }
+        counts
+    };
+    let mut exact: Vec<&str> = Vec::new();
+    let mut lower: Vec<&str> = Vec::new();
+    for f in &found {
+        match &f.require {
+            Some((t, false, _)) => exact.push(t),
+            Some((t, true, _)) => lower.push(t),
+            None => {}
+        }
+    }
+    exact.sort();
+    exact.dedup();
+    lower.sort();
+    lower.dedup();
+    let exact_counts = count_in(exact, all_text);
+    let lower_counts = count_in(lower, &all_text.to_lowercase());
     found
+        .into_iter()
+        .filter(|f| match &f.require {
+            None => true,
+            Some((t, is_lower, min)) => {
+                let counts = if *is_lower {
+                    &lower_counts
+                } else {
+                    &exact_counts
+                };
+                counts.get(t).copied().unwrap_or(0) >= *min
+            }
+        })
+        .collect()
 }
 
 /// Union-find over name keys. Two groups that each have Latin names, none shared, stay apart

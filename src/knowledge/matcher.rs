@@ -1,13 +1,13 @@
 //! Finding glossary names in text: longest name first, Chinese without word spaces, Latin names
 //! only as whole words, short upper-case abbreviations (`PV`, `AS`) only in capitals.
 
-use regex::{Regex, RegexBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 /// Finds the names of glossary entries in text.
 pub struct Matcher {
-    regex: Option<Regex>,
-    /// Entry and name of each alternative, in the regex's order.
-    names: Vec<(String, usize)>,
+    automaton: Option<AhoCorasick>,
+    /// Name, entry and whether the name must match with its exact case, by pattern index.
+    names: Vec<(String, usize, bool)>,
 }
 
 /// Whether a name must match with its exact case: short all-capital abbreviations.
@@ -19,62 +19,45 @@ fn exact_case(name: &str) -> bool {
 impl Matcher {
     /// A matcher over `(name, entry)` pairs.
     pub fn new(names: impl Iterator<Item = (String, usize)>) -> Matcher {
-        let mut names: Vec<(String, usize)> = names
+        let mut names: Vec<(String, usize, bool)> = names
+            .map(|(n, e)| (n.trim().to_string(), e))
             .filter(|(n, _)| n.chars().count() >= 2 || n.chars().any(crate::repair::detect::is_cjk))
-            .collect();
-        names.sort_by(|a, b| {
-            b.0.chars()
-                .count()
-                .cmp(&a.0.chars().count())
-                .then(a.0.cmp(&b.0))
-        });
-        names.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0));
-        if names.is_empty() {
-            return Matcher { regex: None, names };
-        }
-        let pattern = names
-            .iter()
-            .map(|(n, _)| {
-                let escaped = regex::escape(n.trim())
-                    .replace("\\ ", " ")
-                    .replace(' ', r"\s*");
-                if exact_case(n) {
-                    format!("((?-i:{escaped}))")
-                } else {
-                    format!("({escaped})")
-                }
+            .map(|(n, e)| {
+                let exact = exact_case(&n);
+                (n, e, exact)
             })
-            .collect::<Vec<_>>()
-            .join("|");
-        let regex = RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .size_limit(64 << 20)
-            .build()
+            .collect();
+        names.sort();
+        names.dedup_by(|a, b| a.0 == b.0);
+        if names.is_empty() {
+            return Matcher {
+                automaton: None,
+                names,
+            };
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .build(names.iter().map(|(n, _, _)| n.as_str()))
             .ok();
-        Matcher { regex, names }
+        Matcher { automaton, names }
     }
 
     /// Every match in `text`, left to right, as `(entry, matched text, byte offset)`.
     pub fn find_at_all<'t>(&self, text: &'t str) -> Vec<(usize, &'t str, usize)> {
-        let Some(regex) = &self.regex else {
+        let Some(automaton) = &self.automaton else {
             return Vec::new();
         };
         let mut out = Vec::new();
         let mut at = 0;
-        while at <= text.len() {
-            let Some(caps) = regex.captures_at(text, at) else {
+        while at < text.len() {
+            let Some(m) = automaton.find(Input::new(text).span(at..text.len())) else {
                 break;
             };
-            let Some((index, m)) = caps
-                .iter()
-                .skip(1)
-                .enumerate()
-                .find_map(|(i, m)| m.map(|m| (i, m)))
-            else {
-                break;
-            };
-            if is_whole(text, m.start(), m.end()) {
-                out.push((self.names[index].1, m.as_str(), m.start()));
+            let (name, entry, exact) = &self.names[m.pattern().as_usize()];
+            let found = &text[m.start()..m.end()];
+            if is_whole(text, m.start(), m.end()) && (!exact || found == name) {
+                out.push((*entry, found, m.start()));
                 at = m.end();
             } else {
                 at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
@@ -134,9 +117,7 @@ mod tests {
         assert_eq!(m.find_all("在Pod中挂载PV"), [(0, "Pod"), (1, "PV")]);
         // A short abbreviation needs its capitals: `pv` in running text is not linked.
         assert_eq!(m.find_all("the pv and PVC"), Vec::<(usize, &str)>::new());
-        assert_eq!(
-            m.find_all("run kubectl  apply now"),
-            [(2, "kubectl  apply")]
-        );
+        assert_eq!(m.find_all("run kubectl apply now"), [(2, "kubectl apply")]);
+        assert_eq!(m.find_all("run Kubectl Apply now"), [(2, "Kubectl Apply")]);
     }
 }

@@ -162,8 +162,17 @@ pub struct GlossaryEntry {
     pub definition: String,
     pub letter: String,
     pub explained_in: Vec<Place>,
+    /// The first sections that mention the term.
     pub mentioned_in: Vec<Place>,
+    /// How many more sections mention it.
+    pub more_mentions: usize,
 }
+
+/// "Referenced from" links gathered per section (at most six are shown).
+const REFERRERS_KEPT: usize = 24;
+
+/// Sections listed under "mentioned in" on the glossary page; the rest are counted.
+const MENTIONS_SHOWN: usize = 24;
 
 /// Interface words of the knowledge pages and notes.
 pub struct Words {
@@ -233,7 +242,13 @@ pub fn build(book: &mut Book, user: &[UserEntry], lang: &str) -> Knowledge {
             definition: e.definition.clone(),
             letter: e.letter.clone(),
             explained_in: e.explained_in.iter().map(|&r| place(r)).collect(),
-            mentioned_in: e.mentioned_in.iter().map(|&r| place(r)).collect(),
+            mentioned_in: e
+                .mentioned_in
+                .iter()
+                .take(MENTIONS_SHOWN)
+                .map(|&r| place(r))
+                .collect(),
+            more_mentions: e.mentioned_in.len().saturating_sub(MENTIONS_SHOWN),
         })
         .collect();
     let mut letters: Vec<String> = glossary.iter().map(|e| e.letter.clone()).collect();
@@ -264,22 +279,43 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
             .map(move |n| (n.to_string(), i))
             .collect::<Vec<_>>()
     }));
-    // Sections that explain a term, and the sections of other chapters that mention it.
+    // Sections that explain a term, and (the first few) sections of other chapters that mention it.
     let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::new();
     for e in entries {
         for &home in &e.explained_in {
+            let from = referrers.entry(home).or_default();
             for &other in e.mentioned_in.iter().chain(&e.explained_in) {
+                if from.len() >= REFERRERS_KEPT {
+                    break;
+                }
                 if other.chapter != home.chapter {
-                    referrers.entry(home).or_default().insert(other);
+                    from.insert(other);
                 }
             }
         }
     }
-    // Terms of each chapter, for related chapters.
-    let mut chapter_terms: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); book.chapters.len()];
+    // Terms of each chapter, for related chapters: terms found in most chapters say nothing
+    // about which chapters belong together, so they are left out.
+    let chapters = book.chapters.len();
+    let mut chapter_terms: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); chapters];
     for (i, e) in entries.iter().enumerate() {
-        for r in e.explained_in.iter().chain(&e.mentioned_in) {
-            chapter_terms[r.chapter].insert(i);
+        let found_in: BTreeSet<usize> = e
+            .explained_in
+            .iter()
+            .chain(&e.mentioned_in)
+            .map(|r| r.chapter)
+            .collect();
+        if chapters > 10 && found_in.len() * 5 > chapters {
+            continue;
+        }
+        for c in found_in {
+            chapter_terms[c].insert(i);
+        }
+    }
+    let mut term_chapters: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+    for (c, terms) in chapter_terms.iter().enumerate() {
+        for &t in terms {
+            term_chapters[t].push(c);
         }
     }
     let titles: Vec<(String, String)> = book
@@ -287,6 +323,12 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
         .iter()
         .map(|c| (c.slug.clone(), c.title.clone()))
         .collect();
+    let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(at) = e.defined_at {
+            defined_in.entry(at).or_default().push(i);
+        }
+    }
     let mut count = 0;
     for (ci, chapter) in book.chapters.iter_mut().enumerate() {
         let old = std::mem::take(&mut chapter.html);
@@ -299,12 +341,7 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
             let s = &section.section;
             out.push_str(&old[s.heading_range.0..s.heading_range.1]);
             let body = &old[s.body_range.0..s.body_range.1];
-            let skip: Vec<usize> = entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.defined_at == Some(at))
-                .map(|(i, _)| i)
-                .collect();
+            let skip: Vec<usize> = defined_in.get(&at).cloned().unwrap_or_default();
             let (linked, n) = link_section(body, &matcher, entries, &skip);
             count += n;
             out.push_str(&linked);
@@ -315,6 +352,7 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
         out.push_str(&related_chapters(
             ci,
             &chapter_terms,
+            &term_chapters,
             entries,
             &titles,
             words,
@@ -428,15 +466,22 @@ fn referenced_from(
 fn related_chapters(
     ci: usize,
     chapter_terms: &[BTreeSet<usize>],
+    term_chapters: &[Vec<usize>],
     entries: &[Entry],
     titles: &[(String, String)],
     words: &Words,
 ) -> String {
-    let mut scored: Vec<(usize, usize)> = chapter_terms
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != ci)
-        .map(|(j, terms)| (terms.intersection(&chapter_terms[ci]).count(), j))
+    let mut shared: HashMap<usize, usize> = HashMap::new();
+    for &t in &chapter_terms[ci] {
+        for &j in &term_chapters[t] {
+            if j != ci {
+                *shared.entry(j).or_default() += 1;
+            }
+        }
+    }
+    let mut scored: Vec<(usize, usize)> = shared
+        .into_iter()
+        .map(|(j, n)| (n, j))
         .filter(|(n, _)| *n >= 2)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
