@@ -55,6 +55,22 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Build the book in memory and serve it on 127.0.0.1; rebuild when the notes or the theme
+    /// change and reload the open pages.
+    Serve {
+        /// The folder of notes (.md, .markdown, .txt), read recursively.
+        #[arg(long, default_value = "notes")]
+        notes: PathBuf,
+        /// The port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Open the book in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// A folder whose files replace the default theme's files of the same name.
+        #[arg(long)]
+        theme: Option<PathBuf>,
+    },
     /// Print each note as repaired, normalised Markdown (front matter, then the body).
     Fix {
         /// Notes to repair.

@@ -13,6 +13,7 @@ pub mod pdf;
 pub mod render;
 pub mod repair;
 pub mod search;
+pub mod serve;
 pub mod slug;
 
 use diagnostics::{Diagnostic, Fatal};
@@ -73,6 +74,30 @@ fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
 
 /// Build the book from `options.notes_dir` into `options.out_dir`.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(options, &BookCache::default(), &Progress::default())
+}
+
+/// [`build`] reusing the repairs and renderings of notes that `cache` has seen unchanged, and
+/// counting finished notes in `progress`.
+pub fn build_with(
+    options: &BuildOptions,
+    cache: &BookCache,
+    progress: &Progress,
+) -> Result<BuildReport, BuildError> {
+    let (site, report) = build_site(options, cache, progress)?;
+    timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
+        fatal,
+        diagnostics: report.diagnostics.clone(),
+    })?;
+    Ok(report)
+}
+
+/// Every file of the book, in memory, and what the build found (nothing is written).
+pub fn build_site(
+    options: &BuildOptions,
+    cache: &BookCache,
+    progress: &Progress,
+) -> Result<(Site, BuildReport), BuildError> {
     let mut config = config::load(&options.notes_dir)?;
     let (glossary, glossary_diagnostics) = config::load_glossary(&options.notes_dir);
     config.glossary = glossary;
@@ -86,7 +111,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(glossary_diagnostics);
     let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();
-    let (book, lang, diags) = timed("book", || make_book(&loaded.notes, &asset_paths, &config));
+    progress.start(loaded.notes.len());
+    let (book, lang, diags) = timed("book", || {
+        make_book_with(&loaded.notes, &asset_paths, &config, cache, progress)
+    });
     diagnostics.extend(diags);
     let highlighter = Highlighter::global();
     let site = timed("render", || {
@@ -110,15 +138,88 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             diagnostics: diagnostics.clone(),
         }
     })?;
-    timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
-        fatal,
-        diagnostics: diagnostics.clone(),
-    })?;
-    Ok(BuildReport {
+    let report = BuildReport {
         chapters: book.chapters.len(),
         pages: site.files.keys().filter(|p| p.ends_with(".html")).count(),
         diagnostics,
-    })
+    };
+    Ok((site, report))
+}
+
+/// Notes repaired and rendered by earlier builds, by content: a rebuild redoes only what changed.
+#[derive(Default)]
+pub struct BookCache {
+    prepared: std::sync::Mutex<std::collections::HashMap<u64, note::Prepared>>,
+    rendered: std::sync::Mutex<std::collections::HashMap<u64, markdown::Rendered>>,
+}
+
+impl BookCache {
+    fn key(parts: &[&str]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        parts.hash(&mut h);
+        h.finish()
+    }
+
+    fn prepare(&self, source: &SourceNote) -> note::Prepared {
+        let key = Self::key(&[&source.rel_path, &source.display_path, &source.text]);
+        if let Some(p) = self.prepared.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return p;
+        }
+        let p = note::prepare(source);
+        if let Ok(mut m) = self.prepared.lock() {
+            m.insert(key, p.clone());
+        }
+        p
+    }
+
+    fn render(
+        &self,
+        note: &model::Note,
+        links_key: &str,
+        links: &markdown::LinkMap,
+    ) -> markdown::Rendered {
+        let key = Self::key(&[&note.rel_path, &note.body, links_key]);
+        if let Some(r) = self.rendered.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return r;
+        }
+        let r = markdown::render(&note.body, &note.rel_path, links, Highlighter::global());
+        if let Ok(mut m) = self.rendered.lock() {
+            m.insert(key, r.clone());
+        }
+        r
+    }
+
+    /// Forget entries not used by the last build (so the cache does not grow without bound).
+    fn keep_only(&self, prepared: &[u64], rendered: &[u64]) {
+        if let Ok(mut m) = self.prepared.lock() {
+            let keep: std::collections::HashSet<&u64> = prepared.iter().collect();
+            m.retain(|k, _| keep.contains(k));
+        }
+        if let Ok(mut m) = self.rendered.lock() {
+            let keep: std::collections::HashSet<&u64> = rendered.iter().collect();
+            m.retain(|k, _| keep.contains(k));
+        }
+    }
+}
+
+/// How far a build is: notes finished out of all notes (read from another thread).
+#[derive(Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    fn start(&self, total: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.total.store(total, Relaxed);
+        self.done.store(0, Relaxed);
+    }
+
+    fn step(&self) {
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Every stage between reading the notes and rendering pages: prepare, order, render chapters (pure).
@@ -127,7 +228,28 @@ pub fn make_book(
     assets: &[&str],
     config: &config::Config,
 ) -> (Book, String, Vec<Diagnostic>) {
-    let prepared: Vec<note::Prepared> = sources.par_iter().map(note::prepare).collect();
+    make_book_with(
+        sources,
+        assets,
+        config,
+        &BookCache::default(),
+        &Progress::default(),
+    )
+}
+
+/// [`make_book`] with a cache of earlier results and a progress count.
+pub fn make_book_with(
+    sources: &[SourceNote],
+    assets: &[&str],
+    config: &config::Config,
+    cache: &BookCache,
+    progress: &Progress,
+) -> (Book, String, Vec<Diagnostic>) {
+    let prepared_keys: Vec<u64> = sources
+        .iter()
+        .map(|s| BookCache::key(&[&s.rel_path, &s.display_path, &s.text]))
+        .collect();
+    let prepared: Vec<note::Prepared> = sources.par_iter().map(|s| cache.prepare(s)).collect();
     let mut diagnostics = Vec::new();
     let mut notes = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -137,12 +259,18 @@ pub fn make_book(
     notes.sort_by(assemble::reading_order);
     let slugs = assemble::chapter_slugs(&notes);
     let links = assemble::link_map(&notes, &slugs, assets.iter().copied());
-    let highlighter = Highlighter::global();
+    // Renderings depend on the note and on where every link goes.
+    let links_key = format!("{slugs:?}{assets:?}");
+    let rendered_keys: Vec<u64> = notes
+        .iter()
+        .map(|n| BookCache::key(&[&n.rel_path, &n.body, &links_key]))
+        .collect();
     let rendered: Vec<(Chapter, Vec<Diagnostic>)> = notes
         .par_iter()
         .zip(slugs.par_iter())
         .map(|(note, slug)| {
-            let rendered = markdown::render(&note.body, &note.rel_path, &links, highlighter);
+            let rendered = cache.render(note, &links_key, &links);
+            progress.step();
             let mut diagnostics: Vec<Diagnostic> = rendered
                 .broken_links
                 .iter()
@@ -183,6 +311,7 @@ pub fn make_book(
             (chapter, diagnostics)
         })
         .collect();
+    cache.keep_only(&prepared_keys, &rendered_keys);
     let mut chapters = Vec::with_capacity(rendered.len());
     for (chapter, diags) in rendered {
         chapters.push(chapter);

@@ -34,6 +34,12 @@ fn main() -> ExitCode {
             chrome,
         } => pdf(notes, out_dir, out, theme, chrome),
         Command::Init { dir } => init(&dir),
+        Command::Serve {
+            notes,
+            port,
+            open,
+            theme,
+        } => serve(notes, port, open, theme),
         Command::Fix {
             files,
             write,
@@ -54,7 +60,11 @@ fn build(
         theme_dir: theme,
         site_url,
     };
-    match studybook::build(&options) {
+    let progress = studybook::Progress::default();
+    let built = with_progress(&progress, || {
+        studybook::build_with(&options, &studybook::BookCache::default(), &progress)
+    });
+    match built {
         Ok(report) => {
             print_diagnostics(&report.diagnostics);
             let index = out.join("index.html");
@@ -229,4 +239,137 @@ fn fix_one(path: &Path, write: bool) -> Result<Fixed, Fatal> {
         );
     }
     Ok((text, fixes, diagnostics))
+}
+
+/// Shows `done/total notes` on a terminal while `work` runs; nothing when stderr is piped.
+fn with_progress<T>(progress: &studybook::Progress, work: impl FnOnce() -> T) -> T {
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut shown = false;
+            let started = std::time::Instant::now();
+            while !finished.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let total = progress.total.load(Ordering::Relaxed);
+                let done = progress.done.load(Ordering::Relaxed);
+                if total > 0 && started.elapsed().as_millis() > 300 {
+                    let width = 30;
+                    let filled = (done * width / total).min(width);
+                    eprint!(
+                        "\r[{}{}] {done}/{total} notes",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                    shown = true;
+                }
+            }
+            if shown {
+                eprint!("\r{}\r", " ".repeat(60));
+            }
+        });
+        let value = work();
+        finished.store(true, Ordering::Relaxed);
+        value
+    })
+}
+
+fn serve(notes: PathBuf, port: u16, open: bool, theme: Option<PathBuf>) -> ExitCode {
+    use studybook::serve::{ServeOptions, Server, listen, watched_paths};
+
+    let options = ServeOptions {
+        build: studybook::BuildOptions {
+            notes_dir: notes,
+            out_dir: PathBuf::new(),
+            theme_dir: theme,
+            site_url: None,
+        },
+        port,
+    };
+    let listener = match listen(port) {
+        Ok(l) => l,
+        Err(fatal) => {
+            eprintln!("{fatal}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| format!("127.0.0.1:{port}"));
+    let server = Server::new(options.clone());
+    let report = |rebuilt: studybook::serve::Rebuilt, first: bool| {
+        print_diagnostics(&rebuilt.diagnostics);
+        match &rebuilt.error {
+            Some(fatal) => {
+                eprintln!("{fatal}\nThe last good book is still served; fix the error and save.")
+            }
+            None if first => eprintln!("Built the book in {} ms", rebuilt.took.as_millis()),
+            None => eprintln!(
+                "Rebuilt in {} ms ({} files changed)",
+                rebuilt.took.as_millis(),
+                rebuilt.pages_changed
+            ),
+        }
+    };
+    let first = with_progress(&server.progress, || server.rebuild(&Default::default()));
+    report(first, true);
+    let url = format!("http://{address}/");
+    println!("Serving the book at {url} (Ctrl-C to stop)");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    if open {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        if let Err(e) = std::process::Command::new(opener).arg(&url).spawn() {
+            eprintln!("could not open a browser ({opener}: {e}); open {url} yourself");
+        }
+    }
+    let accepting = std::sync::Arc::clone(&server);
+    std::thread::spawn(move || accepting.accept(listener));
+
+    // Changes to the notes, the theme or the config (reading them is not a change).
+    let (events, changes) = std::sync::mpsc::channel();
+    let mut watcher =
+        match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Ok(event) = event
+                && !matches!(event.kind, notify::EventKind::Access(_))
+            {
+                let _ = events.send(event.paths);
+            }
+        }) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("cannot watch the notes folder: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    for (path, recursive) in watched_paths(&options.build) {
+        use notify::Watcher;
+        let mode = if recursive {
+            notify::RecursiveMode::Recursive
+        } else {
+            notify::RecursiveMode::NonRecursive
+        };
+        if let Err(e) = watcher.watch(&path, mode) {
+            eprintln!("{}: cannot watch for changes: {e}", path.display());
+        }
+    }
+    // A save is often several events: wait until the folder is quiet for a moment, then rebuild once.
+    let quiet = std::time::Duration::from_millis(60);
+    while let Ok(paths) = changes.recv() {
+        let mut changed: std::collections::BTreeSet<PathBuf> = paths.into_iter().collect();
+        while let Ok(more) = changes.recv_timeout(quiet) {
+            changed.extend(more);
+        }
+        let rebuilt = with_progress(&server.progress, || server.rebuild(&changed));
+        report(rebuilt, false);
+    }
+    ExitCode::SUCCESS
 }
