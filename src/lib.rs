@@ -343,6 +343,16 @@ pub fn make_book_with(
         }))
     }) {
         Ok(knowledge) => {
+            if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
+                eprintln!(
+                    "knowledge: {} glossary entries (found by rule: {:?}), {} glossary links, {} comparisons, {} questions",
+                    knowledge.glossary.len(),
+                    knowledge.rule_counts,
+                    knowledge.link_count,
+                    knowledge.comparisons.len(),
+                    knowledge.review.len()
+                );
+            }
             book = linked;
             book.knowledge = knowledge;
         }
