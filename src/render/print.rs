@@ -34,6 +34,8 @@ pub struct Frame<'a> {
     pub current: &'a str,
     pub t: &'a Words,
     pub chapters: Vec<SidebarLink<'a>>,
+    /// Large books list their chapters from `assets/toc.js` (see `render::site`).
+    pub sidebar_script: bool,
 }
 
 #[derive(Serialize)]
@@ -45,6 +47,7 @@ pub struct SidebarLink<'a> {
 impl<'a> Frame<'a> {
     pub fn new(book: &'a Book, lang: &'a str, root: &'a str, t: &'a Words) -> Frame<'a> {
         Frame {
+            sidebar_script: book.chapters.len() > crate::render::site::SIDEBAR_INLINE_MAX,
             lang,
             book_title: &book.title,
             root,

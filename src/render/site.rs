@@ -154,6 +154,24 @@ struct PageContext<'a> {
     next: Option<NavLink<'a>>,
     /// The glossary, comparisons and questions, on the pages that show them.
     knowledge: Option<&'a crate::knowledge::Knowledge>,
+    /// The sidebar's chapter list comes from `assets/toc.js` (large books), not from each page.
+    sidebar_script: bool,
+}
+
+/// Books with more chapters than this list them in the sidebar from one shared script, so each
+/// page does not repeat the whole list.
+pub const SIDEBAR_INLINE_MAX: usize = 200;
+
+/// `assets/toc.js`: the chapters for the sidebar of a large book.
+fn toc_script(book: &Book) -> String {
+    let list: Vec<[&str; 2]> = book
+        .chapters
+        .iter()
+        .map(|c| [c.slug.as_str(), c.title.as_str()])
+        .collect();
+    let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+    // `</script>` cannot end the data early: `<` is escaped.
+    format!("window.studybookToc = {};\n", json.replace('<', "\\u003c"))
 }
 
 /// The headings shown in a chapter's table of contents: the top three levels present in it.
@@ -200,6 +218,7 @@ pub fn render_site(
             tags: &c.tags,
         })
         .collect();
+    let sidebar_script = book.chapters.len() > SIDEBAR_INLINE_MAX;
     let base = |root: &'static str, current: &'static str| PageContext {
         lang,
         book_title: &book.title,
@@ -212,6 +231,7 @@ pub fn render_site(
         prev: None,
         next: None,
         knowledge: None,
+        sidebar_script,
     };
 
     let mut site = Site::default();
@@ -262,6 +282,10 @@ pub fn render_site(
         site.files.insert(path, bytes);
     }
 
+    if sidebar_script {
+        site.files
+            .insert("assets/toc.js".into(), toc_script(book).into_bytes());
+    }
     for (name, bytes) in theme.assets() {
         site.files.insert(format!("assets/{name}"), bytes.to_vec());
     }

@@ -24,6 +24,26 @@
     });
   }
 
+  // Large books list their chapters from assets/toc.js instead of repeating them in every page.
+  var list = document.querySelector("#sidebar ol.chapters[data-current]");
+  if (list && window.studybookToc) {
+    var base = list.getAttribute("data-root") || "";
+    var current = list.getAttribute("data-current");
+    window.studybookToc.forEach(function (entry) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.className = "chapter-link";
+      link.href = base + "chapters/" + encodeURIComponent(entry[0]) + ".html";
+      link.textContent = entry[1];
+      if (entry[0] === current) {
+        item.className = "active";
+        link.setAttribute("aria-current", "page");
+      }
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+  }
+
   var active = document.querySelector("#sidebar .active");
   if (active && active.scrollIntoView) {
     active.scrollIntoView({ block: "center" });
