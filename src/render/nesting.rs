@@ -63,7 +63,7 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
                 let drop = open.len() >= max_depth;
                 if !drop {
                     out.push_str(tag);
-                } else if BLOCK.contains(&name.as_str()) && !out.ends_with("<br>") {
+                } else if BLOCK.contains(&name.as_str()) && !out.trim_end().ends_with("<br>") {
                     out.push_str("<br>");
                 }
                 open.push((name, drop));
@@ -159,6 +159,14 @@ mod tests {
         assert_eq!(
             limit_depth(html, 2),
             "<ul><li>1<br>2<br>3<br>4</li></ul><p>after</p>"
+        );
+        // As the Markdown renderer writes lists: one break between items, not one per tag.
+        assert_eq!(
+            limit_depth(
+                "<ul>\n<li>1\n<ul>\n<li>2\n<ul>\n<li>3</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>\n",
+                2
+            ),
+            "<ul>\n<li>1\n<br>\n2\n<br>\n3\n\n\n\n</li>\n</ul>\n"
         );
     }
 
