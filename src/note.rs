@@ -43,6 +43,20 @@ pub fn prepare(source: &SourceNote) -> Prepared {
             fix.message.clone(),
         ));
     }
+    for (offset, to_the_end) in unclosed_fences(split.body) {
+        let (line, col) = frontmatter::line_col(split.body, offset);
+        diagnostics.push(Diagnostic::warning(
+            &source.display_path,
+            split.body_line + line - 1,
+            col,
+            "unclosed-fence",
+            if to_the_end {
+                "this code fence is never closed; the rest of the note is shown as code"
+            } else {
+                "this code fence is never closed; the rest of its list item or quote is shown as code"
+            },
+        ));
+    }
     if meta.date.is_none() {
         meta.date = repaired.date;
     }
@@ -65,6 +79,39 @@ pub fn prepare(source: &SourceNote) -> Prepared {
         fixes: repaired.fixes,
         diagnostics,
     }
+}
+
+/// Fenced code blocks of `body` without a closing fence: the byte offset of the opening fence, and
+/// whether the block runs to the end of the body (rather than of a list item or quote).
+fn unclosed_fences(body: &str) -> Vec<(usize, bool)> {
+    let strip = |line: &str| {
+        line.trim_start_matches([' ', '\t', '>'])
+            .trim_end()
+            .to_string()
+    };
+    let mut unclosed = Vec::new();
+    for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+        let Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(_))) = event else {
+            continue;
+        };
+        let block = &body[range.clone()];
+        let opening = strip(block.lines().next().unwrap_or(""));
+        let Some(fence_char) = opening.chars().next().filter(|c| matches!(c, '`' | '~')) else {
+            continue;
+        };
+        let fence_len = opening.chars().take_while(|&c| c == fence_char).count();
+        let lines: Vec<&str> = block.lines().collect();
+        let closing = lines.last().map(|l| strip(l)).unwrap_or_default();
+        let closed = lines.len() > 1
+            && closing.chars().count() >= fence_len
+            && closing.chars().all(|c| c == fence_char);
+        if !closed {
+            let indent = block.len() - block.trim_start_matches([' ', '\t', '>']).len();
+            let to_the_end = body[range.end..].trim().is_empty();
+            unclosed.push((range.start + indent, to_the_end));
+        }
+    }
+    unclosed
 }
 
 /// The first block of a Markdown body.
@@ -290,6 +337,27 @@ mod tests {
         assert_eq!(note.meta.title.as_deref(), Some("k8s知识点"));
         // The line after the title is a heading in all but markup, and repair makes it one.
         assert_eq!(note.body, "\n## redis 服务问题\n\n# 上帝进程\n");
+    }
+
+    #[test]
+    fn an_unclosed_fence_is_warned_about_at_its_opening() {
+        let Prepared { diagnostics, .. } =
+            prepare(&source("---\ntitle: t\n---\ntext\n\n  ```yaml\na: 1\n"));
+        let d = diagnostics
+            .iter()
+            .find(|d| d.rule == "unclosed-fence")
+            .expect("a warning");
+        assert_eq!((d.line, d.col), (6, 3), "{d:?}");
+        assert!(d.message.contains("rest of the note"), "{d:?}");
+        for closed in [
+            "```\ncode\n```\n",
+            "~~~~ sh\nls\n~~~~~\n\nafter\n",
+            "- item\n\n  ```\n  x\n  ```\n",
+            "> ```\n> x\n> ```\n",
+        ] {
+            assert_eq!(unclosed_fences(closed), vec![], "{closed}");
+        }
+        assert_eq!(unclosed_fences("- ```\n  x\n\nafter\n").len(), 1);
     }
 
     #[test]

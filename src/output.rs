@@ -53,6 +53,11 @@ pub fn write_site(out: &Path, site: &Site) -> Result<(), Fatal> {
         return Err(fail("cannot write the book", e));
     }
 
+    if out.exists() && exchange(&staging, out).is_ok() {
+        // The previous output is now in the staging folder.
+        let _ = fs::remove_dir_all(&staging);
+        return Ok(());
+    }
     let old = sibling(out, "old");
     let _ = fs::remove_dir_all(&old);
     if out.exists() {
@@ -68,6 +73,40 @@ pub fn write_site(out: &Path, site: &Site) -> Result<(), Fatal> {
     }
     let _ = fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// Swap two folders in a single step, so that a build killed at any moment leaves either the
+/// previous or the new output in place.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere the output is moved aside, then the new one into place (see [`recover`]).
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Clean up after a build that was killed: put a set-aside output back, drop stale staging folders.
@@ -147,6 +186,20 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("output")]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(a.join("x"), "from a").unwrap();
+        fs::write(b.join("x"), "from b").unwrap();
+        exchange(&a, &b).unwrap();
+        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "from b");
+        assert_eq!(fs::read_to_string(b.join("x")).unwrap(), "from a");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::model::Heading;
 use crate::render::highlight::Highlighter;
-use crate::render::sanitize;
+use crate::render::{nesting, sanitize};
 use crate::repair::yaml::{self, Hint};
 use crate::slug::{UniqueIds, slugify};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -130,6 +130,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     if ctx.has_raw_html {
         html = sanitize::clean(&html);
     }
+    let html = nesting::limit_depth(&html, nesting::MAX_DEPTH);
     Rendered {
         html,
         headings,
@@ -396,6 +397,27 @@ mod tests {
     fn heading_ids_avoid_template_ids() {
         let out = r("# Content\n");
         assert_eq!(out.headings[0].id, "content-1");
+    }
+
+    #[test]
+    fn thousands_of_nested_lists_and_quotes_are_bounded_and_keep_their_text() {
+        for body in [
+            format!("{}deepest\n", "- ".repeat(3000)),
+            format!("{}deepest\n", "> ".repeat(3000)),
+            format!(
+                "<div>{}deepest{}</div>\n",
+                "<div>".repeat(3000),
+                "</div>".repeat(3000)
+            ),
+        ] {
+            let out = r(&body);
+            assert!(out.html.contains("deepest"), "{}", &out.html[..200]);
+            let opened = out.html.matches("<ul>").count()
+                + out.html.matches("<li>").count()
+                + out.html.matches("<blockquote>").count()
+                + out.html.matches("<div>").count();
+            assert!(opened <= nesting::MAX_DEPTH, "{opened} elements kept");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod highlight;
 pub mod markdown;
+pub mod nesting;
 pub mod print;
 pub mod publish;
 pub mod sanitize;

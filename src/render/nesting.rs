@@ -1,0 +1,192 @@
+//! A bound on how deeply a chapter's elements nest. The minifier and other readers of the pages walk
+//! elements recursively, so a note with thousands of nested lists, quotes or `<div>`s would overflow
+//! their stack. Past the bound, start and end tags are dropped and the text is kept.
+
+/// How deeply a chapter's elements may nest. Browsers flatten at 512; notes never need this many.
+pub const MAX_DEPTH: usize = 100;
+
+/// Elements without an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Elements that start a new line: when dropped, a `<br>` keeps their text apart.
+const BLOCK: &[&str] = &[
+    "address",
+    "blockquote",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tr",
+    "ul",
+];
+
+/// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
+/// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
+/// within the bound are kept as they are.
+pub fn limit_depth(html: &str, max_depth: usize) -> String {
+    if !too_deep(html, max_depth) {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    // Open elements: the name, and whether its tags were dropped.
+    let mut open: Vec<(String, bool)> = Vec::new();
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        let end = tag_end(rest);
+        let tag = &rest[..end];
+        rest = &rest[end..];
+        match parse_tag(tag) {
+            Some((name, false, self_closing))
+                if !self_closing && !VOID.contains(&name.as_str()) =>
+            {
+                let drop = open.len() >= max_depth;
+                if !drop {
+                    out.push_str(tag);
+                } else if BLOCK.contains(&name.as_str()) && !out.trim_end().ends_with("<br>") {
+                    out.push_str("<br>");
+                }
+                open.push((name, drop));
+            }
+            Some((name, true, _)) => match open.iter().rposition(|(n, _)| *n == name) {
+                Some(at) => {
+                    // Close what the end tag closes; only the kept ones are written.
+                    for (open_name, dropped) in open.drain(at..).rev() {
+                        if !dropped {
+                            out.push_str(&format!("</{open_name}>"));
+                        }
+                    }
+                }
+                None => out.push_str(tag),
+            },
+            _ => out.push_str(tag),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether elements of `html` nest deeper than `max_depth` (a quick count of start and end tags).
+fn too_deep(html: &str, max_depth: usize) -> bool {
+    let mut depth = 0usize;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt..];
+        let end = tag_end(rest);
+        match parse_tag(&rest[..end]) {
+            Some((name, false, self_closing))
+                if !self_closing && !VOID.contains(&name.as_str()) =>
+            {
+                depth += 1;
+                if depth > max_depth {
+                    return true;
+                }
+            }
+            Some((_, true, _)) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        rest = &rest[end..];
+    }
+    false
+}
+
+/// The length of the tag at the start of `s` (which starts with `<`): up to the first `>` outside
+/// quotes, or all of `s`.
+fn tag_end(s: &str) -> usize {
+    let mut quote = None;
+    for (i, b) in s.bytes().enumerate().skip(1) {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            (None, b'>') => return i + 1,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+/// A tag's lower-case name, whether it is an end tag, and whether it ends with `/>`. `None` for
+/// comments, doctypes and a `<` that starts no tag.
+fn parse_tag(tag: &str) -> Option<(String, bool, bool)> {
+    let inner = tag.strip_prefix('<')?;
+    let (closing, inner) = match inner.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, inner),
+    };
+    let name_len = inner
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .unwrap_or(inner.len());
+    let name = &inner[..name_len];
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    Some((name.to_ascii_lowercase(), closing, tag.ends_with("/>")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shallow_html_is_unchanged() {
+        let html = "<ul><li>a<ul><li title=\"x > y\">b<br>c</li></ul></li></ul><p>d<img src=\"i.png\"></p>";
+        assert_eq!(limit_depth(html, 4), html);
+    }
+
+    #[test]
+    fn deep_elements_keep_their_text_without_their_tags() {
+        let html = "<ul><li>1<ul><li>2<ul><li>3<ul><li>4</li></ul></li></ul></li></ul></li></ul><p>after</p>";
+        assert_eq!(
+            limit_depth(html, 2),
+            "<ul><li>1<br>2<br>3<br>4</li></ul><p>after</p>"
+        );
+        // As the Markdown renderer writes lists: one break between items, not one per tag.
+        assert_eq!(
+            limit_depth(
+                "<ul>\n<li>1\n<ul>\n<li>2\n<ul>\n<li>3</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>\n",
+                2
+            ),
+            "<ul>\n<li>1\n<br>\n2\n<br>\n3\n\n\n\n</li>\n</ul>\n"
+        );
+    }
+
+    #[test]
+    fn thousands_of_nested_elements_become_shallow() {
+        let n = 5000;
+        let html = format!("{}x{}", "<div>".repeat(n), "</div>".repeat(n));
+        let limited = limit_depth(&html, MAX_DEPTH);
+        assert!(!too_deep(&limited, MAX_DEPTH));
+        assert_eq!(limited.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(limited.matches("</div>").count(), MAX_DEPTH);
+        assert!(limited.contains('x'));
+    }
+
+    #[test]
+    fn quoted_brackets_and_comments_are_not_tags() {
+        let html = "<div title=\"<div>\"><!-- <div> --><div>a</div></div>";
+        assert_eq!(
+            limit_depth(html, 1),
+            "<div title=\"<div>\"><!-- <div> --><br>a</div>"
+        );
+    }
+}
