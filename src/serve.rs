@@ -202,7 +202,7 @@ impl Server {
 
     fn file(&self, stream: &mut TcpStream, path: &str, method: &str) -> std::io::Result<()> {
         let site = self.site.read().map(|s| s.clone()).unwrap_or_default();
-        let mut rel = percent_decode(path.trim_start_matches('/'));
+        let mut rel = crate::render::print::percent_decode(path.trim_start_matches('/'));
         if rel.is_empty() || rel.ends_with('/') {
             rel.push_str("index.html");
         }
@@ -363,29 +363,6 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The paths to watch: the notes folder, the theme folder and a config file outside the notes.
 pub fn watched_paths(options: &BuildOptions) -> Vec<(PathBuf, bool)> {
     let mut paths = vec![(options.notes_dir.clone(), true)];
@@ -444,7 +421,7 @@ mod tests {
     #[test]
     fn paths_decode() {
         assert_eq!(
-            percent_decode("chapters/%E5%AD%98.html"),
+            crate::render::print::percent_decode("chapters/%E5%AD%98.html"),
             "chapters/存.html"
         );
         assert_eq!(content_type("a.html"), "text/html; charset=utf-8");

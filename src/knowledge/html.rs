@@ -102,18 +102,7 @@ pub fn unescape(text: &str) -> String {
 
 /// Text escaped for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::render::markdown::escape_attr(text)
 }
 
 /// Whether a tag name is a heading (`h1` … `h6`) and its level.

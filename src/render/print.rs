@@ -248,7 +248,8 @@ fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes of a URL path decoded (UTF-8).
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
