@@ -154,6 +154,11 @@ pub struct BookCache {
 }
 
 impl BookCache {
+    /// The cache key of a note as read.
+    fn note_key(source: &SourceNote) -> u64 {
+        Self::key(&[&source.rel_path, &source.display_path, &source.text])
+    }
+
     fn key(parts: &[&str]) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -161,8 +166,8 @@ impl BookCache {
         h.finish()
     }
 
-    fn prepare(&self, source: &SourceNote) -> note::Prepared {
-        let key = Self::key(&[&source.rel_path, &source.display_path, &source.text]);
+    /// The repaired note, from the cache when `key` (see [`BookCache::note_key`]) is known.
+    fn prepare(&self, source: &SourceNote, key: u64) -> note::Prepared {
         if let Some(p) = self.prepared.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return p;
         }
@@ -222,7 +227,8 @@ impl Progress {
     }
 }
 
-/// Every stage between reading the notes and rendering pages: prepare, order, render chapters (pure).
+/// Every stage between reading the notes and rendering pages: prepare, order, render chapters,
+/// then gather the knowledge (glossary, links, comparisons, questions) of the whole book (pure).
 pub fn make_book(
     sources: &[SourceNote],
     assets: &[&str],
@@ -245,11 +251,12 @@ pub fn make_book_with(
     cache: &BookCache,
     progress: &Progress,
 ) -> (Book, String, Vec<Diagnostic>) {
-    let prepared_keys: Vec<u64> = sources
-        .iter()
-        .map(|s| BookCache::key(&[&s.rel_path, &s.display_path, &s.text]))
+    let prepared_keys: Vec<u64> = sources.iter().map(BookCache::note_key).collect();
+    let prepared: Vec<note::Prepared> = sources
+        .par_iter()
+        .zip(prepared_keys.par_iter())
+        .map(|(s, &key)| cache.prepare(s, key))
         .collect();
-    let prepared: Vec<note::Prepared> = sources.par_iter().map(|s| cache.prepare(s)).collect();
     let mut diagnostics = Vec::new();
     let mut notes = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -336,13 +343,10 @@ pub fn make_book_with(
         knowledge: Default::default(),
     };
     // The chapters stand on their own: if gathering knowledge fails, the book is built without it.
-    let mut linked = book.clone();
     match timed("knowledge", || {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            knowledge::build(&mut linked, &config.glossary, &lang)
-        }))
+        std::panic::catch_unwind(|| knowledge::build(&book, &config.glossary, &lang))
     }) {
-        Ok(knowledge) => {
+        Ok((knowledge, chapter_html)) => {
             if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
                 eprintln!(
                     "knowledge: {} glossary entries (found by rule: {:?}), {} glossary links, {} comparisons, {} questions",
@@ -353,7 +357,9 @@ pub fn make_book_with(
                     knowledge.review.len()
                 );
             }
-            book = linked;
+            for (chapter, html) in book.chapters.iter_mut().zip(chapter_html) {
+                chapter.html = html;
+            }
             book.knowledge = knowledge;
         }
         Err(_) => diagnostics.push(Diagnostic::warning(

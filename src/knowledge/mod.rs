@@ -199,9 +199,9 @@ impl Words {
     }
 }
 
-/// Build the knowledge of `book` and rewrite its chapters' HTML with glossary links, related
-/// chapters and "referenced from" notes.
-pub fn build(book: &mut Book, user: &[UserEntry], lang: &str) -> Knowledge {
+/// Build the knowledge of `book`, and its chapters' HTML (in order) with glossary links, related
+/// chapters and "referenced from" notes added.
+pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<String>) {
     let corpus = Corpus::of(book);
     let entries = glossary::build(&corpus, user);
     let chapters: Vec<(String, String)> = book
@@ -225,7 +225,7 @@ pub fn build(book: &mut Book, user: &[UserEntry], lang: &str) -> Knowledge {
     let comparisons = compare::gather(book, &corpus, &entries, &place);
     let review = review::gather(book, &corpus, &place);
     let words = Words::for_language(lang);
-    let link_count = link_chapters(book, &corpus, &entries, &words);
+    let (chapter_html, link_count) = link_chapters(book, &corpus, &entries, &chapters, &words);
 
     let mut rule_counts = BTreeMap::new();
     for e in &entries {
@@ -253,14 +253,15 @@ pub fn build(book: &mut Book, user: &[UserEntry], lang: &str) -> Knowledge {
         .collect();
     let mut letters: Vec<String> = glossary.iter().map(|e| e.letter.clone()).collect();
     letters.dedup();
-    Knowledge {
+    let knowledge = Knowledge {
         glossary,
         letters,
         comparisons,
         review,
         link_count,
         rule_counts,
-    }
+    };
+    (knowledge, chapter_html)
 }
 
 /// Elements whose text is never linked.
@@ -273,7 +274,13 @@ fn is_unlinked(name: &str) -> bool {
 
 /// Link the first mention of each term in every section to its glossary entry; add the
 /// "referenced from" notes and the related chapters. Returns the number of links placed.
-fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Words) -> usize {
+fn link_chapters(
+    book: &Book,
+    corpus: &Corpus,
+    entries: &[Entry],
+    titles: &[(String, String)],
+    words: &Words,
+) -> (Vec<String>, usize) {
     let matcher = Matcher::new(entries.iter().enumerate().flat_map(|(i, e)| {
         e.names()
             .map(move |n| (n.to_string(), i))
@@ -318,11 +325,6 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
             term_chapters[t].push(c);
         }
     }
-    let titles: Vec<(String, String)> = book
-        .chapters
-        .iter()
-        .map(|c| (c.slug.clone(), c.title.clone()))
-        .collect();
     let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         if let Some(at) = e.defined_at {
@@ -330,8 +332,9 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
         }
     }
     let mut count = 0;
-    for (ci, chapter) in book.chapters.iter_mut().enumerate() {
-        let old = std::mem::take(&mut chapter.html);
+    let mut pages = Vec::with_capacity(chapters);
+    for (ci, chapter) in book.chapters.iter().enumerate() {
+        let old = &chapter.html;
         let mut out = String::with_capacity(old.len() * 5 / 4);
         for (si, section) in corpus.chapters[ci].iter().enumerate() {
             let at = SectionRef {
@@ -346,7 +349,7 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
             count += n;
             out.push_str(&linked);
             if let Some(from) = referrers.get(&at) {
-                out.push_str(&referenced_from(from, corpus, &titles, words));
+                out.push_str(&referenced_from(from, corpus, titles, words));
             }
         }
         out.push_str(&related_chapters(
@@ -354,12 +357,12 @@ fn link_chapters(book: &mut Book, corpus: &Corpus, entries: &[Entry], words: &Wo
             &chapter_terms,
             &term_chapters,
             entries,
-            &titles,
+            titles,
             words,
         ));
-        chapter.html = out;
+        pages.push(out);
     }
-    count
+    (pages, count)
 }
 
 fn link_section(
