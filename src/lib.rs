@@ -84,12 +84,10 @@ pub fn build_with(
     cache: &BookCache,
     progress: &Progress,
 ) -> Result<BuildReport, BuildError> {
-    let (site, report) = build_site(options, cache, progress)?;
-    timed("write", || output::write_site(&options.out_dir, &site)).map_err(|fatal| BuildError {
-        fatal,
-        diagnostics: report.diagnostics.clone(),
-    })?;
-    Ok(report)
+    let prepared = prepare_build(options, cache, progress)?;
+    let diagnostics = prepared.diagnostics.clone();
+    output::write_with(&options.out_dir, |sink| prepared.render(sink))
+        .map_err(|fatal| BuildError { fatal, diagnostics })
 }
 
 /// Every file of the book, in memory, and what the build found (nothing is written).
@@ -98,6 +96,31 @@ pub fn build_site(
     cache: &BookCache,
     progress: &Progress,
 ) -> Result<(Site, BuildReport), BuildError> {
+    let prepared = prepare_build(options, cache, progress)?;
+    let sink = render::sink::MemorySink::default();
+    let report = prepared.render(&sink).map_err(|fatal| BuildError {
+        fatal,
+        diagnostics: prepared.diagnostics.clone(),
+    })?;
+    Ok((sink.into_site(), report))
+}
+
+/// A book made and ready to render.
+struct PreparedBuild {
+    book: Book,
+    lang: String,
+    theme: Theme,
+    templates: Templates,
+    assets: Vec<(String, Vec<u8>)>,
+    site_url: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn prepare_build(
+    options: &BuildOptions,
+    cache: &BookCache,
+    progress: &Progress,
+) -> Result<PreparedBuild, BuildError> {
     let mut config = config::load(&options.notes_dir)?;
     let (glossary, glossary_diagnostics) = config::load_glossary(&options.notes_dir);
     config.glossary = glossary;
@@ -116,34 +139,49 @@ pub fn build_site(
         make_book_with(&loaded.notes, &asset_paths, &config, cache, progress)
     });
     diagnostics.extend(diags);
-    let highlighter = Highlighter::global();
-    let site = timed("render", || {
-        render::site::render_site(&book, &lang, &theme, &templates, highlighter, true)
-    })
-    .map(|mut site| {
-        for (path, bytes) in &loaded.assets {
-            site.files
-                .insert(format!("{}/{path}", assemble::FILES_DIR), bytes.clone());
-        }
-        site
-    })
-    .map_err(|fatal| BuildError {
-        fatal,
-        diagnostics: diagnostics.clone(),
-    })?;
-    let mut site = site;
-    add_extra_pages(&mut site, &book, &lang, &templates, site_url.as_deref()).map_err(|fatal| {
-        BuildError {
-            fatal,
-            diagnostics: diagnostics.clone(),
-        }
-    })?;
-    let report = BuildReport {
-        chapters: book.chapters.len(),
-        pages: site.files.keys().filter(|p| p.ends_with(".html")).count(),
+    Ok(PreparedBuild {
+        book,
+        lang,
+        theme,
+        templates,
+        assets: loaded.assets,
+        site_url,
         diagnostics,
-    };
-    Ok((site, report))
+    })
+}
+
+impl PreparedBuild {
+    /// Render every page and copy the notes' files into `sink`.
+    fn render(&self, sink: &dyn render::sink::Sink) -> Result<BuildReport, Fatal> {
+        let options = render::site::RenderOptions {
+            minify: true,
+            site_url: self.site_url.as_deref(),
+        };
+        let pages = timed("render", || {
+            render::site::render_site(
+                &self.book,
+                &self.lang,
+                &self.theme,
+                &self.templates,
+                Highlighter::global(),
+                options,
+                sink,
+            )
+        })?;
+        timed("files", || -> Result<(), Fatal> {
+            for (path, bytes) in &self.assets {
+                let path = format!("{}/{path}", assemble::FILES_DIR);
+                sink.put(&path, bytes)
+                    .map_err(|e| Fatal::new(&path, format!("cannot write: {e}")))?;
+            }
+            Ok(())
+        })?;
+        Ok(BuildReport {
+            chapters: self.book.chapters.len(),
+            pages: pages.len(),
+            diagnostics: self.diagnostics.clone(),
+        })
+    }
 }
 
 /// Notes repaired and rendered by earlier builds, by content: a rebuild redoes only what changed.
@@ -457,14 +495,17 @@ pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
     let theme = Theme::default_theme();
     let templates = Templates::new(&theme)?;
     let (book, lang, _) = make_book(sources, &[], &config::Config::default());
+    let sink = render::sink::MemorySink::default();
     render::site::render_site(
         &book,
         &lang,
         &theme,
         &templates,
         Highlighter::global(),
-        false,
-    )
+        render::site::RenderOptions::default(),
+        &sink,
+    )?;
+    Ok(sink.into_site())
 }
 
 /// The site URL from the options, else from the config, checked.
@@ -484,79 +525,4 @@ fn resolve_site_url(
         (None, None) => return Ok(None),
     };
     render::publish::normalize_site_url(url, &source).map(Some)
-}
-
-/// The glossary and the comparisons as appendices of the print page. Glossary entries are
-/// anchored `gl-<id>`, where the chapters' glossary links lead on that page.
-fn knowledge_appendices(book: &Book, lang: &str) -> Vec<render::print::Appendix> {
-    use knowledge::html::escape;
-    let words = render::site::Words::for_language(lang);
-    let k = &book.knowledge;
-    let mut appendices = Vec::new();
-    if !k.glossary.is_empty() {
-        let mut html = String::from("<dl class=\"glossary\">\n");
-        for e in &k.glossary {
-            html.push_str(&format!(
-                "<dt id=\"gl-{}\"><dfn class=\"term-name\">{}</dfn>",
-                escape(&e.id),
-                escape(&e.term)
-            ));
-            for a in &e.aliases {
-                html.push_str(&format!("<span class=\"alias\">{}</span>", escape(a)));
-            }
-            html.push_str(&format!(
-                "</dt>\n<dd><p class=\"definition\">{}</p></dd>\n",
-                escape(&e.definition)
-            ));
-        }
-        html.push_str("</dl>\n");
-        appendices.push(render::print::Appendix {
-            id: "glossary".into(),
-            title: words.glossary.into(),
-            html,
-        });
-    }
-    if !k.comparisons.is_empty() {
-        let mut html = String::new();
-        for c in &k.comparisons {
-            html.push_str(&format!(
-                "<section class=\"comparison\"><h2 class=\"comparison-title\">{}</h2>\n",
-                escape(&c.title)
-            ));
-            for item in &c.items {
-                html.push_str(&format!(
-                    "<div class=\"comparison-item\"><p class=\"source\">{}{}</p>\n{}</div>\n",
-                    escape(&item.place.chapter_title),
-                    if item.place.section_title.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" › {}", escape(&item.place.section_title))
-                    },
-                    item.html
-                ));
-            }
-            html.push_str("</section>\n");
-        }
-        appendices.push(render::print::Appendix {
-            id: "comparisons".into(),
-            title: words.comparisons.into(),
-            html,
-        });
-    }
-    appendices
-}
-
-/// Pages beyond the chapters: the print page, then the publishing files (404 page, `.nojekyll`,
-/// and with a site URL, canonical links and `sitemap.xml`).
-fn add_extra_pages(
-    site: &mut Site,
-    book: &Book,
-    lang: &str,
-    templates: &Templates,
-    site_url: Option<&str>,
-) -> Result<(), Fatal> {
-    let appendices = knowledge_appendices(book, lang);
-    let print = render::print::render_print(book, lang, templates, &appendices, true)?;
-    site.files.insert(render::print::PRINT_PAGE.into(), print);
-    render::publish::add_publish_files(site, book, lang, templates, site_url)
 }

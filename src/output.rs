@@ -1,6 +1,7 @@
 //! Writing the site: into a staging folder beside the output, then swapped into place, so a failed build leaves the old output whole.
 
 use crate::diagnostics::Fatal;
+use crate::render::sink::{DirSink, Sink};
 use crate::render::site::Site;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,21 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
 
 /// Write `site` to `out`. The previous content of `out` stays in place until the new one is complete.
 pub fn write_site(out: &Path, site: &Site) -> Result<(), Fatal> {
+    write_with(out, |sink| {
+        for (path, bytes) in &site.files {
+            sink.put(path, bytes)
+                .map_err(|e| Fatal::new(path, format!("cannot write: {e}")))?;
+        }
+        Ok(())
+    })
+}
+
+/// Build the output with `make`, which writes every file into the sink it is given (a staging
+/// folder beside `out`); then put it in place of `out`. If `make` fails, `out` is left as it was.
+pub fn write_with<T>(
+    out: &Path,
+    make: impl FnOnce(&DirSink) -> Result<T, Fatal>,
+) -> Result<T, Fatal> {
     let display = out.display().to_string();
     let fail = |what: &str, e: std::io::Error| Fatal::new(&display, format!("{what}: {e}"));
     if out.exists() {
@@ -47,16 +63,22 @@ pub fn write_site(out: &Path, site: &Site) -> Result<(), Fatal> {
 
     let staging = sibling(out, &format!("staging-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
-    let written = write_tree(&staging, site);
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(fail("cannot write the book", e));
-    }
+    let made = fs::create_dir_all(&staging)
+        .and_then(|()| fs::write(staging.join(MARKER), b""))
+        .map_err(|e| fail("cannot write the book", e))
+        .and_then(|()| make(&DirSink::new(&staging)));
+    let value = match made {
+        Ok(value) => value,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
 
     if out.exists() && exchange(&staging, out).is_ok() {
         // The previous output is now in the staging folder.
         let _ = fs::remove_dir_all(&staging);
-        return Ok(());
+        return Ok(value);
     }
     let old = sibling(out, "old");
     let _ = fs::remove_dir_all(&old);
@@ -72,7 +94,7 @@ pub fn write_site(out: &Path, site: &Site) -> Result<(), Fatal> {
         return Err(fail("cannot move the new output into place", e));
     }
     let _ = fs::remove_dir_all(&old);
-    Ok(())
+    Ok(value)
 }
 
 /// Swap two folders in a single step, so that a build killed at any moment leaves either the
@@ -143,19 +165,6 @@ fn recover(out: &Path) {
 
 fn process_alive(pid: Option<u32>) -> bool {
     pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
-}
-
-fn write_tree(dir: &Path, site: &Site) -> std::io::Result<()> {
-    fs::create_dir_all(dir)?;
-    fs::write(dir.join(MARKER), b"")?;
-    for (path, bytes) in &site.files {
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(target, bytes)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

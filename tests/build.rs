@@ -156,7 +156,10 @@ fn user_notes_become_five_chapters_whose_links_all_resolve() {
     }
     // Fenced code in the notes is highlighted with classes, not inline styles.
     let pods = fs::read_to_string(out.join("chapters/001_a4739f337d093d59.html")).unwrap();
-    assert!(pods.contains("data-lang=yaml"), "no yaml block");
+    assert!(
+        pods.contains("data-lang=yaml") || pods.contains("data-lang=\"yaml\""),
+        "no yaml block"
+    );
     assert!(pods.contains("<span class=\"hl-") || pods.contains("<span class=hl-"));
     assert!(!pods.contains("style=\"color"));
 }

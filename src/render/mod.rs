@@ -6,5 +6,6 @@ pub mod nesting;
 pub mod print;
 pub mod publish;
 pub mod sanitize;
+pub mod sink;
 pub mod site;
 pub mod templates;

@@ -6,7 +6,7 @@
 use crate::assemble::FILES_DIR;
 use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter};
-use crate::render::site::{Words, minify};
+use crate::render::site::{Pages, Words};
 use crate::render::templates::Templates;
 use regex::{Captures, Regex};
 use serde::Serialize;
@@ -88,7 +88,7 @@ struct PrintChapter<'a> {
 struct PrintAppendix<'a> {
     id: String,
     title: &'a str,
-    html: &'a str,
+    html: String,
 }
 
 #[derive(Serialize)]
@@ -111,49 +111,65 @@ pub fn heading_anchor(slug: &str, id: &str) -> String {
     format!("{slug}--{id}")
 }
 
-/// Render the print page with the `print.html` template.
-pub fn render_print(
+/// Write the print page (`print.html` template) with the glossary and comparisons as appendices.
+/// Each chapter's body is made on its own, in parallel, and written in its place in order.
+pub fn write_print(
     book: &Book,
     lang: &str,
     templates: &Templates,
-    appendices: &[Appendix],
-    minify_page: bool,
-) -> Result<Vec<u8>, Fatal> {
+    pages: &Pages<'_>,
+) -> Result<(), Fatal> {
     let words = Words::for_language(lang);
     let slugs: HashSet<&str> = book.chapters.iter().map(|c| c.slug.as_str()).collect();
-    let context = PrintContext {
-        frame: Frame::new(book, lang, "", &words),
-        date: book.chapters.iter().filter_map(|c| c.date.as_deref()).max(),
-        sections: book
-            .chapters
-            .iter()
-            .map(|c| print_chapter(c, &slugs))
-            .collect(),
-        appendices: appendices
-            .iter()
-            .map(|a| PrintAppendix {
-                id: format!("appendix-{}", a.id),
-                title: &a.title,
-                html: &a.html,
-            })
-            .collect(),
+    let appendices = knowledge_appendices(book, lang);
+    let n = book.chapters.len();
+    let content = |i: usize| {
+        if i < n {
+            let c = &book.chapters[i];
+            rewrite_chapter_html(&c.html, &c.slug, &slugs)
+        } else {
+            appendices[i - n].html.clone()
+        }
     };
-    let html = templates.render(PRINT_PAGE, &context)?;
-    Ok(if minify_page {
-        minify(&html)
-    } else {
-        html.into_bytes()
-    })
+    let context = |slot: &dyn Fn(usize) -> String| {
+        let context = PrintContext {
+            frame: Frame::new(book, lang, "", &words),
+            date: book.chapters.iter().filter_map(|c| c.date.as_deref()).max(),
+            sections: book
+                .chapters
+                .iter()
+                .enumerate()
+                .map(|(i, c)| print_chapter(c, slot(i)))
+                .collect(),
+            appendices: appendices
+                .iter()
+                .enumerate()
+                .map(|(i, a)| PrintAppendix {
+                    id: format!("appendix-{}", a.id),
+                    title: &a.title,
+                    html: slot(n + i),
+                })
+                .collect(),
+        };
+        templates.context(PRINT_PAGE, &context)
+    };
+    pages.slotted(
+        PRINT_PAGE,
+        PRINT_PAGE,
+        n + appendices.len(),
+        context,
+        content,
+    )
 }
 
-fn print_chapter<'a>(chapter: &'a Chapter, slugs: &HashSet<&str>) -> PrintChapter<'a> {
+fn print_chapter(chapter: &Chapter, html: String) -> PrintChapter<'_> {
     let top = chapter.headings.iter().map(|h| h.level).min().unwrap_or(1);
     PrintChapter {
         id: chapter_anchor(&chapter.slug),
         title: &chapter.title,
         date: &chapter.date,
         tags: &chapter.tags,
-        html: rewrite_chapter_html(&chapter.html, &chapter.slug, slugs),
+        html,
         headings: chapter
             .headings
             .iter()
@@ -165,6 +181,66 @@ fn print_chapter<'a>(chapter: &'a Chapter, slugs: &HashSet<&str>) -> PrintChapte
             })
             .collect(),
     }
+}
+
+/// The glossary and the comparisons as appendices of the print page. Glossary entries are
+/// anchored `gl-<id>`, where the chapters' glossary links lead on that page.
+pub fn knowledge_appendices(book: &Book, lang: &str) -> Vec<Appendix> {
+    use crate::knowledge::html::escape;
+    let words = Words::for_language(lang);
+    let k = &book.knowledge;
+    let mut appendices = Vec::new();
+    if !k.glossary.is_empty() {
+        let mut html = String::from("<dl class=\"glossary\">\n");
+        for e in &k.glossary {
+            html.push_str(&format!(
+                "<dt id=\"gl-{}\"><dfn class=\"term-name\">{}</dfn>",
+                escape(&e.id),
+                escape(&e.term)
+            ));
+            for a in &e.aliases {
+                html.push_str(&format!("<span class=\"alias\">{}</span>", escape(a)));
+            }
+            html.push_str(&format!(
+                "</dt>\n<dd><p class=\"definition\">{}</p></dd>\n",
+                escape(&e.definition)
+            ));
+        }
+        html.push_str("</dl>\n");
+        appendices.push(Appendix {
+            id: "glossary".into(),
+            title: words.glossary.into(),
+            html,
+        });
+    }
+    if !k.comparisons.is_empty() {
+        let mut html = String::new();
+        for c in &k.comparisons {
+            html.push_str(&format!(
+                "<section class=\"comparison\"><h2 class=\"comparison-title\">{}</h2>\n",
+                escape(&c.title)
+            ));
+            for item in &c.items {
+                html.push_str(&format!(
+                    "<div class=\"comparison-item\"><p class=\"source\">{}{}</p>\n{}</div>\n",
+                    escape(&item.place.chapter_title),
+                    if item.place.section_title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" › {}", escape(&item.place.section_title))
+                    },
+                    item.html
+                ));
+            }
+            html.push_str("</section>\n");
+        }
+        appendices.push(Appendix {
+            id: "comparisons".into(),
+            title: words.comparisons.into(),
+            html,
+        });
+    }
+    appendices
 }
 
 static TAG: LazyLock<Regex> =

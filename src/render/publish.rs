@@ -6,8 +6,7 @@
 use crate::diagnostics::Fatal;
 use crate::model::Book;
 use crate::render::print::Frame;
-use crate::render::site::{Site, Words, minify};
-use crate::render::templates::Templates;
+use crate::render::site::{Pages, Words};
 
 /// Path of the page a server shows for a missing page.
 pub const NOT_FOUND_PAGE: &str = "404.html";
@@ -57,7 +56,7 @@ pub fn page_url(site_url: &str, path: &str) -> String {
     url
 }
 
-fn xml_escape(text: &str) -> String {
+pub(crate) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -65,19 +64,13 @@ fn xml_escape(text: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-/// The pages that have an address of their own: every page but the 404 page.
-fn pages(site: &Site) -> impl Iterator<Item = &String> {
-    site.files
-        .keys()
-        .filter(|p| p.ends_with(".html") && p.as_str() != NOT_FOUND_PAGE)
-}
-
-/// `sitemap.xml` listing every page by its absolute URL.
-pub fn sitemap(site: &Site, site_url: &str) -> String {
+/// `sitemap.xml` listing every page of `pages` (the HTML pages written) by its absolute URL,
+/// but the 404 page, which has no address of its own.
+pub fn sitemap(pages: &[String], site_url: &str) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for path in pages(site) {
+    for path in pages.iter().filter(|p| p.as_str() != NOT_FOUND_PAGE) {
         xml.push_str(&format!(
             "<url><loc>{}</loc></url>\n",
             xml_escape(&page_url(site_url, path))
@@ -87,67 +80,15 @@ pub fn sitemap(site: &Site, site_url: &str) -> String {
     xml
 }
 
-/// Put `<link rel="canonical">` in the head of every page.
-pub fn add_canonical_links(site: &mut Site, site_url: &str) {
-    let paths: Vec<String> = pages(site).cloned().collect();
-    for path in paths {
-        let link = format!(
-            "<link rel=\"canonical\" href=\"{}\">",
-            xml_escape(&page_url(site_url, &path))
-        );
-        let Some(bytes) = site.files.get_mut(&path) else {
-            continue;
-        };
-        let html = String::from_utf8_lossy(bytes);
-        let at = html
-            .find("</head>")
-            .or_else(|| html.find("<body"))
-            .unwrap_or(0);
-        let mut with_link = String::with_capacity(html.len() + link.len());
-        with_link.push_str(&html[..at]);
-        with_link.push_str(&link);
-        with_link.push_str(&html[at..]);
-        *bytes = with_link.into_bytes();
-    }
-}
-
-/// The 404 page. Its links and assets start from the site URL, so it works at any depth of the
-/// site; without one they are relative to the output root (right for a 404 at the top level).
-pub fn render_not_found(
-    book: &Book,
-    lang: &str,
-    templates: &Templates,
-    site_url: Option<&str>,
-    minify_page: bool,
-) -> Result<Vec<u8>, Fatal> {
+/// Write the 404 page. Its links and assets start from the site URL, so it works at any depth of
+/// the site; without one they are relative to the output root (right for a 404 at the top level).
+pub fn write_not_found(book: &Book, lang: &str, pages: &Pages<'_>) -> Result<(), Fatal> {
     let words = Words::for_language(lang);
-    let root = site_url.unwrap_or("");
-    let html = templates.render(NOT_FOUND_PAGE, &Frame::new(book, lang, root, &words))?;
-    Ok(if minify_page {
-        minify(&html)
-    } else {
-        html.into_bytes()
-    })
-}
-
-/// Add the publishing files to a rendered site: the 404 page and `.nojekyll`, and with a site URL,
-/// canonical links and `sitemap.xml`.
-pub fn add_publish_files(
-    site: &mut Site,
-    book: &Book,
-    lang: &str,
-    templates: &Templates,
-    site_url: Option<&str>,
-) -> Result<(), Fatal> {
-    if let Some(url) = site_url {
-        add_canonical_links(site, url);
-        let map = sitemap(site, url);
-        site.files.insert("sitemap.xml".into(), map.into_bytes());
-    }
-    let not_found = render_not_found(book, lang, templates, site_url, true)?;
-    site.files.insert(NOT_FOUND_PAGE.into(), not_found);
-    site.files.insert(".nojekyll".into(), Vec::new());
-    Ok(())
+    let root = pages.site_url().unwrap_or("");
+    let context = pages
+        .templates()
+        .context(NOT_FOUND_PAGE, &Frame::new(book, lang, root, &words))?;
+    pages.page(NOT_FOUND_PAGE, NOT_FOUND_PAGE, &context)
 }
 
 #[cfg(test)]
@@ -185,24 +126,14 @@ mod tests {
     }
 
     #[test]
-    fn canonical_links_go_in_the_head_and_the_sitemap_lists_every_page() {
-        let mut site = Site::default();
-        for path in ["index.html", "chapters/a.html", "404.html"] {
-            site.files.insert(
-                path.into(),
-                b"<html><head><title>x</title></head><body></body></html>".to_vec(),
-            );
-        }
-        site.files.insert("assets/style.css".into(), Vec::new());
+    fn the_sitemap_lists_every_page_but_the_404_page() {
         let root = "https://u.github.io/r/";
-        add_canonical_links(&mut site, root);
-        let page = String::from_utf8(site.files["chapters/a.html"].clone()).unwrap();
-        assert!(page.contains(
-            "<link rel=\"canonical\" href=\"https://u.github.io/r/chapters/a.html\"></head>"
-        ));
-        assert!(!String::from_utf8_lossy(&site.files["404.html"]).contains("canonical"));
-        let map = sitemap(&site, root);
+        let pages: Vec<String> = ["404.html", "chapters/a.html", "index.html"]
+            .map(String::from)
+            .into();
+        let map = sitemap(&pages, root);
         assert_eq!(map.matches("<loc>").count(), 2, "{map}");
         assert!(map.contains("<loc>https://u.github.io/r/</loc>"));
+        assert!(map.contains("<loc>https://u.github.io/r/chapters/a.html</loc>"));
     }
 }

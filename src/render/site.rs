@@ -3,9 +3,12 @@
 use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter, Heading};
 use crate::render::highlight::Highlighter;
+use crate::render::sink::Sink;
 use crate::render::templates::{Templates, Theme};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Files of the site by path relative to the output folder (`/` separators).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,23 +193,418 @@ fn toc(headings: &[Heading]) -> Vec<TocEntry<'_>> {
         .collect()
 }
 
-/// Render every page of the book, minified when `minify_pages` is set; assets are copied as they are.
+/// How pages are finished: minified or not, and the site URL for canonical links and the sitemap.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    pub minify: bool,
+    pub site_url: Option<&'a str>,
+}
+
+/// The text a template sees in place of content spliced in after rendering (see [`Pages`]).
+fn placeholder(slot: usize) -> String {
+    format!("\u{E000}studybook-slot-{slot}\u{E001}")
+}
+
+/// Slots spliced into a page per batch: content made in parallel, written in order.
+const SLOT_BATCH: usize = 32;
+
+/// Finishes pages and hands them to a sink: minifies, adds the canonical link, and remembers the
+/// pages for the sitemap and the count.
+///
+/// Large content (a chapter's body, the print page's chapters) does not go through the template
+/// engine and the minifier: the template sees a placeholder, the page around it is rendered and
+/// minified, and the content, already compact, is written in the placeholder's place. A theme that
+/// does not print the content as it is (a filter on it, say) gets the content itself instead.
+pub struct Pages<'a> {
+    sink: &'a dyn Sink,
+    templates: &'a Templates,
+    options: RenderOptions<'a>,
+    written: Mutex<Vec<String>>,
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(sink: &'a dyn Sink, templates: &'a Templates, options: RenderOptions<'a>) -> Self {
+        Pages {
+            sink,
+            templates,
+            options,
+            written: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn io_error(path: &str, e: std::io::Error) -> Fatal {
+        Fatal::new(path, format!("cannot write this file of the book: {e}"))
+    }
+
+    /// Store a file that is not a page (assets, the search index...).
+    pub fn file(&self, path: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        self.sink
+            .put(path, bytes)
+            .map_err(|e| Self::io_error(path, e))
+    }
+
+    pub fn site_url(&self) -> Option<&'a str> {
+        self.options.site_url
+    }
+
+    pub fn templates(&self) -> &'a Templates {
+        self.templates
+    }
+
+    /// The HTML pages stored so far, sorted.
+    pub fn written(&self) -> Vec<String> {
+        let mut pages = self.written.lock().map(|w| w.clone()).unwrap_or_default();
+        pages.sort();
+        pages
+    }
+
+    fn finish_shell(&self, path: &str, html: String) -> String {
+        let mut html = if self.options.minify {
+            String::from_utf8(minify(&html)).unwrap_or(html)
+        } else {
+            html
+        };
+        if let Some(url) = self.options.site_url
+            && path != crate::render::publish::NOT_FOUND_PAGE
+        {
+            let link = format!(
+                "<link rel=\"canonical\" href=\"{}\">",
+                crate::render::publish::xml_escape(&crate::render::publish::page_url(url, path))
+            );
+            let at = html
+                .find("</head>")
+                .or_else(|| html.find("<body"))
+                .unwrap_or(0);
+            html.insert_str(at, &link);
+        }
+        html
+    }
+
+    /// Render template `name` with `context` into page `path`.
+    pub fn page(&self, path: &str, name: &str, context: &tera::Context) -> Result<(), Fatal> {
+        self.slotted(path, name, 0, |_| Ok(context.clone()), |_| String::new())
+    }
+
+    /// Render template `name` into page `path` with `slots` pieces of content: `context` builds
+    /// the template context given the text of each slot, `content` makes the HTML of slot `i`.
+    pub fn slotted(
+        &self,
+        path: &str,
+        name: &str,
+        slots: usize,
+        context: impl Fn(&dyn Fn(usize) -> String) -> Result<tera::Context, Fatal>,
+        content: impl Fn(usize) -> String + Sync,
+    ) -> Result<(), Fatal> {
+        let shell = self
+            .templates
+            .render_context(name, &context(&placeholder)?)?;
+        let shell = self.finish_shell(path, shell);
+        let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+            match split_slots(&shell, slots) {
+                Some(pieces) => {
+                    w.write_all(pieces[0].as_bytes())?;
+                    let mut start = 0;
+                    while start < slots {
+                        let end = (start + SLOT_BATCH).min(slots);
+                        let batch: Vec<String> = (start..end)
+                            .into_par_iter()
+                            .map(|i| {
+                                let html = content(i);
+                                if self.options.minify {
+                                    compact(&html)
+                                } else {
+                                    html
+                                }
+                            })
+                            .collect();
+                        for (i, html) in (start..end).zip(batch) {
+                            w.write_all(html.as_bytes())?;
+                            w.write_all(pieces[i + 1].as_bytes())?;
+                        }
+                        start = end;
+                    }
+                }
+                None => {
+                    let real = |i: usize| content(i);
+                    let html = context(&real)
+                        .and_then(|c| self.templates.render_context(name, &c))
+                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    w.write_all(self.finish_shell(path, html).as_bytes())?;
+                }
+            }
+            w.flush()
+        };
+        let mut file = self
+            .sink
+            .create(path)
+            .map_err(|e| Self::io_error(path, e))?;
+        write(&mut file).map_err(|e| Self::io_error(path, e))?;
+        drop(file);
+        if path.ends_with(".html")
+            && let Ok(mut w) = self.written.lock()
+        {
+            w.push(path.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The page split at its placeholders `0..slots`, when each appears once and in order.
+fn split_slots(shell: &str, slots: usize) -> Option<Vec<&str>> {
+    let mut pieces = Vec::with_capacity(slots + 1);
+    let mut rest = shell;
+    for i in 0..slots {
+        let mark = placeholder(i);
+        let at = rest.find(&mark)?;
+        pieces.push(&rest[..at]);
+        rest = &rest[at + mark.len()..];
+    }
+    if rest.contains('\u{E000}') && (0..slots).any(|i| rest.contains(&placeholder(i))) {
+        return None;
+    }
+    pieces.push(rest);
+    Some(pieces)
+}
+
+/// Block elements: a line break right after one of their tags is not shown.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Content HTML made compact in one pass, as the minifier would make markup that studybook
+/// built: line breaks right after block tags go, and attribute values that need no quotes lose
+/// them. `<pre>`, `<textarea>`, `<script>` and `<style>` content and comments are kept as they are.
+pub fn compact(html: &str) -> String {
+    let html = html.trim_matches('\n');
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let Some(off) = html[pos..].find(['\n', '<']) else {
+            out.push_str(&html[pos..]);
+            break;
+        };
+        let at = pos + off;
+        out.push_str(&html[pos..at]);
+        if bytes[at] == b'\n' {
+            if !(at > 0 && bytes[at - 1] == b'>' && after_block_tag(&out)) {
+                out.push('\n');
+            }
+            pos = at + 1;
+            continue;
+        }
+        let rest = &html[at..];
+        if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            out.push_str(&rest[..end]);
+            pos = at + end;
+            continue;
+        }
+        let Some((len, name)) = compact_tag(rest, &mut out) else {
+            out.push('<');
+            pos = at + 1;
+            continue;
+        };
+        pos = at + len;
+        if ["pre", "textarea", "script", "style"].contains(&name.as_str()) {
+            let close = format!("</{name}");
+            let end = find_ascii_ci(&html[pos..], &close).map_or(html.len(), |e| pos + e);
+            out.push_str(&html[pos..end]);
+            pos = end;
+        }
+    }
+    out
+}
+
+/// Whether `out` ends with a block element's tag.
+fn after_block_tag(out: &str) -> bool {
+    let Some(start) = out.rfind('<') else {
+        return false;
+    };
+    let name: String = out[start + 1..]
+        .trim_start_matches('/')
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    BLOCK_TAGS.contains(&name.as_str())
+}
+
+fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    (0..h.len().saturating_sub(n.len() - 1)).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// Copy the start or end tag at the start of `text` to `out` with its attribute values unquoted
+/// where HTML allows; returns the tag's length and its lower-case name (empty for an end tag),
+/// or `None` when `text` does not start with a tag.
+fn compact_tag(text: &str, out: &mut String) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    let closing = bytes.get(1) == Some(&b'/');
+    let name_start = if closing { 2 } else { 1 };
+    if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    // The tag's end: the first `>` outside quotes.
+    let mut quote = None;
+    let mut end = None;
+    for (i, &b) in bytes.iter().enumerate().skip(name_start) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let tag = &text[..=end];
+    let name: String = text[name_start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut rest = tag;
+    // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
+    let quoted_once = tag.contains('\'');
+    while let Some(q) = rest.find("=\"").filter(|_| !quoted_once) {
+        let value_start = q + 2;
+        let Some(len) = rest[value_start..].find('"') else {
+            break;
+        };
+        let value = &rest[value_start..value_start + len];
+        out.push_str(&rest[..=q]);
+        let bare = !value.is_empty()
+            && !value.ends_with('/')
+            && !value
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b"\"'=<>`".contains(&b));
+        if bare {
+            out.push_str(value);
+        } else {
+            out.push('"');
+            out.push_str(value);
+            out.push('"');
+        }
+        rest = &rest[value_start + len + 1..];
+    }
+    out.push_str(rest);
+    Some((end + 1, if closing { String::new() } else { name }))
+}
+
+/// The chapter as its page's template sees it: its body is the slot's text.
+#[derive(Serialize)]
+struct ChapterView<'a> {
+    slug: &'a str,
+    title: &'a str,
+    date: &'a Option<String>,
+    tags: &'a [String],
+    categories: &'a [String],
+    source: &'a str,
+    headings: &'a [Heading],
+    html: String,
+}
+
+impl<'a> ChapterView<'a> {
+    fn new(c: &'a Chapter, html: String) -> Self {
+        ChapterView {
+            slug: &c.slug,
+            title: &c.title,
+            date: &c.date,
+            tags: &c.tags,
+            categories: &c.categories,
+            source: &c.source,
+            headings: &c.headings,
+            html,
+        }
+    }
+}
+
+/// Render every page of the book into `sink`, in parallel: the index, the chapters, the glossary,
+/// comparison and review pages, the print page, the search index, the publishing files and the
+/// theme's assets. Returns the HTML pages written.
 pub fn render_site(
     book: &Book,
     lang: &str,
     theme: &Theme,
     templates: &Templates,
     highlighter: &Highlighter,
-    minify_pages: bool,
-) -> Result<Site, Fatal> {
-    let finish = |html: String| {
-        if minify_pages {
-            minify(&html)
-        } else {
-            html.into_bytes()
-        }
-    };
-    use rayon::prelude::*;
+    options: RenderOptions<'_>,
+    sink: &dyn Sink,
+) -> Result<Vec<String>, Fatal> {
+    let pages = Pages::new(sink, templates, options);
+    let (chapters, (print, rest)) = rayon::join(
+        || render_chapters(book, lang, templates, &pages),
+        || {
+            rayon::join(
+                || crate::render::print::write_print(book, lang, templates, &pages),
+                || -> Result<(), Fatal> {
+                    let index = crate::search::index_script(book);
+                    pages.file(crate::search::INDEX_PATH, &index)?;
+                    render_other_pages(book, lang, templates, &pages)?;
+                    if book.chapters.len() > SIDEBAR_INLINE_MAX {
+                        pages.file("assets/toc.js", toc_script(book).as_bytes())?;
+                    }
+                    for (name, bytes) in theme.assets() {
+                        pages.file(&format!("assets/{name}"), bytes)?;
+                    }
+                    pages.file("assets/highlight.css", highlighter.css().as_bytes())?;
+                    crate::render::publish::write_not_found(book, lang, &pages)?;
+                    pages.file(".nojekyll", b"")
+                },
+            )
+        },
+    );
+    chapters?;
+    print?;
+    rest?;
+    let written = pages.written();
+    if let Some(url) = options.site_url {
+        let map = crate::render::publish::sitemap(&written, url);
+        pages.file("sitemap.xml", map.as_bytes())?;
+    }
+    Ok(written)
+}
+
+/// The context every page shares.
+fn base_context(book: &Book, lang: &str, templates: &Templates) -> Result<tera::Context, Fatal> {
     let words = Words::for_language(lang);
     let links: Vec<ChapterLink<'_>> = book
         .chapters
@@ -218,12 +616,11 @@ pub fn render_site(
             tags: &c.tags,
         })
         .collect();
-    let sidebar_script = book.chapters.len() > SIDEBAR_INLINE_MAX;
-    let base = |root: &'static str, current: &'static str| PageContext {
+    let base = PageContext {
         lang,
         book_title: &book.title,
-        root,
-        current,
+        root: "",
+        current: "",
         t: &words,
         chapters: &links,
         chapter: None,
@@ -231,73 +628,77 @@ pub fn render_site(
         prev: None,
         next: None,
         knowledge: None,
-        sidebar_script,
+        sidebar_script: book.chapters.len() > SIDEBAR_INLINE_MAX,
     };
+    templates.context("page.html", &base)
+}
 
-    let mut site = Site::default();
-    let index = templates.render("index.html", &base("", ""))?;
-    site.files.insert("index.html".into(), finish(index));
-    for page in ["glossary.html", "comparisons.html", "review.html"] {
-        let context = PageContext {
-            knowledge: Some(&book.knowledge),
-            ..base("", page)
-        };
-        let html = templates.render(page, &context)?;
-        site.files.insert(page.into(), finish(html));
-    }
+/// The index page and the glossary, comparison and review pages.
+fn render_other_pages(
+    book: &Book,
+    lang: &str,
+    templates: &Templates,
+    pages: &Pages<'_>,
+) -> Result<(), Fatal> {
+    let base = base_context(book, lang, templates)?;
+    pages.page("index.html", "index.html", &base)?;
+    let knowledge = tera::value::Value::from_serializable(&book.knowledge);
+    ["glossary.html", "comparisons.html", "review.html"]
+        .into_par_iter()
+        .try_for_each(|page| {
+            let mut context = base.clone();
+            context.insert("current", page);
+            context.insert_value("knowledge", knowledge.clone());
+            pages.page(page, page, &context)
+        })
+}
 
-    let pages: Vec<Result<(String, Vec<u8>), Fatal>> = book
-        .chapters
+/// Every chapter's page.
+fn render_chapters(
+    book: &Book,
+    lang: &str,
+    templates: &Templates,
+    pages: &Pages<'_>,
+) -> Result<(), Fatal> {
+    let words = Words::for_language(lang);
+    let mut base = base_context(book, lang, templates)?;
+    base.insert("root", "../");
+    book.chapters
         .par_iter()
         .enumerate()
-        .map(|(i, chapter)| {
+        .try_for_each(|(i, chapter)| {
             let prev = match i.checked_sub(1) {
-                Some(p) => Some(NavLink {
+                Some(p) => NavLink {
                     href: format!("{}.html", book.chapters[p].slug),
                     title: &book.chapters[p].title,
-                }),
-                None => Some(NavLink {
+                },
+                None => NavLink {
                     href: "../index.html".into(),
                     title: words.home,
-                }),
+                },
             };
             let next = book.chapters.get(i + 1).map(|n| NavLink {
                 href: format!("{}.html", n.slug),
                 title: &n.title,
             });
-            let context = PageContext {
-                current: &chapter.slug,
-                chapter: Some(chapter),
-                toc: toc(&chapter.headings),
-                prev,
-                next,
-                ..base("../", "")
+            let toc = toc(&chapter.headings);
+            let context = |slot: &dyn Fn(usize) -> String| {
+                let mut context = base.clone();
+                context.insert("current", &chapter.slug);
+                context.insert("chapter", &ChapterView::new(chapter, slot(0)));
+                context.insert("toc", &toc);
+                context.insert("prev", &prev);
+                context.insert("next", &next);
+                Ok(context)
             };
-            let html = templates.render("chapter.html", &context)?;
-            Ok((format!("chapters/{}.html", chapter.slug), finish(html)))
+            pages.slotted(
+                &format!("chapters/{}.html", chapter.slug),
+                "chapter.html",
+                1,
+                context,
+                |_| chapter.html.clone(),
+            )
         })
-        .collect();
-    for page in pages {
-        let (path, bytes) = page?;
-        site.files.insert(path, bytes);
-    }
-
-    if sidebar_script {
-        site.files
-            .insert("assets/toc.js".into(), toc_script(book).into_bytes());
-    }
-    for (name, bytes) in theme.assets() {
-        site.files.insert(format!("assets/{name}"), bytes.to_vec());
-    }
-    site.files.insert(
-        "assets/highlight.css".into(),
-        highlighter.css().into_bytes(),
-    );
-    site.files.insert(
-        crate::search::INDEX_PATH.into(),
-        crate::search::index_script(book),
-    );
-    Ok(site)
 }
 
 /// Minify a page; `<pre>` content and scripts are left as they are.
@@ -323,6 +724,26 @@ mod tests {
         .unwrap();
         // Entities may be shortened (`&gt;` to `>`); the text a reader sees is unchanged.
         assert!(out.contains(&code.replace("&gt;", ">")), "{out}");
+    }
+
+    #[test]
+    fn compact_drops_breaks_after_block_tags_and_needless_quotes() {
+        let html = "\n<h2 id=\"a\">A</h2>\n<p>x <em class=\"e\">y</em>\nz <a href=\"a b\" title=\"\">w</a></p>\n<ul>\n<li>1</li>\n</ul>\n";
+        assert_eq!(
+            compact(html),
+            "<h2 id=a>A</h2><p>x <em class=e>y</em>\nz <a href=\"a b\" title=\"\">w</a></p><ul><li>1</li></ul>"
+        );
+    }
+
+    #[test]
+    fn compact_keeps_preformatted_text_and_odd_markup() {
+        let html = "<pre class=\"hl\"><code>a:\n  b: \"c\"\n</code></pre>\n<p>1 < 2 & <!-- x=\"y\" -->\n<span title='a=\"b\"'>s</span></p>";
+        assert_eq!(
+            compact(html),
+            "<pre class=hl><code>a:\n  b: \"c\"\n</code></pre><p>1 < 2 & <!-- x=\"y\" -->\n<span title='a=\"b\"'>s</span></p>"
+        );
+        assert_eq!(compact("<a href=\"x/\">"), "<a href=\"x/\">");
+        assert_eq!(compact("<p>a</p\nb"), "<p>a</p\nb");
     }
 
     #[test]

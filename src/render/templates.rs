@@ -140,14 +140,28 @@ impl Templates {
 
     /// Render template `name` with `context` (any serialisable value with named fields).
     pub fn render(&self, name: &str, context: &impl serde::Serialize) -> Result<String, Fatal> {
-        let context = tera::Context::from_serialize(context).map_err(|e| {
+        let context = self.context(name, context)?;
+        self.render_context(name, &context)
+    }
+
+    /// The template context of `value` (a serialisable value with named fields), for template `name`.
+    pub fn context(
+        &self,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<tera::Context, Fatal> {
+        tera::Context::from_serialize(value).map_err(|e| {
             Fatal::new(
                 self.theme.origin(name),
                 format!("bad template context: {e}"),
             )
-        })?;
+        })
+    }
+
+    /// Render template `name` with a prepared context.
+    pub fn render_context(&self, name: &str, context: &tera::Context) -> Result<String, Fatal> {
         self.tera
-            .render(name, &context)
+            .render(name, context)
             .map_err(|e| template_error(&self.theme, &e))
     }
 }
