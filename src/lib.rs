@@ -60,7 +60,7 @@ impl From<Fatal> for BuildError {
     }
 }
 
-fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let value = f();
     if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
@@ -109,6 +109,9 @@ pub fn build_site(
 struct PreparedBuild {
     book: Book,
     lang: String,
+    links: markdown::LinkMap,
+    links_key: String,
+    linker: Option<knowledge::Linker>,
     theme: Theme,
     templates: Templates,
     assets: Vec<(String, Vec<u8>)>,
@@ -135,13 +138,16 @@ fn prepare_build(
     diagnostics.extend(glossary_diagnostics);
     let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();
     progress.start(loaded.notes.len());
-    let (book, lang, diags) = timed("book", || {
+    let made = timed("book", || {
         make_book_with(&loaded.notes, &asset_paths, &config, cache, progress)
     });
-    diagnostics.extend(diags);
+    diagnostics.extend(made.diagnostics);
     Ok(PreparedBuild {
-        book,
-        lang,
+        book: made.book,
+        lang: made.lang,
+        links: made.links,
+        links_key: made.links_key,
+        linker: made.linker,
         theme,
         templates,
         assets: loaded.assets,
@@ -272,13 +278,27 @@ pub fn make_book(
     assets: &[&str],
     config: &config::Config,
 ) -> (Book, String, Vec<Diagnostic>) {
-    make_book_with(
+    let made = make_book_with(
         sources,
         assets,
         config,
         &BookCache::default(),
         &Progress::default(),
-    )
+    );
+    (made.book, made.lang, made.diagnostics)
+}
+
+/// A book and what a later change to one of its notes needs to rebuild that chapter alone.
+pub struct MadeBook {
+    pub book: Book,
+    pub lang: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Where every link of a note goes.
+    pub links: markdown::LinkMap,
+    /// What the chapters' renderings depend on besides their notes (see [`BookCache`]).
+    pub links_key: String,
+    /// The glossary linker of this book, when the knowledge stage succeeded.
+    pub linker: Option<knowledge::Linker>,
 }
 
 /// [`make_book`] with a cache of earlier results and a progress count.
@@ -288,13 +308,15 @@ pub fn make_book_with(
     config: &config::Config,
     cache: &BookCache,
     progress: &Progress,
-) -> (Book, String, Vec<Diagnostic>) {
+) -> MadeBook {
     let prepared_keys: Vec<u64> = sources.iter().map(BookCache::note_key).collect();
-    let prepared: Vec<note::Prepared> = sources
-        .par_iter()
-        .zip(prepared_keys.par_iter())
-        .map(|(s, &key)| cache.prepare(s, key))
-        .collect();
+    let prepared: Vec<note::Prepared> = timed("repair", || {
+        sources
+            .par_iter()
+            .zip(prepared_keys.par_iter())
+            .map(|(s, &key)| cache.prepare(s, key))
+            .collect()
+    });
     let mut diagnostics = Vec::new();
     let mut notes = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -381,10 +403,11 @@ pub fn make_book_with(
         knowledge: Default::default(),
     };
     // The chapters stand on their own: if gathering knowledge fails, the book is built without it.
+    let mut linker = None;
     match timed("knowledge", || {
         std::panic::catch_unwind(|| knowledge::build(&book, &config.glossary, &lang))
     }) {
-        Ok((knowledge, chapter_html)) => {
+        Ok((knowledge, chapter_html, made_linker)) => {
             if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
                 eprintln!(
                     "knowledge: {} glossary entries (found by rule: {:?}), {} glossary links, {} comparisons, {} questions",
@@ -399,6 +422,7 @@ pub fn make_book_with(
                 chapter.html = html;
             }
             book.knowledge = knowledge;
+            linker = Some(made_linker);
         }
         Err(_) => diagnostics.push(Diagnostic::warning(
             "",
@@ -408,7 +432,14 @@ pub fn make_book_with(
             "the glossary, comparisons and review could not be built from these notes; the chapters are built without them",
         )),
     }
-    (book, lang, diagnostics)
+    MadeBook {
+        book,
+        lang,
+        diagnostics,
+        links,
+        links_key,
+        linker,
+    }
 }
 
 /// The line of a note's body as written that holds line `line` (1-based) of its repaired body:

@@ -10,7 +10,7 @@
 
 use crate::model::{Book, Chapter};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Where the index is written, relative to the output folder.
 pub const INDEX_PATH: &str = "assets/search-index.js";
@@ -38,44 +38,51 @@ pub struct Section {
 struct Index<'a> {
     version: u32,
     chapters: Vec<(&'a str, &'a str)>,
-    docs: Vec<(usize, &'a str, &'a str, String)>,
-    terms: BTreeMap<String, Vec<u32>>,
+    docs: Vec<Doc>,
+    terms: SortedTerms,
 }
+
+/// Terms and their postings, sorted by term: serialised as one JSON object.
+struct SortedTerms(Vec<(String, Vec<u32>)>);
+
+impl Serialize for SortedTerms {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (term, postings) in &self.0 {
+            map.serialize_entry(term, postings)?;
+        }
+        map.end()
+    }
+}
+
+/// A section's entry in the index: chapter, anchor, heading, excerpt.
+type Doc = (usize, String, String, String);
+
+/// Chapters indexed in parallel per batch (their terms are merged in order after each batch).
+const BATCH: usize = 64;
 
 /// The index of `book` as the bytes of `assets/search-index.js` (deterministic).
 pub fn index_script(book: &Book) -> Vec<u8> {
-    let sections: Vec<Vec<Section>> = book.chapters.iter().map(sections).collect();
-    let mut docs = Vec::new();
-    let mut terms: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for (c, chapter_sections) in sections.iter().enumerate() {
-        for section in chapter_sections {
-            let doc = docs.len() as u32;
-            let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-            let mut count = |term: String| *counts.entry(term).or_default() += 1;
-            let heading = if section.anchor.is_empty() {
-                &book.chapters[c].title
-            } else {
-                &section.heading
-            };
-            for text in [heading, &section.prose, &section.code] {
-                for_each_term(text, &mut count);
+    use rayon::prelude::*;
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut terms: HashMap<String, Vec<u32>> = HashMap::default();
+    for start in (0..book.chapters.len()).step_by(BATCH) {
+        let end = (start + BATCH).min(book.chapters.len());
+        let batch: Vec<Vec<(Doc, Vec<(String, u32)>)>> = (start..end)
+            .into_par_iter()
+            .map(|c| index_chapter(book, c))
+            .collect();
+        for (doc, counts) in batch.into_iter().flatten() {
+            let id = docs.len() as u32;
+            for (term, tf) in counts {
+                terms.entry(term).or_default().push(id * 4 + tf);
             }
-            for (term, n) in counts {
-                let tf = match n {
-                    1 => 1,
-                    2 | 3 => 2,
-                    _ => 3,
-                };
-                terms.entry(term).or_default().push(doc * 4 + tf);
-            }
-            docs.push((
-                c,
-                section.anchor.as_str(),
-                section.heading.as_str(),
-                excerpt(section),
-            ));
+            docs.push(doc);
         }
     }
+    let mut terms: Vec<(String, Vec<u32>)> = terms.into_iter().collect();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let index = Index {
         version: 1,
         chapters: book
@@ -84,10 +91,50 @@ pub fn index_script(book: &Book) -> Vec<u8> {
             .map(|c| (c.slug.as_str(), c.title.as_str()))
             .collect(),
         docs,
-        terms,
+        terms: SortedTerms(terms),
     };
     let json = serde_json::to_string(&index).expect("the index serialises");
     format!("window.studybookSearchIndex={json};\n").into_bytes()
+}
+
+/// The sections of chapter `c` with their terms and how often each occurs (1 once, 2 two or
+/// three times, 3 more), terms in sorted order.
+fn index_chapter(book: &Book, c: usize) -> Vec<(Doc, Vec<(String, u32)>)> {
+    let chapter = &book.chapters[c];
+    sections(chapter)
+        .into_iter()
+        .map(|section| {
+            let mut counts: HashMap<String, u32> = HashMap::default();
+            let mut count = |term: &str| match counts.get_mut(term) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(term.to_string(), 1);
+                }
+            };
+            let heading = if section.anchor.is_empty() {
+                &chapter.title
+            } else {
+                &section.heading
+            };
+            for text in [heading, &section.prose, &section.code] {
+                for_each_term(text, &mut count);
+            }
+            let mut counts: Vec<(String, u32)> = counts
+                .into_iter()
+                .map(|(term, n)| {
+                    let tf = match n {
+                        1 => 1,
+                        2 | 3 => 2,
+                        _ => 3,
+                    };
+                    (term, tf)
+                })
+                .collect();
+            counts.sort_unstable();
+            let excerpt = excerpt(&section);
+            ((c, section.anchor, section.heading, excerpt), counts)
+        })
+        .collect()
 }
 
 /// The start of a section's text: its prose, then its code, at most `EXCERPT_CHARS` characters.
@@ -135,7 +182,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Every term of `text`, with repeats: each Latin word (lower case) and, for a camelCase word,
 /// each of its parts too; each pair of neighbouring CJK characters, or a lone one on its own.
-pub fn for_each_term(text: &str, emit: &mut impl FnMut(String)) {
+pub fn for_each_term(text: &str, emit: &mut impl FnMut(&str)) {
     let chars: Vec<char> = text
         .chars()
         .map(|c| match c {
@@ -143,6 +190,7 @@ pub fn for_each_term(text: &str, emit: &mut impl FnMut(String)) {
             _ => c,
         })
         .collect();
+    let mut term = String::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -151,12 +199,16 @@ pub fn for_each_term(text: &str, emit: &mut impl FnMut(String)) {
             while i < chars.len() && is_cjk(chars[i]) {
                 i += 1;
             }
-            let run: Vec<char> = chars[start..i].iter().map(|&c| normalize_char(c)).collect();
+            let run = &chars[start..i];
             if run.len() == 1 {
-                emit(run[0].to_string());
+                term.clear();
+                term.push(normalize_char(run[0]));
+                emit(&term);
             }
             for pair in run.windows(2) {
-                emit(pair.iter().collect());
+                term.clear();
+                term.extend(pair.iter().map(|&c| normalize_char(c)));
+                emit(&term);
             }
         } else if is_word_char(c) {
             while i < chars.len() && is_word_char(chars[i]) {
@@ -166,19 +218,21 @@ pub fn for_each_term(text: &str, emit: &mut impl FnMut(String)) {
             let parts = camel_parts(word);
             if parts.len() > 1 {
                 for part in &parts {
-                    emit_word(part, emit);
+                    emit_word(part, &mut term, emit);
                 }
             }
-            emit_word(word, emit);
+            emit_word(word, &mut term, emit);
         } else {
             i += 1;
         }
     }
 }
 
-fn emit_word(word: &[char], emit: &mut impl FnMut(String)) {
+fn emit_word(word: &[char], term: &mut String, emit: &mut impl FnMut(&str)) {
     if word.len() >= MIN_WORD_CHARS {
-        emit(word.iter().map(|&c| normalize_char(c)).collect());
+        term.clear();
+        term.extend(word.iter().map(|&c| normalize_char(c)));
+        emit(term);
     }
 }
 
@@ -209,6 +263,12 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
         prose: String::new(),
         code: String::new(),
     }];
+    let heading_text: HashMap<&str, &str> = chapter
+        .headings
+        .iter()
+        .rev()
+        .map(|h| (h.id.as_str(), h.text.as_str()))
+        .collect();
     let mut pre_depth = 0usize;
     let mut pos = 0;
     while pos < html.len() {
@@ -255,11 +315,9 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
         if let (Some(_), Some(id)) = (level, tag.attr("id")) {
             let close = format!("</{}", tag.name);
             let inner_end = find_ci(&html[after..], &close).map_or(html.len(), |e| after + e);
-            let text = chapter
-                .headings
-                .iter()
-                .find(|h| h.id == id)
-                .map(|h| h.text.clone())
+            let text = heading_text
+                .get(id.as_str())
+                .map(|t| (*t).to_string())
                 .unwrap_or_else(|| {
                     let text = strip_tags(&html[after..inner_end]);
                     text.trim().trim_end_matches('#').trim().to_string()
@@ -493,7 +551,7 @@ mod tests {
 
     fn terms(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for_each_term(text, &mut |t| out.push(t));
+        for_each_term(text, &mut |t| out.push(t.to_string()));
         out
     }
 

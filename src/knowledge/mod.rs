@@ -201,9 +201,9 @@ impl Words {
 
 /// Build the knowledge of `book`, and its chapters' HTML (in order) with glossary links, related
 /// chapters and "referenced from" notes added.
-pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<String>) {
-    let corpus = Corpus::of(book);
-    let entries = glossary::build(&corpus, user);
+pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<String>, Linker) {
+    let corpus = crate::timed("knowledge: corpus", || Corpus::of(book));
+    let entries = crate::timed("knowledge: glossary", || glossary::build(&corpus, user));
     let chapters: Vec<(String, String)> = book
         .chapters
         .iter()
@@ -222,10 +222,26 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
             section_title: section.heading.clone(),
         }
     };
-    let comparisons = compare::gather(book, &corpus, &entries, &place);
+    let comparisons = crate::timed("knowledge: comparisons", || {
+        compare::gather(book, &corpus, &entries, &place)
+    });
     let review = review::gather(book, &corpus, &place);
-    let words = Words::for_language(lang);
-    let (chapter_html, link_count) = link_chapters(book, &corpus, &entries, &chapters, &words);
+    let linker = Linker::new(
+        &corpus,
+        &entries,
+        chapters.clone(),
+        Words::for_language(lang),
+    );
+    let linked: Vec<(String, usize)> = crate::timed("knowledge: links", || {
+        use rayon::prelude::*;
+        book.chapters
+            .par_iter()
+            .enumerate()
+            .map(|(ci, c)| linker.link(ci, &c.html))
+            .collect()
+    });
+    let link_count = linked.iter().map(|(_, n)| n).sum();
+    let chapter_html = linked.into_iter().map(|(html, _)| html).collect();
 
     let mut rule_counts = BTreeMap::new();
     for e in &entries {
@@ -261,7 +277,7 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
         link_count,
         rule_counts,
     };
-    (knowledge, chapter_html)
+    (knowledge, chapter_html, linker)
 }
 
 /// Elements whose text is never linked.
@@ -272,97 +288,174 @@ fn is_unlinked(name: &str) -> bool {
     ) || html::heading_level(name).is_some()
 }
 
-/// Link the first mention of each term in every section to its glossary entry; add the
-/// "referenced from" notes and the related chapters. Returns the number of links placed.
-fn link_chapters(
-    book: &Book,
-    corpus: &Corpus,
-    entries: &[Entry],
-    titles: &[(String, String)],
-    words: &Words,
-) -> (Vec<String>, usize) {
-    let matcher = Matcher::new(entries.iter().enumerate().flat_map(|(i, e)| {
-        e.names()
-            .map(move |n| (n.to_string(), i))
-            .collect::<Vec<_>>()
-    }));
-    // Sections that explain a term, and (the first few) sections of other chapters that mention it.
-    let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::new();
-    for e in entries {
-        for &home in &e.explained_in {
-            let from = referrers.entry(home).or_default();
-            for &other in e.mentioned_in.iter().chain(&e.explained_in) {
-                if from.len() >= REFERRERS_KEPT {
-                    break;
-                }
-                if other.chapter != home.chapter {
-                    from.insert(other);
+/// What linking a chapter needs to know of the whole book: the glossary's names, the sections
+/// that define each term, who mentions each section, and the terms of every chapter. Kept after a
+/// build, it links a chapter that changed without gathering the knowledge again.
+pub struct Linker {
+    matcher: Matcher,
+    entries: Vec<Entry>,
+    /// Sections that explain a term, and (the first few) sections of other chapters that mention it.
+    referrers: HashMap<SectionRef, BTreeSet<SectionRef>>,
+    /// Terms of each chapter, for related chapters, without the terms found in most chapters.
+    chapter_terms: Vec<BTreeSet<usize>>,
+    term_chapters: Vec<Vec<usize>>,
+    /// Terms whose definition is quoted from a section: not linked there.
+    defined_in: HashMap<SectionRef, Vec<usize>>,
+    /// (id, heading) of every section, for "referenced from" links.
+    sections: Vec<Vec<(String, String)>>,
+    /// (slug, title) of every chapter.
+    titles: Vec<(String, String)>,
+    words: Words,
+}
+
+impl Linker {
+    fn new(
+        corpus: &Corpus,
+        entries: &[Entry],
+        titles: Vec<(String, String)>,
+        words: Words,
+    ) -> Linker {
+        let matcher = Matcher::new(entries.iter().enumerate().flat_map(|(i, e)| {
+            e.names()
+                .map(move |n| (n.to_string(), i))
+                .collect::<Vec<_>>()
+        }));
+        let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::new();
+        for e in entries {
+            for &home in &e.explained_in {
+                let from = referrers.entry(home).or_default();
+                for &other in e.mentioned_in.iter().chain(&e.explained_in) {
+                    if from.len() >= REFERRERS_KEPT {
+                        break;
+                    }
+                    if other.chapter != home.chapter {
+                        from.insert(other);
+                    }
                 }
             }
         }
-    }
-    // Terms of each chapter, for related chapters: terms found in most chapters say nothing
-    // about which chapters belong together, so they are left out.
-    let chapters = book.chapters.len();
-    let mut chapter_terms: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); chapters];
-    for (i, e) in entries.iter().enumerate() {
-        let found_in: BTreeSet<usize> = e
-            .explained_in
+        // Terms found in most chapters say nothing about which chapters belong together.
+        let chapters = titles.len();
+        let mut chapter_terms: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); chapters];
+        for (i, e) in entries.iter().enumerate() {
+            let found_in: BTreeSet<usize> = e
+                .explained_in
+                .iter()
+                .chain(&e.mentioned_in)
+                .map(|r| r.chapter)
+                .collect();
+            if chapters > 10 && found_in.len() * 5 > chapters {
+                continue;
+            }
+            for c in found_in {
+                chapter_terms[c].insert(i);
+            }
+        }
+        let mut term_chapters: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+        for (c, terms) in chapter_terms.iter().enumerate() {
+            for &t in terms {
+                term_chapters[t].push(c);
+            }
+        }
+        let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(at) = e.defined_at {
+                defined_in.entry(at).or_default().push(i);
+            }
+        }
+        let sections = corpus
+            .chapters
             .iter()
-            .chain(&e.mentioned_in)
-            .map(|r| r.chapter)
+            .map(|c| {
+                c.iter()
+                    .map(|s| (s.section.id.clone(), s.section.heading.clone()))
+                    .collect()
+            })
             .collect();
-        if chapters > 10 && found_in.len() * 5 > chapters {
-            continue;
-        }
-        for c in found_in {
-            chapter_terms[c].insert(i);
-        }
-    }
-    let mut term_chapters: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
-    for (c, terms) in chapter_terms.iter().enumerate() {
-        for &t in terms {
-            term_chapters[t].push(c);
-        }
-    }
-    let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if let Some(at) = e.defined_at {
-            defined_in.entry(at).or_default().push(i);
+        Linker {
+            matcher,
+            entries: entries.to_vec(),
+            referrers,
+            chapter_terms,
+            term_chapters,
+            defined_in,
+            sections,
+            titles,
+            words,
         }
     }
-    let mut count = 0;
-    let mut pages = Vec::with_capacity(chapters);
-    for (ci, chapter) in book.chapters.iter().enumerate() {
-        let old = &chapter.html;
-        let mut out = String::with_capacity(old.len() * 5 / 4);
-        for (si, section) in corpus.chapters[ci].iter().enumerate() {
+
+    /// Chapter `ci`'s HTML with the first mention of each term in every section linked to its
+    /// glossary entry, "referenced from" notes after the sections others mention, and its related
+    /// chapters at the end; and the number of links placed.
+    pub fn link(&self, ci: usize, html: &str) -> (String, usize) {
+        let mut out = String::with_capacity(html.len() * 5 / 4);
+        let mut count = 0;
+        for (si, s) in html::sections(html).iter().enumerate() {
             let at = SectionRef {
                 chapter: ci,
                 section: si,
             };
-            let s = &section.section;
-            out.push_str(&old[s.heading_range.0..s.heading_range.1]);
-            let body = &old[s.body_range.0..s.body_range.1];
-            let skip: Vec<usize> = defined_in.get(&at).cloned().unwrap_or_default();
-            let (linked, n) = link_section(body, &matcher, entries, &skip);
+            out.push_str(&html[s.heading_range.0..s.heading_range.1]);
+            let body = &html[s.body_range.0..s.body_range.1];
+            let skip: &[usize] = self.defined_in.get(&at).map_or(&[], Vec::as_slice);
+            let (linked, n) = link_section(body, &self.matcher, &self.entries, skip);
             count += n;
             out.push_str(&linked);
-            if let Some(from) = referrers.get(&at) {
-                out.push_str(&referenced_from(from, corpus, titles, words));
+            if let Some(from) = self.referrers.get(&at) {
+                out.push_str(&self.referenced_from(from));
             }
         }
-        out.push_str(&related_chapters(
-            ci,
-            &chapter_terms,
-            &term_chapters,
-            entries,
-            titles,
-            words,
-        ));
-        pages.push(out);
+        if ci < self.chapter_terms.len() {
+            out.push_str(&related_chapters(
+                ci,
+                &self.chapter_terms,
+                &self.term_chapters,
+                &self.entries,
+                &self.titles,
+                &self.words,
+            ));
+        }
+        (out, count)
     }
-    (pages, count)
+
+    fn referenced_from(&self, from: &BTreeSet<SectionRef>) -> String {
+        let mut links = Vec::new();
+        let mut chapters_seen = BTreeMap::new();
+        for r in from {
+            // At most two sections per chapter, six in all.
+            let n = chapters_seen.entry(r.chapter).or_insert(0);
+            if *n >= 2 || links.len() >= 6 {
+                continue;
+            }
+            *n += 1;
+            let (id, heading) = &self.sections[r.chapter][r.section];
+            let (slug, title) = &self.titles[r.chapter];
+            let href = if id.is_empty() {
+                format!("{slug}.html")
+            } else {
+                format!("{slug}.html#{id}")
+            };
+            let label = if heading.is_empty() {
+                title.clone()
+            } else {
+                format!("{title} › {heading}")
+            };
+            links.push(format!(
+                "<a href=\"{}\">{}</a>",
+                escape(&href),
+                escape(&label)
+            ));
+        }
+        if links.is_empty() {
+            return String::new();
+        }
+        format!(
+            "<aside class=\"referenced-from\"><span>{}：</span>{}</aside>\n",
+            self.words.referenced_from,
+            links.join(" · ")
+        )
+    }
 }
 
 fn link_section(
@@ -421,49 +514,6 @@ fn link_section(
         }
     }
     (out, count)
-}
-
-fn referenced_from(
-    from: &BTreeSet<SectionRef>,
-    corpus: &Corpus,
-    titles: &[(String, String)],
-    words: &Words,
-) -> String {
-    let mut links = Vec::new();
-    let mut chapters_seen = BTreeMap::new();
-    for r in from {
-        // At most two sections per chapter, six in all.
-        let n = chapters_seen.entry(r.chapter).or_insert(0);
-        if *n >= 2 || links.len() >= 6 {
-            continue;
-        }
-        *n += 1;
-        let section = &corpus.section(*r).section;
-        let (slug, title) = &titles[r.chapter];
-        let href = if section.id.is_empty() {
-            format!("{slug}.html")
-        } else {
-            format!("{slug}.html#{}", section.id)
-        };
-        let label = if section.heading.is_empty() {
-            title.clone()
-        } else {
-            format!("{title} › {}", section.heading)
-        };
-        links.push(format!(
-            "<a href=\"{}\">{}</a>",
-            escape(&href),
-            escape(&label)
-        ));
-    }
-    if links.is_empty() {
-        return String::new();
-    }
-    format!(
-        "<aside class=\"referenced-from\"><span>{}：</span>{}</aside>\n",
-        words.referenced_from,
-        links.join(" · ")
-    )
 }
 
 fn related_chapters(

@@ -570,15 +570,32 @@ pub fn render_site(
     sink: &dyn Sink,
 ) -> Result<Vec<String>, Fatal> {
     let pages = Pages::new(sink, templates, options);
-    let (chapters, (print, rest)) = rayon::join(
-        || render_chapters(book, lang, templates, &pages),
+    let ((chapters, print), (search, rest)) = rayon::join(
         || {
             rayon::join(
-                || crate::render::print::write_print(book, lang, templates, &pages),
+                || {
+                    crate::timed("render: chapters", || {
+                        render_chapters(book, lang, templates, &pages)
+                    })
+                },
+                || {
+                    crate::timed("render: print", || {
+                        crate::render::print::write_print(book, lang, templates, &pages)
+                    })
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    let index =
+                        crate::timed("render: search", || crate::search::index_script(book));
+                    pages.file(crate::search::INDEX_PATH, &index)
+                },
                 || -> Result<(), Fatal> {
-                    let index = crate::search::index_script(book);
-                    pages.file(crate::search::INDEX_PATH, &index)?;
-                    render_other_pages(book, lang, templates, &pages)?;
+                    crate::timed("render: other pages", || {
+                        render_other_pages(book, lang, templates, &pages)
+                    })?;
                     if book.chapters.len() > SIDEBAR_INLINE_MAX {
                         pages.file("assets/toc.js", toc_script(book).as_bytes())?;
                     }
@@ -594,6 +611,7 @@ pub fn render_site(
     );
     chapters?;
     print?;
+    search?;
     rest?;
     let written = pages.written();
     if let Some(url) = options.site_url {
