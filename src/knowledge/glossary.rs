@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
+use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -523,15 +524,14 @@ fn quote(sentence: &str) -> String {
 
 /// Find the names of every rule in the corpus.
 fn find_names(corpus: &Corpus) -> Vec<Found> {
-    let all_text: String = corpus
-        .sections()
-        .map(|(_, s)| s.prose.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let texts: Vec<&str> = corpus.sections().map(|(_, s)| s.prose.as_str()).collect();
     let s = schema::schema();
     let kinds: HashMap<String, &str> = s.kinds().map(|k| (k.to_lowercase(), k)).collect();
-    let mut found = Vec::new();
-    for (at, section) in corpus.sections() {
+    let sections: Vec<(SectionRef, &super::SectionText)> = corpus.sections().collect();
+    let per_section: Vec<Vec<Found>> = sections
+        .par_iter()
+        .map(|&(at, section)| {
+        let mut found = Vec::new();
         let sentences_of = sentences(&section.prose);
         let sources: Vec<&str> = std::iter::once(section.heading.as_str())
             .chain(sentences_of.iter().copied())
@@ -695,28 +695,56 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 });
             }
         }
-    }
-    keep_required(found, &all_text)
+        found
+        })
+        .collect();
+    keep_required(per_section.into_iter().flatten().collect(), &texts)
 }
 
 /// The names whose rule asks for more mentions in the prose than they have are left out. All
 /// texts are counted in one pass over the prose.
-fn keep_required(found: Vec<Found>, all_text: &str) -> Vec<Found> {
+fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
     use aho_corasick::{AhoCorasick, MatchKind};
-    let count_in = |terms: Vec<&str>, text: &str| -> HashMap<String, usize> {
-        let mut counts: HashMap<String, usize> = HashMap::new();
+    // Occurrences of each term in all the texts (lower-cased first when `lower`).
+    let count_in = |terms: Vec<&str>, lower: bool| -> HashMap<String, usize> {
         let terms: Vec<&str> = terms.into_iter().filter(|t| !t.is_empty()).collect();
-        if let Ok(ac) = AhoCorasick::builder()
+        let Ok(ac) = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&terms)
-        {
-            for m in ac.find_overlapping_iter(text) {
-                *counts
-                    .entry(terms[m.pattern().as_usize()].to_string())
-                    .or_default() += 1;
-            }
-        }
-        counts
+        else {
+            return HashMap::new();
+        };
+        let counts = texts
+            .par_iter()
+            .map(|text| {
+                let mut counts = vec![0usize; terms.len()];
+                let lowered;
+                let text = if lower {
+                    lowered = text.to_lowercase();
+                    lowered.as_str()
+                } else {
+                    text
+                };
+                for m in ac.find_overlapping_iter(text) {
+                    counts[m.pattern().as_usize()] += 1;
+                }
+                counts
+            })
+            .reduce(
+                || vec![0usize; terms.len()],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    a
+                },
+            );
+        terms
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, n)| ((*t).to_string(), n))
+            .collect()
     };
     let mut exact: Vec<&str> = Vec::new();
     let mut lower: Vec<&str> = Vec::new();
@@ -731,8 +759,7 @@ fn keep_required(found: Vec<Found>, all_text: &str) -> Vec<Found> {
     exact.dedup();
     lower.sort();
     lower.dedup();
-    let exact_counts = count_in(exact, all_text);
-    let lower_counts = count_in(lower, &all_text.to_lowercase());
+    let (exact_counts, lower_counts) = rayon::join(|| count_in(exact, false), || count_in(lower, true));
     found
         .into_iter()
         .filter(|f| match &f.require {
@@ -821,6 +848,7 @@ fn sort_key(term: &str) -> (String, String) {
 /// Build the glossary of the corpus, with the user's entries merged in.
 pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
     let found = find_names(corpus);
+    let sections: Vec<(SectionRef, &super::SectionText)> = corpus.sections().collect();
     let mut groups = Groups {
         parent: HashMap::new(),
         latin: HashMap::new(),
@@ -862,15 +890,20 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
     }
     // Short names join their kinds when the notes use them.
     let words: HashSet<String> = corpus
-        .sections()
-        .flat_map(|(_, s)| {
+        .chapters
+        .par_iter()
+        .flat_map_iter(|c| c.iter())
+        .map(|s| {
             LATIN_TOKEN
                 .find_iter(&s.prose)
                 .chain(LATIN_TOKEN.find_iter(&s.code))
                 .map(|m| m.as_str().to_lowercase())
-                .collect::<Vec<_>>()
+                .collect::<HashSet<_>>()
         })
-        .collect();
+        .reduce(HashSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
     for (short, kind) in SHORT_NAMES {
         let key = norm(kind);
         if forms.contains_key(&key) && words.contains(*short) {
@@ -967,10 +1000,21 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
     );
     let mut mentions: Vec<Vec<SectionRef>> = vec![Vec::new(); drafts.len()];
     let mut name_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); drafts.len()];
-    for (at, section) in corpus.sections() {
+    let found: Vec<(SectionRef, Vec<(usize, String)>)> = sections
+        .par_iter()
+        .map(|&(at, section)| {
+            let found = matcher
+                .find_all(&section.prose_with_code)
+                .into_iter()
+                .map(|(entry, text)| (entry, norm(text)))
+                .collect();
+            (at, found)
+        })
+        .collect();
+    for (at, found) in found {
         let mut seen = HashSet::new();
-        for (entry, text) in matcher.find_all(&section.prose_with_code) {
-            *name_counts[entry].entry(norm(text)).or_default() += 1;
+        for (entry, name) in found {
+            *name_counts[entry].entry(name).or_default() += 1;
             if seen.insert(entry) {
                 mentions[entry].push(at);
             }
