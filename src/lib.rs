@@ -64,8 +64,19 @@ pub(crate) fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let value = f();
     if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
+        // Resident memory now and at most so far (Linux), to find the stage that needs most.
+        let memory = std::fs::read_to_string("/proc/self/status")
+            .map(|status| {
+                status
+                    .lines()
+                    .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+                    .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
         eprintln!(
-            "timing: {stage}: {:.1} ms",
+            "timing: {stage}: {:.1} ms ({memory} kB)",
             start.elapsed().as_secs_f64() * 1e3
         );
     }
@@ -74,7 +85,7 @@ pub(crate) fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
 
 /// Build the book from `options.notes_dir` into `options.out_dir`.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    build_with(options, &BookCache::default(), &Progress::default())
+    build_with(options, &BookCache::none(), &Progress::default())
 }
 
 /// [`build`] reusing the repairs and renderings of notes that `cache` has seen unchanged, and
@@ -195,9 +206,19 @@ impl PreparedBuild {
 pub struct BookCache {
     prepared: std::sync::Mutex<std::collections::HashMap<u64, note::Prepared>>,
     rendered: std::sync::Mutex<std::collections::HashMap<u64, markdown::Rendered>>,
+    /// A one-off build keeps nothing.
+    off: bool,
 }
 
 impl BookCache {
+    /// A cache that keeps nothing, for a single build.
+    pub fn none() -> BookCache {
+        BookCache {
+            off: true,
+            ..BookCache::default()
+        }
+    }
+
     /// The cache key of a note as read.
     fn note_key(source: &SourceNote) -> u64 {
         Self::key(&[&source.rel_path, &source.display_path, &source.text])
@@ -216,6 +237,9 @@ impl BookCache {
             return p;
         }
         let p = note::prepare(source);
+        if self.off {
+            return p;
+        }
         if let Ok(mut m) = self.prepared.lock() {
             m.insert(key, p.clone());
         }
@@ -233,6 +257,9 @@ impl BookCache {
             return r;
         }
         let r = markdown::render(&note.body, &note.rel_path, links, Highlighter::global());
+        if self.off {
+            return r;
+        }
         if let Ok(mut m) = self.rendered.lock() {
             m.insert(key, r.clone());
         }
@@ -282,7 +309,7 @@ pub fn make_book(
         sources,
         assets,
         config,
-        &BookCache::default(),
+        &BookCache::none(),
         &Progress::default(),
     );
     (made.book, made.lang, made.diagnostics)

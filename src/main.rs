@@ -62,7 +62,7 @@ fn build(
     };
     let progress = studybook::Progress::default();
     let built = with_progress(&progress, || {
-        studybook::build_with(&options, &studybook::BookCache::default(), &progress)
+        studybook::build_with(&options, &studybook::BookCache::none(), &progress)
     });
     match built {
         Ok(report) => {

@@ -9,8 +9,8 @@
 //! A chapter's text before its first heading is the section with anchor `""` and heading `""`.
 
 use crate::model::{Book, Chapter};
-use serde::Serialize;
 use rustc_hash::FxHashMap as HashMap;
+use serde::Serialize;
 
 /// Where the index is written, relative to the output folder.
 pub const INDEX_PATH: &str = "assets/search-index.js";

@@ -140,6 +140,7 @@ impl Resolver<'_> {
 }
 
 /// A table of some HTML: its byte range, header cells and first-column cells.
+#[derive(Debug, Clone)]
 pub struct Table {
     range: (usize, usize),
     pub header: Vec<String>,
@@ -333,8 +334,8 @@ pub fn gather(
                 continue;
             }
             let body = &chapter.html[s.body_range.0..s.body_range.1];
-            for table in tables(body) {
-                let concepts = compared_in_table(&table, &resolver);
+            for table in &corpus.section(at).tables {
+                let concepts = compared_in_table(table, &resolver);
                 if concepts.is_empty() {
                     continue;
                 }

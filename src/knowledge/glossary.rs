@@ -531,171 +531,171 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
     let per_section: Vec<Vec<Found>> = sections
         .par_iter()
         .map(|&(at, section)| {
-        let mut found = Vec::new();
-        let sentences_of = sentences(&section.prose);
-        let sources: Vec<&str> = std::iter::once(section.heading.as_str())
-            .chain(sentences_of.iter().copied())
-            .collect();
-        for (n, text) in sources.iter().enumerate() {
-            // The sentence defines the pair only when it says more than the names.
-            let def = (n > 0 && text.chars().count() >= 16).then(|| ((*text).to_string(), at, 6));
-            for c in HAN_THEN_LATIN.captures_iter(text) {
-                let Some(run) = c.get(1) else {
-                    continue;
-                };
-                let standalone = !text[..run.start()].chars().next_back().is_some_and(is_han);
-                let latin = c[2].trim().to_string();
-                let names = match han_tail(run.as_str(), standalone) {
-                    Some(zh) => vec![zh, latin],
-                    None => vec![latin],
-                };
-                found.push(Found {
-                    names,
-                    rule: "bilingual",
-                    definition: def.clone(),
-                    require: None,
-                });
-            }
-            for c in LATIN_THEN_ABBR.captures_iter(text) {
-                found.push(Found {
-                    names: vec![c[1].trim().to_string(), c[2].to_string()],
-                    rule: "bilingual",
-                    definition: def.clone(),
-                    require: None,
-                });
-            }
-            for c in LATIN_THEN_HAN.captures_iter(text) {
-                let zh = c[2].trim().to_string();
-                if zh.chars().filter(|&c| is_han(c)).count() > 10 {
-                    continue;
-                }
-                found.push(Found {
-                    names: vec![c[1].trim().to_string(), zh],
-                    rule: "bilingual",
-                    definition: def.clone(),
-                    require: None,
-                });
-            }
-            for c in LATIN_THEN_COMMAND.captures_iter(text) {
-                found.push(Found {
-                    names: vec![c[1].trim().to_string(), c[2].to_string()],
-                    rule: "bilingual",
-                    definition: def.clone(),
-                    require: None,
-                });
-            }
-        }
-        // Names annotated in code (`kubelet  # 守护进程 负责…`), when the prose names them too.
-        for line in section.code.lines() {
-            if let Some(c) = ANNOTATED.captures(line)
-                && c[2].chars().count() >= 6
-            {
-                found.push(Found {
-                    names: vec![c[1].to_string()],
-                    rule: "annotated",
-                    definition: Some((format!("{}：{}", &c[1], c[2].trim()), at, 5)),
-                    require: Some((c[1].to_string(), false, 1)),
-                });
-            }
-        }
-        // Concepts compared in a table's header (`| 特性 | ENTRYPOINT | CMD |`), when the notes name them elsewhere too.
-        let body = &section.html_body;
-        for table in super::compare::tables(body) {
-            let cells: Vec<&String> = table.header.iter().skip(1).collect();
-            if cells.len() >= 2
-                && cells
-                    .iter()
-                    .all(|c| is_term_like(c) && c.chars().count() <= 30)
-            {
-                for cell in cells {
-                    found.push(Found {
-                        names: vec![cell.clone()],
-                        rule: "table",
-                        definition: None,
-                        require: Some((cell.to_lowercase(), true, 2)),
-                    });
-                }
-            }
-        }
-        {
-            // Headings that name a concept; the section's first sentence defines it.
-            let terms = heading_terms(&section.heading);
-            if !terms.is_empty() {
-                let first = sentences_of
-                    .iter()
-                    .find(|s| s.chars().count() >= 8 && !s.ends_with(['？', '?', '：', ':']))
-                    .map(|s| (s.to_string(), at, if terms.len() == 1 { 8 } else { 4 }));
-                for names in terms {
+            let mut found = Vec::new();
+            let sentences_of = sentences(&section.prose);
+            let sources: Vec<&str> = std::iter::once(section.heading.as_str())
+                .chain(sentences_of.iter().copied())
+                .collect();
+            for (n, text) in sources.iter().enumerate() {
+                // The sentence defines the pair only when it says more than the names.
+                let def =
+                    (n > 0 && text.chars().count() >= 16).then(|| ((*text).to_string(), at, 6));
+                for c in HAN_THEN_LATIN.captures_iter(text) {
+                    let Some(run) = c.get(1) else {
+                        continue;
+                    };
+                    let standalone = !text[..run.start()].chars().next_back().is_some_and(is_han);
+                    let latin = c[2].trim().to_string();
+                    let names = match han_tail(run.as_str(), standalone) {
+                        Some(zh) => vec![zh, latin],
+                        None => vec![latin],
+                    };
                     found.push(Found {
                         names,
-                        rule: "heading",
-                        definition: first.clone(),
+                        rule: "bilingual",
+                        definition: def.clone(),
+                        require: None,
+                    });
+                }
+                for c in LATIN_THEN_ABBR.captures_iter(text) {
+                    found.push(Found {
+                        names: vec![c[1].trim().to_string(), c[2].to_string()],
+                        rule: "bilingual",
+                        definition: def.clone(),
+                        require: None,
+                    });
+                }
+                for c in LATIN_THEN_HAN.captures_iter(text) {
+                    let zh = c[2].trim().to_string();
+                    if zh.chars().filter(|&c| is_han(c)).count() > 10 {
+                        continue;
+                    }
+                    found.push(Found {
+                        names: vec![c[1].trim().to_string(), zh],
+                        rule: "bilingual",
+                        definition: def.clone(),
+                        require: None,
+                    });
+                }
+                for c in LATIN_THEN_COMMAND.captures_iter(text) {
+                    found.push(Found {
+                        names: vec![c[1].trim().to_string(), c[2].to_string()],
+                        rule: "bilingual",
+                        definition: def.clone(),
                         require: None,
                     });
                 }
             }
-        }
-        // Bold terms followed by their definition.
-        for (term, after) in &section.bold {
-            let latin = term.is_ascii();
-            let defines = after.starts_with(['是', '指', '（', '('])
-                || (latin && after.starts_with(['：', ':']));
-            if defines && is_term_like(term) {
-                let sentence = sentences_of
-                    .iter()
-                    .find(|s| s.contains(term.as_str()))
-                    .map(|s| (s.to_string(), at, 9));
-                found.push(Found {
-                    names: vec![term.clone()],
-                    rule: "bold",
-                    definition: sentence,
-                    require: None,
-                });
-            }
-        }
-        // Definition sentences.
-        for sentence in &sentences_of {
-            if let Some(c) = DEFINITION.captures(sentence) {
-                let Some(term) = c.get(1).or_else(|| c.get(2)) else {
-                    continue;
-                };
-                let term = term.as_str().trim().to_string();
-                if is_term_like(&term) && sentence.chars().count() >= term.chars().count() + 6 {
+            // Names annotated in code (`kubelet  # 守护进程 负责…`), when the prose names them too.
+            for line in section.code.lines() {
+                if let Some(c) = ANNOTATED.captures(line)
+                    && c[2].chars().count() >= 6
+                {
                     found.push(Found {
-                        require: Some((term.clone(), false, 2)),
-                        names: vec![term],
-                        rule: "definition",
-                        definition: Some((sentence.to_string(), at, 10)),
+                        names: vec![c[1].to_string()],
+                        rule: "annotated",
+                        definition: Some((format!("{}：{}", &c[1], c[2].trim()), at, 5)),
+                        require: Some((c[1].to_string(), false, 1)),
                     });
                 }
             }
-        }
-        // Kinds and fields of the API named in prose.
-        for m in LATIN_TOKEN.find_iter(&section.prose) {
-            let word = m.as_str();
-            if let Some(kind) = kinds.get(&word.to_lowercase())
-                && word.len() >= 3
-            {
-                found.push(Found {
-                    names: vec![(*kind).to_string()],
-                    rule: "kind",
-                    definition: None,
-                    require: None,
-                });
-            } else if word.len() >= 6
-                && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
-                && word.starts_with(|c: char| c.is_ascii_lowercase())
-                && s.is_field_name(word)
-            {
-                found.push(Found {
-                    names: vec![word.to_string()],
-                    rule: "field",
-                    definition: None,
-                    require: None,
-                });
+            // Concepts compared in a table's header (`| 特性 | ENTRYPOINT | CMD |`), when the notes name them elsewhere too.
+            for table in &section.tables {
+                let cells: Vec<&String> = table.header.iter().skip(1).collect();
+                if cells.len() >= 2
+                    && cells
+                        .iter()
+                        .all(|c| is_term_like(c) && c.chars().count() <= 30)
+                {
+                    for cell in cells {
+                        found.push(Found {
+                            names: vec![cell.clone()],
+                            rule: "table",
+                            definition: None,
+                            require: Some((cell.to_lowercase(), true, 2)),
+                        });
+                    }
+                }
             }
-        }
-        found
+            {
+                // Headings that name a concept; the section's first sentence defines it.
+                let terms = heading_terms(&section.heading);
+                if !terms.is_empty() {
+                    let first = sentences_of
+                        .iter()
+                        .find(|s| s.chars().count() >= 8 && !s.ends_with(['？', '?', '：', ':']))
+                        .map(|s| (s.to_string(), at, if terms.len() == 1 { 8 } else { 4 }));
+                    for names in terms {
+                        found.push(Found {
+                            names,
+                            rule: "heading",
+                            definition: first.clone(),
+                            require: None,
+                        });
+                    }
+                }
+            }
+            // Bold terms followed by their definition.
+            for (term, after) in &section.bold {
+                let latin = term.is_ascii();
+                let defines = after.starts_with(['是', '指', '（', '('])
+                    || (latin && after.starts_with(['：', ':']));
+                if defines && is_term_like(term) {
+                    let sentence = sentences_of
+                        .iter()
+                        .find(|s| s.contains(term.as_str()))
+                        .map(|s| (s.to_string(), at, 9));
+                    found.push(Found {
+                        names: vec![term.clone()],
+                        rule: "bold",
+                        definition: sentence,
+                        require: None,
+                    });
+                }
+            }
+            // Definition sentences.
+            for sentence in &sentences_of {
+                if let Some(c) = DEFINITION.captures(sentence) {
+                    let Some(term) = c.get(1).or_else(|| c.get(2)) else {
+                        continue;
+                    };
+                    let term = term.as_str().trim().to_string();
+                    if is_term_like(&term) && sentence.chars().count() >= term.chars().count() + 6 {
+                        found.push(Found {
+                            require: Some((term.clone(), false, 2)),
+                            names: vec![term],
+                            rule: "definition",
+                            definition: Some((sentence.to_string(), at, 10)),
+                        });
+                    }
+                }
+            }
+            // Kinds and fields of the API named in prose.
+            for m in LATIN_TOKEN.find_iter(&section.prose) {
+                let word = m.as_str();
+                if let Some(kind) = kinds.get(&word.to_lowercase())
+                    && word.len() >= 3
+                {
+                    found.push(Found {
+                        names: vec![(*kind).to_string()],
+                        rule: "kind",
+                        definition: None,
+                        require: None,
+                    });
+                } else if word.len() >= 6
+                    && word.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                    && word.starts_with(|c: char| c.is_ascii_lowercase())
+                    && s.is_field_name(word)
+                {
+                    found.push(Found {
+                        names: vec![word.to_string()],
+                        rule: "field",
+                        definition: None,
+                        require: None,
+                    });
+                }
+            }
+            found
         })
         .collect();
     keep_required(per_section.into_iter().flatten().collect(), &texts)
@@ -759,7 +759,8 @@ fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
     exact.dedup();
     lower.sort();
     lower.dedup();
-    let (exact_counts, lower_counts) = rayon::join(|| count_in(exact, false), || count_in(lower, true));
+    let (exact_counts, lower_counts) =
+        rayon::join(|| count_in(exact, false), || count_in(lower, true));
     found
         .into_iter()
         .filter(|f| match &f.require {

@@ -36,8 +36,8 @@ pub struct SectionText {
     pub code: String,
     /// Bold phrases and the text right after each.
     pub bold: Vec<(String, String)>,
-    /// The section's HTML after its heading.
-    pub html_body: String,
+    /// The tables of the section's HTML after its heading.
+    pub tables: Vec<compare::Table>,
 }
 
 /// The text of every section of the book.
@@ -62,7 +62,7 @@ impl Corpus {
                             prose_with_code: html::prose(body, true),
                             code: html::code_text(body),
                             bold: bold_phrases(body),
-                            html_body: body.to_string(),
+                            tables: compare::tables(body),
                             section: s,
                         }
                     })

@@ -205,6 +205,10 @@ fn placeholder(slot: usize) -> String {
     format!("\u{E000}studybook-slot-{slot}\u{E001}")
 }
 
+/// Pages longer than this (the glossary of a large book) are made compact in one pass instead of
+/// going through the minifier, whose memory grows with the page.
+const MINIFY_MAX: usize = 1 << 20;
+
 /// Slots spliced into a page per batch: content made in parallel, written in order.
 const SLOT_BATCH: usize = 32;
 
@@ -259,10 +263,12 @@ impl<'a> Pages<'a> {
     }
 
     fn finish_shell(&self, path: &str, html: String) -> String {
-        let mut html = if self.options.minify {
-            String::from_utf8(minify(&html)).unwrap_or(html)
-        } else {
+        let mut html = if !self.options.minify {
             html
+        } else if html.len() > MINIFY_MAX {
+            compact(&html)
+        } else {
+            String::from_utf8(minify(&html)).unwrap_or(html)
         };
         if let Some(url) = self.options.site_url
             && path != crate::render::publish::NOT_FOUND_PAGE
