@@ -325,14 +325,48 @@ first="$(now_ns)"
 if ! wait_for "$url/$page" "" 60; then
     exit 1
 fi
-marker="studybookbenchmarker$(date +%s%N)"
-printf '\n%s\n' "$marker" >>"$note"
-edited="$(now_ns)"
-if ! wait_for "$url/$page" "$marker" 300; then
-    exit 1
-fi
-shown="$(now_ns)"
-awk -v a="$start" -v b="$first" -v c="$edited" -v d="$shown" -v p="$page" 'BEGIN {
-    printf "serve: first build served after %.2f s\n", (b - a) / 1e9
-    printf "serve: one-note rebuild (%s): %.3f s from edit to served page\n", p, (d - c) / 1e9
-}'
+# Edit the note, then follow the live channel as an open page does: the time until the event
+# that reloads the note's page, until that page is served with the edit, and until the whole
+# book (glossary, search index, other pages) is rebuilt.
+awk -v a="$start" -v b="$first" 'BEGIN { printf "serve: first build served after %.2f s\n", (b - a) / 1e9 }'
+python3 - "$port" "$note" "$page" <<'PY'
+import json, socket, sys, time, urllib.parse, urllib.request
+port, note, page = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+events = socket.create_connection(("127.0.0.1", port), timeout=600)
+events.sendall(b"GET /__studybook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+pending = b""
+def status():
+    global pending
+    while True:
+        while b"\n\n" not in pending:
+            data = events.recv(65536)
+            if not data:
+                sys.exit("serve: the live channel closed")
+            pending += data
+        block, pending = pending.split(b"\n\n", 1)
+        for line in block.decode().splitlines():
+            if line.startswith("data: "):
+                return json.loads(line[6:])
+status()  # the state before the edit
+marker = "studybookbenchmarker%d" % time.time_ns()
+start = time.perf_counter()
+with open(note, "a", encoding="utf-8") as f:
+    f.write("\n%s\n" % marker)
+while True:
+    s = status()
+    if s.get("error"):
+        sys.exit("serve: the rebuild failed: %s" % s["error"])
+    if s.get("pages") is None or page in s["pages"]:
+        break
+reload_ms = (time.perf_counter() - start) * 1e3
+url = "http://127.0.0.1:%d/%s" % (port, urllib.parse.quote(page))
+body = urllib.request.urlopen(url, timeout=60).read().decode("utf-8", "replace")
+served_ms = (time.perf_counter() - start) * 1e3
+if marker not in body:
+    sys.exit("serve: the reloaded page does not have the edit")
+print("serve: one-note rebuild (%s): %.0f ms from edit to the page's reload event, %.0f ms to the page served with the edit" % (page, reload_ms, served_ms))
+if s.get("pages") is not None:
+    while s.get("pages") is not None and s["pages"] == [page]:
+        s = status()
+    print("serve: whole book (glossary, search, other pages) rebuilt %.2f s after the edit" % (time.perf_counter() - start))
+PY

@@ -107,17 +107,34 @@ pub fn build_site(
     cache: &BookCache,
     progress: &Progress,
 ) -> Result<(Site, BuildReport), BuildError> {
+    build_site_prepared(options, cache, progress).map(|(site, report, _)| (site, report))
+}
+
+/// [`build_site`], also returning the prepared book for [`PreparedBuild::update_chapter`].
+pub fn build_site_prepared(
+    options: &BuildOptions,
+    cache: &BookCache,
+    progress: &Progress,
+) -> Result<(Site, BuildReport, PreparedBuild), BuildError> {
     let prepared = prepare_build(options, cache, progress)?;
     let sink = render::sink::MemorySink::default();
     let report = prepared.render(&sink).map_err(|fatal| BuildError {
         fatal,
         diagnostics: prepared.diagnostics.clone(),
     })?;
-    Ok((sink.into_site(), report))
+    Ok((sink.into_site(), report, prepared))
 }
 
-/// A book made and ready to render.
-struct PreparedBuild {
+/// One chapter rebuilt alone after its note changed.
+pub struct ChapterUpdate {
+    /// The chapter's page, relative to the output root.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A book made and ready to render; `serve` keeps the last one to rebuild a changed chapter alone.
+pub struct PreparedBuild {
+    notes_dir: PathBuf,
     book: Book,
     lang: String,
     links: markdown::LinkMap,
@@ -154,6 +171,7 @@ fn prepare_build(
     });
     diagnostics.extend(made.diagnostics);
     Ok(PreparedBuild {
+        notes_dir: options.notes_dir.clone(),
         book: made.book,
         lang: made.lang,
         links: made.links,
@@ -168,6 +186,45 @@ fn prepare_build(
 }
 
 impl PreparedBuild {
+    /// The page of the chapter whose note is at `path` (a note of this book, changed since),
+    /// rebuilt alone: the note is read, repaired, rendered and linked to the glossary of this
+    /// build. `None` when the note is not a chapter of this book or cannot be read; a full build
+    /// brings the rest of the book (glossary, search, other pages) up to date.
+    pub fn update_chapter(&self, path: &Path, cache: &BookCache) -> Option<ChapterUpdate> {
+        let (source, _) = load::read_note(&self.notes_dir, path);
+        let source = source?;
+        let ci = self
+            .book
+            .chapters
+            .iter()
+            .position(|c| c.source == source.rel_path)?;
+        let prepared = cache.prepare(&source, BookCache::note_key(&source));
+        let rendered = cache.render(&prepared.note, &self.links_key, &self.links);
+        let slug = self.book.chapters[ci].slug.clone();
+        let mut chapter = chapter_of(&prepared.note, slug, rendered);
+        if let Some(linker) = &self.linker {
+            chapter.html = linker.link(ci, &chapter.html).0;
+        }
+        let options = render::site::RenderOptions {
+            minify: true,
+            site_url: self.site_url.as_deref(),
+        };
+        let sink = render::sink::MemorySink::default();
+        render::site::render_one_chapter(
+            &self.book,
+            ci,
+            &chapter,
+            &self.lang,
+            &self.templates,
+            options,
+            &sink,
+        )
+        .ok()?;
+        let path = format!("chapters/{}.html", chapter.slug);
+        let bytes = sink.into_site().files.remove(&path)?;
+        Some(ChapterUpdate { path, bytes })
+    }
+
     /// Render every page and copy the notes' files into `sink`.
     fn render(&self, sink: &dyn render::sink::Sink) -> Result<BuildReport, Fatal> {
         let options = render::site::RenderOptions {
@@ -392,17 +449,7 @@ pub fn make_book_with(
                     hint.message.clone(),
                 )
             }));
-            let chapter = Chapter {
-                slug: slug.clone(),
-                title: note.meta.title.clone().unwrap_or_default(),
-                date: note.meta.date.clone(),
-                tags: note.meta.tags.clone(),
-                categories: note.meta.categories.clone(),
-                source: note.rel_path.clone(),
-                html: rendered.html,
-                headings: rendered.headings,
-            };
-            (chapter, diagnostics)
+            (chapter_of(note, slug.clone(), rendered), diagnostics)
         })
         .collect();
     cache.keep_only(&prepared_keys, &rendered_keys);
@@ -466,6 +513,20 @@ pub fn make_book_with(
         links,
         links_key,
         linker,
+    }
+}
+
+/// The chapter of a repaired note, rendered.
+fn chapter_of(note: &model::Note, slug: String, rendered: markdown::Rendered) -> Chapter {
+    Chapter {
+        slug,
+        title: note.meta.title.clone().unwrap_or_default(),
+        date: note.meta.date.clone(),
+        tags: note.meta.tags.clone(),
+        categories: note.meta.categories.clone(),
+        source: note.rel_path.clone(),
+        html: rendered.html,
+        headings: rendered.headings,
     }
 }
 

@@ -302,7 +302,7 @@ fn serve(notes: PathBuf, port: u16, open: bool, theme: Option<PathBuf>) -> ExitC
         .map(|a| a.to_string())
         .unwrap_or_else(|_| format!("127.0.0.1:{port}"));
     let server = Server::new(options.clone());
-    let report = |rebuilt: studybook::serve::Rebuilt, first: bool| {
+    fn report(rebuilt: studybook::serve::Rebuilt, first: bool) {
         print_diagnostics(&rebuilt.diagnostics);
         match &rebuilt.error {
             Some(fatal) => {
@@ -310,12 +310,12 @@ fn serve(notes: PathBuf, port: u16, open: bool, theme: Option<PathBuf>) -> ExitC
             }
             None if first => eprintln!("Built the book in {} ms", rebuilt.took.as_millis()),
             None => eprintln!(
-                "Rebuilt in {} ms ({} files changed)",
+                "Rebuilt the book in {} ms ({} files changed)",
                 rebuilt.took.as_millis(),
                 rebuilt.pages_changed
             ),
         }
-    };
+    }
     let first = with_progress(&server.progress, || server.rebuild(&Default::default()));
     report(first, true);
     let url = format!("http://{address}/");
@@ -361,15 +361,34 @@ fn serve(notes: PathBuf, port: u16, open: bool, theme: Option<PathBuf>) -> ExitC
             eprintln!("{}: cannot watch for changes: {e}", path.display());
         }
     }
-    // A save is often several events: wait until the folder is quiet for a moment, then rebuild once.
-    let quiet = std::time::Duration::from_millis(60);
+    // Full builds run one at a time beside the watcher; edits that arrive during one are
+    // gathered into the next.
+    let (full_builds, full_build_wanted) =
+        std::sync::mpsc::channel::<std::collections::BTreeSet<PathBuf>>();
+    let builder = std::sync::Arc::clone(&server);
+    std::thread::spawn(move || {
+        while let Ok(mut changed) = full_build_wanted.recv() {
+            while let Ok(more) = full_build_wanted.try_recv() {
+                changed.extend(more);
+            }
+            let rebuilt = with_progress(&builder.progress, || builder.rebuild(&changed));
+            report(rebuilt, false);
+        }
+    });
+    // A save is often several events: wait until the folder is quiet for a moment. An edited
+    // note's chapter is rebuilt and served at once; then the whole book is rebuilt.
+    let quiet = std::time::Duration::from_millis(30);
     while let Ok(paths) = changes.recv() {
         let mut changed: std::collections::BTreeSet<PathBuf> = paths.into_iter().collect();
         while let Ok(more) = changes.recv_timeout(quiet) {
             changed.extend(more);
         }
-        let rebuilt = with_progress(&server.progress, || server.rebuild(&changed));
-        report(rebuilt, false);
+        if let Some((pages, took)) = server.quick(&changed) {
+            eprintln!("Updated {} in {} ms", pages.join(", "), took.as_millis());
+        }
+        if full_builds.send(changed).is_err() {
+            break;
+        }
     }
     ExitCode::SUCCESS
 }

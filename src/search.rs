@@ -59,6 +59,9 @@ impl Serialize for SortedTerms {
 /// A section's entry in the index: chapter, anchor, heading, excerpt.
 type Doc = (usize, String, String, String);
 
+/// A section's entry and its terms with their frequency class.
+type IndexedSection = (Doc, Vec<(String, u32)>);
+
 /// Chapters indexed in parallel per batch (their terms are merged in order after each batch).
 const BATCH: usize = 64;
 
@@ -69,7 +72,7 @@ pub fn index_script(book: &Book) -> Vec<u8> {
     let mut terms: HashMap<String, Vec<u32>> = HashMap::default();
     for start in (0..book.chapters.len()).step_by(BATCH) {
         let end = (start + BATCH).min(book.chapters.len());
-        let batch: Vec<Vec<(Doc, Vec<(String, u32)>)>> = (start..end)
+        let batch: Vec<Vec<IndexedSection>> = (start..end)
             .into_par_iter()
             .map(|c| index_chapter(book, c))
             .collect();
@@ -99,7 +102,7 @@ pub fn index_script(book: &Book) -> Vec<u8> {
 
 /// The sections of chapter `c` with their terms and how often each occurs (1 once, 2 two or
 /// three times, 3 more), terms in sorted order.
-fn index_chapter(book: &Book, c: usize) -> Vec<(Doc, Vec<(String, u32)>)> {
+fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
     let chapter = &book.chapters[c];
     sections(chapter)
         .into_iter()

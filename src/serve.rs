@@ -3,16 +3,17 @@
 //! reload through a server-sent events channel. A build that fails keeps the last good book served
 //! and shows its error over the page; warnings about the notes just changed show the same way.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Diagnostic, Fatal};
 use crate::render::site::Site;
-use crate::{BookCache, BuildOptions, Progress};
+use crate::{BookCache, BuildOptions, PreparedBuild, Progress};
 
 /// Where the live-reload channel and script are served.
 pub const LIVE_PREFIX: &str = "/__studybook/";
@@ -34,6 +35,8 @@ pub struct Status {
     pub error: Option<String>,
     /// Warnings about the notes changed in the last build.
     pub warnings: Vec<String>,
+    /// The pages that changed (paths from the root); `None` when every page should reload.
+    pub pages: Option<Vec<String>>,
 }
 
 impl Status {
@@ -42,15 +45,26 @@ impl Status {
             "generation": self.generation,
             "error": self.error,
             "warnings": self.warnings,
+            "pages": self.pages,
         })
         .to_string()
     }
 }
 
+/// A page rebuilt alone: the edit it shows and its bytes.
+type PageAlone = (u64, Arc<Vec<u8>>);
+
 /// The server's state, shared by the watcher and the connections.
 pub struct Server {
     options: ServeOptions,
     site: RwLock<Arc<Site>>,
+    /// Pages rebuilt alone after an edit, served until a full build that read the edit lands:
+    /// path → (edit number, bytes).
+    overlay: RwLock<HashMap<String, PageAlone>>,
+    /// Counts the edits seen.
+    edits: AtomicU64,
+    /// The book of the last good full build, to rebuild a changed chapter alone.
+    last: Mutex<Option<Arc<PreparedBuild>>>,
     status: Mutex<Status>,
     changed: Condvar,
     cache: BookCache,
@@ -60,6 +74,7 @@ pub struct Server {
 /// The outcome of one build, for the terminal.
 pub struct Rebuilt {
     pub took: Duration,
+    /// Files whose bytes changed (pages and assets).
     pub pages_changed: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub error: Option<Fatal>,
@@ -70,6 +85,9 @@ impl Server {
         Arc::new(Server {
             options,
             site: RwLock::new(Arc::new(Site::default())),
+            overlay: RwLock::new(HashMap::new()),
+            edits: AtomicU64::new(0),
+            last: Mutex::new(None),
             status: Mutex::new(Status::default()),
             changed: Condvar::new(),
             cache: BookCache::default(),
@@ -81,25 +99,54 @@ impl Server {
     /// the files that changed since the last build (their warnings are shown on the pages).
     pub fn rebuild(&self, changed: &BTreeSet<PathBuf>) -> Rebuilt {
         let start = Instant::now();
-        let result = crate::build_site(&self.options.build, &self.cache, &self.progress);
+        // Edits up to here are read by this build.
+        let edits_read = self.edits.load(Ordering::SeqCst);
+        let result = crate::build_site_prepared(&self.options.build, &self.cache, &self.progress);
         let took = start.elapsed();
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         status.generation += 1;
         let outcome = match result {
-            Ok((site, report)) => {
+            Ok((site, report, prepared)) => {
                 let old = self.site.read().map(|s| s.clone()).unwrap_or_default();
-                let pages_changed = site
+                let mut overlay = self.overlay.write().unwrap_or_else(|e| e.into_inner());
+                // What the open pages show: the page rebuilt alone, else the last build's.
+                let shown = |path: &str| {
+                    overlay
+                        .get(path)
+                        .map(|(_, b)| b.as_slice())
+                        .or_else(|| old.files.get(path).map(Vec::as_slice))
+                };
+                let mut differ: Vec<&String> = site
                     .files
                     .iter()
-                    .filter(|(path, bytes)| old.files.get(*path) != Some(*bytes))
-                    .count()
-                    + old
-                        .files
-                        .keys()
-                        .filter(|p| !site.files.contains_key(*p))
-                        .count();
+                    .filter(|(path, bytes)| shown(path) != Some(bytes.as_slice()))
+                    .map(|(path, _)| path)
+                    .collect();
+                differ.extend(old.files.keys().filter(|p| !site.files.contains_key(*p)));
+                let pages_changed = differ.len();
+                // A changed stylesheet or script of the theme reloads every page; the search
+                // index and the chapter list are read when needed.
+                let reload_all = old.files.is_empty()
+                    || differ.iter().any(|p| {
+                        !p.ends_with(".html")
+                            && p.as_str() != crate::search::INDEX_PATH
+                            && p.as_str() != "assets/toc.js"
+                            && p.starts_with("assets/")
+                    });
+                status.pages = (!reload_all).then(|| {
+                    differ
+                        .iter()
+                        .filter(|p| p.ends_with(".html"))
+                        .map(|p| (*p).clone())
+                        .collect()
+                });
+                overlay.retain(|_, (edit, _)| *edit > edits_read);
+                drop(overlay);
                 if let Ok(mut current) = self.site.write() {
                     *current = Arc::new(site);
+                }
+                if let Ok(mut last) = self.last.lock() {
+                    *last = Some(Arc::new(prepared));
                 }
                 status.error = None;
                 status.warnings = report
@@ -127,6 +174,7 @@ impl Server {
                 }
                 status.error = Some(text);
                 status.warnings = Vec::new();
+                status.pages = None;
                 Rebuilt {
                     took,
                     pages_changed: 0,
@@ -138,6 +186,45 @@ impl Server {
         drop(status);
         self.changed.notify_all();
         outcome
+    }
+
+    /// Rebuild alone the chapters of the notes in `changed`, when every changed file is a note
+    /// of the last good book, and serve them at once; the full build that follows brings the
+    /// rest of the book up to date. Returns the pages rebuilt and the time taken, or `None` when
+    /// only a full build will do.
+    pub fn quick(&self, changed: &BTreeSet<PathBuf>) -> Option<(Vec<String>, Duration)> {
+        let start = Instant::now();
+        let last = self.last.lock().ok()?.clone()?;
+        if changed.is_empty() {
+            return None;
+        }
+        // Events name files by absolute path; the build names them from the notes folder as given.
+        let notes = &self.options.build.notes_dir;
+        let root = std::fs::canonicalize(notes).ok()?;
+        let mut updates = Vec::new();
+        for path in changed {
+            let canonical = std::fs::canonicalize(path).ok()?;
+            let rel = canonical.strip_prefix(&root).ok()?;
+            if path.extension().is_none_or(|e| e != "md") || !canonical.is_file() {
+                return None;
+            }
+            updates.push(last.update_chapter(&notes.join(rel), &self.cache)?);
+        }
+        let edit = self.edits.fetch_add(1, Ordering::SeqCst) + 1;
+        let pages: Vec<String> = updates.iter().map(|u| u.path.clone()).collect();
+        {
+            let mut overlay = self.overlay.write().unwrap_or_else(|e| e.into_inner());
+            for u in updates {
+                overlay.insert(u.path, (edit, Arc::new(u.bytes)));
+            }
+        }
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        status.generation += 1;
+        status.error = None;
+        status.pages = Some(pages.clone());
+        drop(status);
+        self.changed.notify_all();
+        Some((pages, start.elapsed()))
     }
 
     pub fn status(&self) -> Status {
@@ -205,6 +292,15 @@ impl Server {
         let mut rel = crate::render::print::percent_decode(path.trim_start_matches('/'));
         if rel.is_empty() || rel.ends_with('/') {
             rel.push_str("index.html");
+        }
+        let rebuilt = self
+            .overlay
+            .read()
+            .ok()
+            .and_then(|o| o.get(&rel).map(|(_, b)| Arc::clone(b)));
+        if let Some(bytes) = rebuilt {
+            let html = with_live_script(&bytes);
+            return respond(stream, 200, content_type(&rel), &html, method);
         }
         let found = site
             .files
@@ -288,9 +384,17 @@ const LIVE_JS: &str = r#"(function () {
       (kind === "error" ? "background:#2d0b0b;color:#ffdcdc;border-top:3px solid #f85149" : "background:#2b2100;color:#fff2c2;border-top:3px solid #d29922");
     box.textContent = text;
   }
+  // This page's path from the root, as the server names pages.
+  var here = decodeURIComponent(window.location.pathname.replace(/^\/+/, ""));
+  if (here === "" || /\/$/.test(here)) { here += "index.html"; }
   var source = new EventSource("/__studybook/events");
   source.addEventListener("status", function (event) {
     var status = JSON.parse(event.data);
+    var mine = !status.pages || status.pages.indexOf(here) >= 0;
+    if (generation !== null && status.generation !== generation && !status.error && !mine) {
+      generation = status.generation;
+      return;
+    }
     if (generation !== null && status.generation !== generation && !status.error) {
       try { sessionStorage.setItem("studybook-warnings", JSON.stringify(status.warnings)); } catch (e) { /* storage off */ }
       window.location.reload();
@@ -411,11 +515,13 @@ mod tests {
             generation: 3,
             error: Some("a.md:1:1: error: bad".into()),
             warnings: vec!["w".into()],
+            pages: Some(vec!["chapters/a.html".into()]),
         };
         let v: serde_json::Value = serde_json::from_str(&s.to_json()).unwrap();
         assert_eq!(v["generation"], 3);
         assert_eq!(v["error"], "a.md:1:1: error: bad");
         assert_eq!(v["warnings"][0], "w");
+        assert_eq!(v["pages"][0], "chapters/a.html");
     }
 
     #[test]

@@ -113,6 +113,16 @@ impl Events {
         }
     }
 
+    /// The next event for which `wanted` holds (events in between are skipped).
+    fn until(&mut self, wanted: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        loop {
+            let event = self.next();
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+
     fn next(&mut self) -> serde_json::Value {
         let mut line = String::new();
         loop {
@@ -152,9 +162,17 @@ fn serve_rebuilds_on_change_and_keeps_the_last_good_book_when_a_build_fails() {
     text.push_str("\n## 新增小节\n\n滚动更新在这里讲。\n");
     let started = Instant::now();
     std::fs::write(&note, &text).unwrap();
-    let next = events.next();
-    assert!(next["generation"].as_u64().unwrap() > generation, "{next}");
-    assert!(next["error"].is_null(), "{next}");
+    // First the edited chapter alone: the event names its page, which has the edit.
+    let quick = events.next();
+    assert!(
+        quick["generation"].as_u64().unwrap() > generation,
+        "{quick}"
+    );
+    assert!(quick["error"].is_null(), "{quick}");
+    assert_eq!(
+        quick["pages"],
+        serde_json::json!(["chapters/02-workloads.html"])
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "rebuilt in {:?}",
@@ -165,11 +183,18 @@ fn serve_rebuilds_on_change_and_keeps_the_last_good_book_when_a_build_fails() {
         page.contains("滚动更新在这里讲"),
         "the served page has the edit"
     );
+    // Then the whole book: the new section is in the search index too.
+    let full = events.next();
+    assert!(full["error"].is_null(), "{full}");
+    let (_, index) = get(served.port, "/assets/search-index.js");
+    assert!(index.contains("新增小节"), "the search index has the edit");
+    let (_, page) = get(served.port, "/chapters/02-workloads.html");
+    assert!(page.contains("滚动更新在这里讲"));
 
     // A broken config fails the build: the error is announced with its place, the last good
     // book is still served.
     std::fs::write(served.notes.join("studybook.toml"), "title = [\n").unwrap();
-    let failed = events.next();
+    let failed = events.until(|e| !e["error"].is_null());
     let error = failed["error"]
         .as_str()
         .unwrap_or_else(|| panic!("{failed}"));
@@ -180,7 +205,7 @@ fn serve_rebuilds_on_change_and_keeps_the_last_good_book_when_a_build_fails() {
 
     // Fixed, the book is rebuilt and the error cleared.
     std::fs::remove_file(served.notes.join("studybook.toml")).unwrap();
-    let fixed = events.next();
+    let fixed = events.until(|e| e["error"].is_null());
     assert!(fixed["error"].is_null(), "{fixed}");
 }
 

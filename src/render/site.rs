@@ -690,39 +690,65 @@ fn render_chapters(
     book.chapters
         .par_iter()
         .enumerate()
-        .try_for_each(|(i, chapter)| {
-            let prev = match i.checked_sub(1) {
-                Some(p) => NavLink {
-                    href: format!("{}.html", book.chapters[p].slug),
-                    title: &book.chapters[p].title,
-                },
-                None => NavLink {
-                    href: "../index.html".into(),
-                    title: words.home,
-                },
-            };
-            let next = book.chapters.get(i + 1).map(|n| NavLink {
-                href: format!("{}.html", n.slug),
-                title: &n.title,
-            });
-            let toc = toc(&chapter.headings);
-            let context = |slot: &dyn Fn(usize) -> String| {
-                let mut context = base.clone();
-                context.insert("current", &chapter.slug);
-                context.insert("chapter", &ChapterView::new(chapter, slot(0)));
-                context.insert("toc", &toc);
-                context.insert("prev", &prev);
-                context.insert("next", &next);
-                Ok(context)
-            };
-            pages.slotted(
-                &format!("chapters/{}.html", chapter.slug),
-                "chapter.html",
-                1,
-                context,
-                |_| chapter.html.clone(),
-            )
-        })
+        .try_for_each(|(i, chapter)| render_chapter(book, i, chapter, &words, &base, pages))
+}
+
+/// The page of chapter `i` of `book`, with `chapter` in its place (a chapter rebuilt alone).
+pub fn render_one_chapter(
+    book: &Book,
+    i: usize,
+    chapter: &Chapter,
+    lang: &str,
+    templates: &Templates,
+    options: RenderOptions<'_>,
+    sink: &dyn Sink,
+) -> Result<(), Fatal> {
+    let pages = Pages::new(sink, templates, options);
+    let words = Words::for_language(lang);
+    let mut base = base_context(book, lang, templates)?;
+    base.insert("root", "../");
+    render_chapter(book, i, chapter, &words, &base, &pages)
+}
+
+fn render_chapter(
+    book: &Book,
+    i: usize,
+    chapter: &Chapter,
+    words: &Words,
+    base: &tera::Context,
+    pages: &Pages<'_>,
+) -> Result<(), Fatal> {
+    let prev = match i.checked_sub(1) {
+        Some(p) => NavLink {
+            href: format!("{}.html", book.chapters[p].slug),
+            title: &book.chapters[p].title,
+        },
+        None => NavLink {
+            href: "../index.html".into(),
+            title: words.home,
+        },
+    };
+    let next = book.chapters.get(i + 1).map(|n| NavLink {
+        href: format!("{}.html", n.slug),
+        title: &n.title,
+    });
+    let toc = toc(&chapter.headings);
+    let context = |slot: &dyn Fn(usize) -> String| {
+        let mut context = base.clone();
+        context.insert("current", &chapter.slug);
+        context.insert("chapter", &ChapterView::new(chapter, slot(0)));
+        context.insert("toc", &toc);
+        context.insert("prev", &prev);
+        context.insert("next", &next);
+        Ok(context)
+    };
+    pages.slotted(
+        &format!("chapters/{}.html", chapter.slug),
+        "chapter.html",
+        1,
+        context,
+        |_| chapter.html.clone(),
+    )
 }
 
 /// Minify a page; `<pre>` content and scripts are left as they are.
