@@ -179,7 +179,7 @@ for size in x1 x4; do
         out="$work/out-studybook"
         STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$out" -- \
             "$studybook" build --notes "$work/$size" --out "$out"
-        sed -n 's/^timing: \(.*\): \([0-9.]*\) ms$/\1\t\2/p' "$work/studybook-$size-$run.log" |
+        sed -n 's/^timing: \(.*\): \([0-9.]*\) ms\( (.*)\)\{0,1\}$/\1\t\2/p' "$work/studybook-$size-$run.log" |
             awk -v s="$size" -v r="$run" -F'\t' '{printf "%s\t%s\t%s\t%s\n", s, r, $1, $2}' >>"$stages"
         rm -rf "$out"
 

@@ -253,7 +253,12 @@ static ATTR: LazyLock<Regex> =
 /// output root (chapter pages live in `chapters/`).
 pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
     TAG.replace_all(html, |tag: &Captures| {
-        ATTR.replace_all(&tag[0], |attr: &Captures| {
+        let raw = &tag[0];
+        // Most tags (the spans of highlighted code) have none of these attributes.
+        if !(raw.contains("id=") || raw.contains("href=") || raw.contains("src=")) {
+            return raw.to_string();
+        }
+        ATTR.replace_all(raw, |attr: &Captures| {
             let value = &attr[3];
             let new = match &attr[2] {
                 "id" => heading_anchor(slug, value),
