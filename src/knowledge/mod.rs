@@ -168,6 +168,10 @@ pub struct GlossaryEntry {
     pub more_mentions: usize,
 }
 
+/// A term found in more chapters than this does not tell which chapters are related (and
+/// counting it would make related chapters cost the square of the book's size).
+const RELATED_BY_MAX: usize = 64;
+
 /// "Referenced from" links gathered per section (at most six are shown).
 const REFERRERS_KEPT: usize = 24;
 
@@ -344,7 +348,7 @@ impl Linker {
                 .chain(&e.mentioned_in)
                 .map(|r| r.chapter)
                 .collect();
-            if chapters > 10 && found_in.len() * 5 > chapters {
+            if chapters > 10 && (found_in.len() * 5 > chapters || found_in.len() > RELATED_BY_MAX) {
                 continue;
             }
             for c in found_in {
