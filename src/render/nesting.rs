@@ -11,9 +11,12 @@ const VOID: &[&str] = &[
     "wbr",
 ];
 
-/// Elements that start a new line: when dropped, a `<br>` keeps their text apart.
-const BLOCK: &[&str] = &[
+/// Block elements: they start a new line. When one is dropped here, a `<br>` keeps its text
+/// apart; a line break right after one of their tags is not shown (see `site::compact`).
+pub(crate) const BLOCK: &[&str] = &[
     "address",
+    "article",
+    "aside",
     "blockquote",
     "dd",
     "details",
@@ -22,19 +25,28 @@ const BLOCK: &[&str] = &[
     "dt",
     "figcaption",
     "figure",
+    "footer",
     "h1",
     "h2",
     "h3",
     "h4",
     "h5",
     "h6",
+    "header",
+    "hr",
     "li",
+    "nav",
     "ol",
     "p",
     "pre",
     "section",
     "summary",
     "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
     "tr",
     "ul",
 ];

@@ -372,45 +372,6 @@ fn split_slots(shell: &str, slots: usize) -> Option<Vec<&str>> {
     Some(pieces)
 }
 
-/// Block elements: a line break right after one of their tags is not shown.
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
-
 /// Content HTML made compact in one pass, as the minifier would make markup that studybook
 /// built: line breaks right after block tags go, and attribute values that need no quotes lose
 /// them. `<pre>`, `<textarea>`, `<script>` and `<style>` content and comments are kept as they are.
@@ -467,7 +428,7 @@ fn after_block_tag(out: &str) -> bool {
         .take_while(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    BLOCK_TAGS.contains(&name.as_str())
+    crate::render::nesting::BLOCK.contains(&name.as_str())
 }
 
 fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
