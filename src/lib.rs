@@ -140,6 +140,7 @@ pub struct PreparedBuild {
     links: markdown::LinkMap,
     links_key: String,
     linker: Option<knowledge::Linker>,
+    search_index: Vec<u8>,
     theme: Theme,
     templates: Templates,
     assets: Vec<(String, Vec<u8>)>,
@@ -177,6 +178,7 @@ fn prepare_build(
         links: made.links,
         links_key: made.links_key,
         linker: made.linker,
+        search_index: made.search_index,
         theme,
         templates,
         assets: loaded.assets,
@@ -239,6 +241,7 @@ impl PreparedBuild {
                 &self.templates,
                 Highlighter::global(),
                 options,
+                Some(&self.search_index),
                 sink,
             )
         })?;
@@ -383,6 +386,8 @@ pub struct MadeBook {
     pub links_key: String,
     /// The glossary linker of this book, when the knowledge stage succeeded.
     pub linker: Option<knowledge::Linker>,
+    /// The search index script (`assets/search-index.js`) of the book.
+    pub search_index: Vec<u8>,
 }
 
 /// [`make_book`] with a cache of earlier results and a progress count.
@@ -478,9 +483,17 @@ pub fn make_book_with(
     };
     // The chapters stand on their own: if gathering knowledge fails, the book is built without it.
     let mut linker = None;
-    match timed("knowledge", || {
-        std::panic::catch_unwind(|| knowledge::build(&book, &config.glossary, &lang))
-    }) {
+    // The search index reads the chapters' text, which glossary links do not change: it is made
+    // while the knowledge is gathered.
+    let (gathered, search_index) = rayon::join(
+        || {
+            timed("knowledge", || {
+                std::panic::catch_unwind(|| knowledge::build(&book, &config.glossary, &lang))
+            })
+        },
+        || timed("search", || search::index_script(&book)),
+    );
+    match gathered {
         Ok((knowledge, chapter_html, made_linker)) => {
             if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
                 eprintln!(
@@ -513,6 +526,7 @@ pub fn make_book_with(
         links,
         links_key,
         linker,
+        search_index,
     }
 }
 
@@ -622,6 +636,7 @@ pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
         &templates,
         Highlighter::global(),
         render::site::RenderOptions::default(),
+        None,
         &sink,
     )?;
     Ok(sink.into_site())

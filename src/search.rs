@@ -315,7 +315,7 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
             continue;
         }
         let level = heading_level(&tag.name);
-        if let (Some(_), Some(id)) = (level, tag.attr("id")) {
+        if let Some(id) = level.and_then(|_| tag.attr("id")) {
             let close = format!("</{}", tag.name);
             let inner_end = find_ci(&html[after..], &close).map_or(html.len(), |e| after + e);
             let text = heading_text
@@ -357,7 +357,7 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
 
 /// An HTML start or end tag at the start of `text`.
 struct Tag<'a> {
-    name: String,
+    name: std::borrow::Cow<'a, str>,
     closing: bool,
     /// The tag's text, `<` to `>`.
     source: &'a str,
@@ -392,8 +392,14 @@ impl<'a> Tag<'a> {
             }
         }
         let len = len.unwrap_or(text.len());
+        let name = &body[..name_len];
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        };
         Some(Tag {
-            name: body[..name_len].to_ascii_lowercase(),
+            name,
             closing,
             source: &text[..len],
             len,
@@ -477,11 +483,12 @@ fn is_block(name: &str) -> bool {
 /// Elements whose text is not part of the notes: scripts, and the build's own remarks.
 fn is_skipped(tag: &Tag<'_>) -> bool {
     matches!(
-        tag.name.as_str(),
+        tag.name.as_ref(),
         "script" | "style" | "template" | "button" | "aside"
-    ) || tag
-        .attr("class")
-        .is_some_and(|c| c.split_whitespace().any(|c| c == "truncated-note"))
+    ) || (tag.source.contains("truncated-note")
+        && tag
+            .attr("class")
+            .is_some_and(|c| c.split_whitespace().any(|c| c == "truncated-note")))
 }
 
 /// The position after the end tag closing the `name` element whose start tag ends at `from`.

@@ -148,8 +148,11 @@ pub struct Table {
 }
 
 pub fn tables(body: &str) -> Vec<Table> {
-    let toks = tokens(body);
     let mut out = Vec::new();
+    if !body.contains("<table") {
+        return out;
+    }
+    let toks = tokens(body);
     let mut k = 0;
     while k < toks.len() {
         let (start, tok) = toks[k];

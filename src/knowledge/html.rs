@@ -54,10 +54,17 @@ pub fn tokens(html: &str) -> Vec<(usize, Token<'_>)> {
 
 /// Text with its entities decoded.
 pub fn unescape(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
-    }
     let mut out = String::with_capacity(text.len());
+    push_unescaped(&mut out, text);
+    out
+}
+
+/// [`unescape`] onto the end of `out`.
+pub fn push_unescaped(out: &mut String, text: &str) {
+    if !text.contains('&') {
+        out.push_str(text);
+        return;
+    }
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
@@ -97,7 +104,6 @@ pub fn unescape(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// Text escaped for HTML content and attribute values.
@@ -240,7 +246,14 @@ fn token_len(t: &Token<'_>) -> usize {
 /// The reading text of some HTML: prose outside code blocks and inline code, one line per block
 /// element. Inline code keeps its words (so `kubectl` is a word of the text) when `with_code` is set.
 pub fn prose(html: &str, with_code: bool) -> String {
+    let (without, with) = prose_both(html);
+    if with_code { with } else { without }
+}
+
+/// [`prose`] of `html` without and with inline code, in one pass.
+pub fn prose_both(html: &str) -> (String, String) {
     let mut out = String::new();
+    let mut with = String::new();
     let mut in_pre = 0usize;
     let mut in_code = 0usize;
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
@@ -278,27 +291,37 @@ pub fn prose(html: &str, with_code: bool) -> String {
                     ("pre", true) => in_pre = in_pre.saturating_sub(1),
                     ("code", false) => in_code += 1,
                     ("code", true) => in_code = in_code.saturating_sub(1),
-                    ("button", _) => {}
                     _ => {}
                 }
-                if is_block(name) && !out.ends_with('\n') {
-                    out.push('\n');
+                if is_block(name) {
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    if !with.ends_with('\n') {
+                        with.push('\n');
+                    }
                 }
             }
             Token::Text(t) => {
-                if in_pre > 0 || (in_code > 0 && !with_code) {
+                if in_pre > 0 {
                     continue;
                 }
-                out.push_str(&unescape(t));
+                push_unescaped(&mut with, t);
+                if in_code == 0 {
+                    push_unescaped(&mut out, t);
+                }
             }
         }
     }
-    out
+    (out, with)
 }
 
 /// The text of code blocks in some HTML.
 pub fn code_text(html: &str) -> String {
     let mut out = String::new();
+    if !html.contains("<pre") {
+        return out;
+    }
     let mut in_pre = 0usize;
     for (_, tok) in tokens(html) {
         match tok {
@@ -314,7 +337,7 @@ pub fn code_text(html: &str) -> String {
                     in_pre += 1;
                 }
             }
-            Token::Text(t) if in_pre > 0 => out.push_str(&unescape(t)),
+            Token::Text(t) if in_pre > 0 => push_unescaped(&mut out, t),
             _ => {}
         }
     }

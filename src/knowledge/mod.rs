@@ -56,10 +56,11 @@ impl Corpus {
                     .into_iter()
                     .map(|s| {
                         let body = &c.html[s.body_range.0..s.body_range.1];
+                        let (prose, prose_with_code) = html::prose_both(body);
                         SectionText {
                             heading: s.heading.clone(),
-                            prose: html::prose(body, false),
-                            prose_with_code: html::prose(body, true),
+                            prose,
+                            prose_with_code,
                             code: html::code_text(body),
                             bold: bold_phrases(body),
                             tables: compare::tables(body),
@@ -93,8 +94,11 @@ impl Corpus {
 
 /// Bold phrases of some HTML and the first characters after each.
 fn bold_phrases(body: &str) -> Vec<(String, String)> {
-    let toks = tokens(body);
     let mut out = Vec::new();
+    if !body.contains("<strong") {
+        return out;
+    }
+    let toks = tokens(body);
     let mut k = 0;
     while k < toks.len() {
         if let Token::Tag {
@@ -298,6 +302,8 @@ fn is_unlinked(name: &str) -> bool {
 pub struct Linker {
     matcher: Matcher,
     entries: Vec<Entry>,
+    /// The opening `<a>` tag of a link to each entry.
+    link_tags: Vec<String>,
     /// Sections that explain a term, and (the first few) sections of other chapters that mention it.
     referrers: HashMap<SectionRef, BTreeSet<SectionRef>>,
     /// Terms of each chapter, for related chapters, without the terms found in most chapters.
@@ -376,9 +382,21 @@ impl Linker {
                     .collect()
             })
             .collect();
+        let link_tags = entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "<a class=\"term\" href=\"../glossary.html#{}\" data-term=\"{}\" data-def=\"{}\">",
+                    escape(&e.id),
+                    escape(&e.term),
+                    escape(&e.definition),
+                )
+            })
+            .collect();
         Linker {
             matcher,
             entries: entries.to_vec(),
+            link_tags,
             referrers,
             chapter_terms,
             term_chapters,
@@ -403,7 +421,7 @@ impl Linker {
             out.push_str(&html[s.heading_range.0..s.heading_range.1]);
             let body = &html[s.body_range.0..s.body_range.1];
             let skip: &[usize] = self.defined_in.get(&at).map_or(&[], Vec::as_slice);
-            let (linked, n) = link_section(body, &self.matcher, &self.entries, skip);
+            let (linked, n) = link_section(body, &self.matcher, &self.link_tags, skip);
             count += n;
             out.push_str(&linked);
             if let Some(from) = self.referrers.get(&at) {
@@ -465,7 +483,7 @@ impl Linker {
 fn link_section(
     body: &str,
     matcher: &Matcher,
-    entries: &[Entry],
+    link_tags: &[String],
     skip: &[usize],
 ) -> (String, usize) {
     let mut out = String::with_capacity(body.len());
@@ -495,15 +513,10 @@ fn link_section(
                         continue;
                     }
                     linked.push(entry);
-                    let e = &entries[entry];
                     piece.push_str(&escape(&text[last..at]));
-                    piece.push_str(&format!(
-                        "<a class=\"term\" href=\"../glossary.html#{}\" data-term=\"{}\" data-def=\"{}\">{}</a>",
-                        escape(&e.id),
-                        escape(&e.term),
-                        escape(&e.definition),
-                        escape(found)
-                    ));
+                    piece.push_str(&link_tags[entry]);
+                    piece.push_str(&escape(found));
+                    piece.push_str("</a>");
                     last = at + found.len();
                     changed = true;
                     count += 1;

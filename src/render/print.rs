@@ -8,7 +8,7 @@ use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter};
 use crate::render::site::{Pages, Words};
 use crate::render::templates::Templates;
-use regex::{Captures, Regex};
+use regex::Regex;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -243,8 +243,6 @@ pub fn knowledge_appendices(book: &Book, lang: &str) -> Vec<Appendix> {
     appendices
 }
 
-static TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<[a-zA-Z][^>]*>").expect("valid regex"));
 static ATTR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(\s)(id|href|src)="([^"]*)""#).expect("valid regex"));
 
@@ -252,24 +250,49 @@ static ATTR: LazyLock<Regex> =
 /// this or another chapter turned into in-page links, other relative links made relative to the
 /// output root (chapter pages live in `chapters/`).
 pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
-    TAG.replace_all(html, |tag: &Captures| {
-        let raw = &tag[0];
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut last = 0;
+    let mut pos = 0;
+    while let Some(off) = html[pos..].find('<') {
+        let start = pos + off;
+        pos = start + 1;
+        // A start tag: `<`, a letter, then everything up to the next `>`.
+        if !html[pos..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let Some(len) = html[pos..].find('>') else {
+            break;
+        };
+        let end = pos + len + 1;
+        let raw = &html[start..end];
+        pos = end;
         // Most tags (the spans of highlighted code) have none of these attributes.
         if !(raw.contains("id=") || raw.contains("href=") || raw.contains("src=")) {
-            return raw.to_string();
+            continue;
         }
-        ATTR.replace_all(raw, |attr: &Captures| {
+        out.push_str(&html[last..start]);
+        last = end;
+        let mut copied = 0;
+        for attr in ATTR.captures_iter(raw) {
+            let whole = attr.get(0).expect("a match");
             let value = &attr[3];
             let new = match &attr[2] {
                 "id" => heading_anchor(slug, value),
                 "href" => rewrite_link(value, slug, slugs),
                 _ => from_root(value, slugs),
             };
-            format!("{}{}=\"{}\"", &attr[1], &attr[2], new)
-        })
-        .into_owned()
-    })
-    .into_owned()
+            out.push_str(&raw[copied..whole.start()]);
+            out.push_str(&attr[1]);
+            out.push_str(&attr[2]);
+            out.push_str("=\"");
+            out.push_str(&new);
+            out.push('"');
+            copied = whole.end();
+        }
+        out.push_str(&raw[copied..]);
+    }
+    out.push_str(&html[last..]);
+    out
 }
 
 fn has_scheme(url: &str) -> bool {

@@ -526,7 +526,8 @@ impl<'a> ChapterView<'a> {
 
 /// Render every page of the book into `sink`, in parallel: the index, the chapters, the glossary,
 /// comparison and review pages, the print page, the search index, the publishing files and the
-/// theme's assets. Returns the HTML pages written.
+/// theme's assets. Returns the HTML pages written. `search_index` is the search index script when
+/// it was made already (see [`crate::MadeBook`]); else it is made here.
 pub fn render_site(
     book: &Book,
     lang: &str,
@@ -534,6 +535,7 @@ pub fn render_site(
     templates: &Templates,
     highlighter: &Highlighter,
     options: RenderOptions<'_>,
+    search_index: Option<&[u8]>,
     sink: &dyn Sink,
 ) -> Result<Vec<String>, Fatal> {
     let pages = Pages::new(sink, templates, options);
@@ -554,10 +556,13 @@ pub fn render_site(
         },
         || {
             rayon::join(
-                || {
-                    let index =
-                        crate::timed("render: search", || crate::search::index_script(book));
-                    pages.file(crate::search::INDEX_PATH, &index)
+                || match search_index {
+                    Some(index) => pages.file(crate::search::INDEX_PATH, index),
+                    None => {
+                        let index =
+                            crate::timed("render: search", || crate::search::index_script(book));
+                        pages.file(crate::search::INDEX_PATH, &index)
+                    }
                 },
                 || -> Result<(), Fatal> {
                     crate::timed("render: other pages", || {

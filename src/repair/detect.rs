@@ -362,7 +362,12 @@ fn relabel_fence(
     let mut words = info.split_whitespace();
     let given = words.next().unwrap_or("").to_ascii_lowercase();
     let rest: Vec<&str> = words.collect();
-    let detected = detect_language(&body);
+    // The detected language matters only for a vague or shell label.
+    let detected = if VAGUE_LABELS.contains(&given.as_str()) || is_shell_label(&given) {
+        detect_language(&body)
+    } else {
+        None
+    };
     let lang = choose_fence_language(&given, detected, &body);
     if lang != given {
         fixes.push(Fix::new(
@@ -418,10 +423,14 @@ fn repaired_fenced_yaml(lang: &str, indent: &str, body: &[&str]) -> Option<(Stri
     (!fixes.iter().any(|f| f.rule == "yaml-unsure") && fixed != code).then_some((fixed, fixes))
 }
 
+fn is_shell_label(label: &str) -> bool {
+    matches!(label, "shell" | "sh" | "bash" | "zsh")
+}
+
 /// The language to give an existing fence.
 fn choose_fence_language(given: &str, detected: Option<&'static str>, body: &[&str]) -> String {
     let vague = VAGUE_LABELS.contains(&given);
-    let shellish = matches!(given, "shell" | "sh" | "bash" | "zsh");
+    let shellish = is_shell_label(given);
     match detected {
         Some("console") if vague || shellish => "console".into(),
         Some(lang) if vague => lang.into(),
