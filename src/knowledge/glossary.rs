@@ -85,7 +85,11 @@ pub fn norm(name: &str) -> String {
         if c.is_whitespace() || matches!(c, '-' | '_' | '·') {
             continue;
         }
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     if out.len() > 4
         && out.is_ascii()
@@ -537,6 +541,10 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 .chain(sentences_of.iter().copied())
                 .collect();
             for (n, text) in sources.iter().enumerate() {
+                // Every bilingual pattern has a name in brackets.
+                if !text.contains(['(', '（']) {
+                    continue;
+                }
                 // The sentence defines the pair only when it says more than the names.
                 let def =
                     (n > 0 && text.chars().count() >= 16).then(|| ((*text).to_string(), at, 6));
@@ -1042,78 +1050,96 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         }
     }
 
-    let mut ids = crate::slug::UniqueIds::default();
-    let mut entries = Vec::new();
-    for (i, d) in drafts.into_iter().enumerate() {
-        let counts = &name_counts[i];
-        let mut names = d.names.clone();
-        // The usual name heads the entry: most mentioned, then longest.
-        names.sort_by(|a, b| {
-            let (ca, cb) = (
-                counts.get(&norm(a)).copied().unwrap_or(0),
-                counts.get(&norm(b)).copied().unwrap_or(0),
-            );
-            cb.cmp(&ca)
-                .then(b.chars().count().cmp(&a.chars().count()))
-                .then(a.cmp(b))
-        });
-        let mut definition = best_def[i].clone().map(|(_, s, at)| (quote(&s), Some(at)));
-        if definition.is_none() {
-            // A sentence that starts with or names the term.
-            definition = first_mention_sentence(corpus, &mentions[i], &names);
-        }
-        let mut term = names[0].clone();
-        let mut aliases: Vec<String> = names[1..].to_vec();
-        if let Some(u) = &d.user {
-            let user_names: Vec<String> = std::iter::once(u.term.clone())
-                .chain(u.aliases.iter().cloned())
-                .collect();
-            term = u.term.trim().to_string();
-            aliases = user_names[1..]
-                .iter()
-                .map(|a| a.trim().to_string())
-                .collect();
-            for n in &names {
-                if !user_names.iter().any(|u| norm(u) == norm(n)) {
-                    aliases.push(n.clone());
+    // Each section's heading as a key (see `norm`), to tell the sections that explain a term.
+    let heading_keys: Vec<Vec<Option<String>>> = corpus
+        .chapters
+        .par_iter()
+        .map(|c| {
+            c.iter()
+                .map(|s| (!s.heading.is_empty()).then(|| norm(&bare_heading(&s.heading))))
+                .collect()
+        })
+        .collect();
+    // Entries are made in parallel, then given their ids in order.
+    let made: Vec<Option<Entry>> = drafts
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, d)| -> Option<Entry> {
+            let counts = &name_counts[i];
+            let mut names = d.names.clone();
+            // The usual name heads the entry: most mentioned, then longest.
+            names.sort_by(|a, b| {
+                let (ca, cb) = (
+                    counts.get(&norm(a)).copied().unwrap_or(0),
+                    counts.get(&norm(b)).copied().unwrap_or(0),
+                );
+                cb.cmp(&ca)
+                    .then(b.chars().count().cmp(&a.chars().count()))
+                    .then(a.cmp(b))
+            });
+            let mut definition = best_def[i].clone().map(|(_, s, at)| (quote(&s), Some(at)));
+            if definition.is_none() {
+                // A sentence that starts with or names the term.
+                definition = first_mention_sentence(corpus, &mentions[i], &names);
+            }
+            let mut term = names[0].clone();
+            let mut aliases: Vec<String> = names[1..].to_vec();
+            if let Some(u) = &d.user {
+                let user_names: Vec<String> = std::iter::once(u.term.clone())
+                    .chain(u.aliases.iter().cloned())
+                    .collect();
+                term = u.term.trim().to_string();
+                aliases = user_names[1..]
+                    .iter()
+                    .map(|a| a.trim().to_string())
+                    .collect();
+                for n in &names {
+                    if !user_names.iter().any(|u| norm(u) == norm(n)) {
+                        aliases.push(n.clone());
+                    }
+                }
+                if let Some(def) = &u.definition {
+                    definition = Some((def.trim().to_string(), None));
                 }
             }
-            if let Some(def) = &u.definition {
-                definition = Some((def.trim().to_string(), None));
+            let Some((definition, defined_at)) = definition else {
+                return None;
+            };
+            let name_keys: Vec<String> = names.iter().map(|n| norm(n)).collect();
+            let mut explained_in = Vec::new();
+            let mut mentioned_in = Vec::new();
+            for at in &mentions[i] {
+                let names_heading = heading_keys[at.chapter][at.section]
+                    .as_ref()
+                    .is_some_and(|key| name_keys.iter().any(|n| key.contains(n.as_str())));
+                if names_heading {
+                    explained_in.push(*at);
+                } else {
+                    mentioned_in.push(*at);
+                }
             }
-        }
-        let Some((definition, defined_at)) = definition else {
-            continue;
-        };
-        let mut explained_in = Vec::new();
-        let mut mentioned_in = Vec::new();
-        for at in &mentions[i] {
-            let heading = &corpus.section(*at).heading;
-            let names_heading = !heading.is_empty()
-                && names
-                    .iter()
-                    .any(|n| norm(&bare_heading(heading)).contains(&norm(n)));
-            if names_heading {
-                explained_in.push(*at);
-            } else {
-                mentioned_in.push(*at);
+            if explained_in.is_empty() && mentioned_in.is_empty() && d.user.is_none() {
+                return None;
             }
-        }
-        if explained_in.is_empty() && mentioned_in.is_empty() && d.user.is_none() {
-            continue;
-        }
-        let (letter, _) = sort_key(&term);
-        entries.push(Entry {
-            id: ids.unique(&crate::slug::slugify(&term)),
-            term,
-            aliases,
-            definition,
-            defined_at,
-            explained_in,
-            mentioned_in,
-            letter,
-            rules: d.rules,
-        });
+            let (letter, _) = sort_key(&term);
+            Some(Entry {
+                id: String::new(),
+                term,
+                aliases,
+                definition,
+                defined_at,
+                explained_in,
+                mentioned_in,
+                letter,
+                rules: d.rules,
+            })
+        })
+        .collect();
+    let mut ids = crate::slug::UniqueIds::default();
+    let mut entries = Vec::new();
+    for mut entry in made.into_iter().flatten() {
+        entry.id = ids.unique(&crate::slug::slugify(&entry.term));
+        entries.push(entry);
     }
     entries.sort_by_cached_key(|e| {
         let (letter, key) = sort_key(&e.term);
