@@ -230,24 +230,32 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
             section_title: section.heading.clone(),
         }
     };
-    let comparisons = crate::timed("knowledge: comparisons", || {
-        compare::gather(book, &corpus, &entries, &place)
-    });
-    let review = review::gather(book, &corpus, &place);
-    let linker = Linker::new(
-        &corpus,
-        &entries,
-        chapters.clone(),
-        Words::for_language(lang),
+    // Comparisons and review questions are gathered while the chapters are linked.
+    let ((comparisons, review), (linker, linked)) = rayon::join(
+        || {
+            let comparisons = crate::timed("knowledge: comparisons", || {
+                compare::gather(book, &corpus, &entries, &place)
+            });
+            (comparisons, review::gather(book, &corpus, &place))
+        },
+        || {
+            let linker = Linker::new(
+                &corpus,
+                &entries,
+                chapters.clone(),
+                Words::for_language(lang),
+            );
+            let linked: Vec<(String, usize)> = crate::timed("knowledge: links", || {
+                use rayon::prelude::*;
+                book.chapters
+                    .par_iter()
+                    .enumerate()
+                    .map(|(ci, c)| linker.link(ci, &c.html))
+                    .collect()
+            });
+            (linker, linked)
+        },
     );
-    let linked: Vec<(String, usize)> = crate::timed("knowledge: links", || {
-        use rayon::prelude::*;
-        book.chapters
-            .par_iter()
-            .enumerate()
-            .map(|(ci, c)| linker.link(ci, &c.html))
-            .collect()
-    });
     let link_count = linked.iter().map(|(_, n)| n).sum();
     let chapter_html = linked.into_iter().map(|(html, _)| html).collect();
 
