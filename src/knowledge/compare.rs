@@ -80,8 +80,31 @@ pub fn compared_in_heading(heading: &str) -> Vec<String> {
 
 /// Looks names up among the glossary's entries.
 struct Resolver<'a> {
-    by_name: HashMap<String, usize>,
+    by_name: &'a HashMap<String, usize>,
+    /// ASCII names by first byte and length, for close misspellings.
+    by_shape: HashMap<(u8, usize), Vec<(&'a str, usize)>>,
     entries: &'a [Entry],
+}
+
+impl<'a> Resolver<'a> {
+    fn new(by_name: &'a HashMap<String, usize>, entries: &'a [Entry]) -> Resolver<'a> {
+        let mut by_shape: HashMap<(u8, usize), Vec<(&str, usize)>> = HashMap::new();
+        for (name, &i) in by_name {
+            if let Some(&first) = name.as_bytes().first()
+                && name.is_ascii()
+            {
+                by_shape
+                    .entry((first, name.len()))
+                    .or_default()
+                    .push((name.as_str(), i));
+            }
+        }
+        Resolver {
+            by_name,
+            by_shape,
+            entries,
+        }
+    }
 }
 
 impl Resolver<'_> {
@@ -104,15 +127,11 @@ impl Resolver<'_> {
         // A misspelt English name (`replaceset`): close in spelling and in length.
         let n = norm(t);
         if n.len() >= 7 && n.is_ascii() {
-            let close = self
-                .by_name
-                .iter()
-                .filter(|(name, _)| {
-                    name.as_bytes().first() == n.as_bytes().first()
-                        && name.is_ascii()
-                        && name.len().abs_diff(n.len()) <= 1
-                })
-                .map(|(name, &i)| (crate::repair::schema::edit_distance(name, &n), name, i))
+            let first = n.as_bytes()[0];
+            let close = (n.len() - 1..=n.len() + 1)
+                .filter_map(|len| self.by_shape.get(&(first, len)))
+                .flatten()
+                .map(|&(name, i)| (crate::repair::schema::edit_distance(name, &n), name, i))
                 .filter(|(d, _, _)| *d <= 2)
                 .min();
             if let Some((_, _, i)) = close {
@@ -268,7 +287,7 @@ pub fn gather(
             by_name.entry(norm(n)).or_insert(i);
         }
     }
-    let resolver = Resolver { by_name, entries };
+    let resolver = Resolver::new(&by_name, entries);
     let mut groups: Vec<Comparison> = Vec::new();
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     let mut add = |concepts: Vec<Concept>, item: Item, groups: &mut Vec<Comparison>| {
