@@ -222,7 +222,21 @@ impl Highlighter {
     fn highlight_with(&self, syntax: &SyntaxReference, code: &str) -> String {
         let mut out = String::with_capacity(code.len() * 2 + 64);
         let mut lines = Lines::new(self, syntax);
+        let sql = syntax.name == "SQL";
         for line in code.split_inclusive('\n') {
+            // The result tables a SQL client prints after a query are output, not SQL; they are
+            // shown (and skipped by the grammar) as such when no string or comment is open.
+            if sql && lines.open == 0 && is_sql_client_output(line) {
+                let (content, newline) = match line.strip_suffix('\n') {
+                    Some(content) => (content, "\n"),
+                    None => (line, ""),
+                };
+                out.push_str("<span class=\"hl-output\">");
+                escape_into(&mut out, content);
+                out.push_str("</span>");
+                out.push_str(newline);
+                continue;
+            }
             lines.push_line(line, &mut out);
         }
         lines.close_spans(&mut out);
@@ -559,6 +573,26 @@ impl Command<'_> {
         self.lines.close_spans(out);
         out.push_str("</span>");
     }
+}
+
+/// A line a SQL client prints: a result table's border (`+----+`) or row (`| 1 | a |`), or its
+/// summary (`3 rows in set (0.00 sec)`, `Empty set`, `Query OK, 1 row affected`).
+fn is_sql_client_output(line: &str) -> bool {
+    let t = line.trim();
+    let border = t.len() >= 2
+        && t.starts_with('+')
+        && t.ends_with('+')
+        && t.bytes().all(|b| matches!(b, b'+' | b'-' | b'='))
+        && t.contains('-');
+    let row = t.len() >= 2 && t.starts_with('|') && t.ends_with('|');
+    let summary = t.starts_with("Empty set")
+        || t.starts_with("Query OK,")
+        || t.split_once(' ').is_some_and(|(count, rest)| {
+            !count.is_empty()
+                && count.bytes().all(|b| b.is_ascii_digit())
+                && (rest.starts_with("row in set") || rest.starts_with("rows in set"))
+        });
+    border || row || summary
 }
 
 fn push_prompt(out: &mut String, prompt: &str) {
@@ -1218,6 +1252,24 @@ mod tests {
                 assert_round_trip(lang, code);
             }
         }
+    }
+
+    #[test]
+    fn sql_client_result_tables_are_output() {
+        let h = Highlighter::global();
+        let code = "SELECT id, name FROM t WHERE a || b;\n+----+------+\n| id | name |\n+----+------+\n|  1 | SELECT |\n+----+------+\n1 row in set (0.00 sec)\n\nSELECT 1;\n";
+        let html = h.highlight("sql", code);
+        assert_eq!(text_of(&html), code);
+        let lines: Vec<&str> = html.split('\n').collect();
+        assert!(lines[0].contains("hl-keyword"), "{}", lines[0]);
+        for line in &lines[1..7] {
+            assert!(line.starts_with("<span class=\"hl-output\">"), "{line}");
+        }
+        // The query after the table is SQL again.
+        assert!(lines[8].contains("hl-keyword"), "{}", lines[8]);
+        // A string left open by the query keeps its lines: a `|` line inside it is SQL text.
+        let open = h.highlight("sql", "SELECT 'a\n| b |\n';\n");
+        assert!(!open.contains("hl-output"), "{open}");
     }
 
     #[test]
