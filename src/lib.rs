@@ -210,6 +210,7 @@ impl PreparedBuild {
         let options = render::site::RenderOptions {
             minify: true,
             site_url: self.site_url.as_deref(),
+            search_index: None,
         };
         let sink = render::sink::MemorySink::default();
         render::site::render_one_chapter(
@@ -232,6 +233,7 @@ impl PreparedBuild {
         let options = render::site::RenderOptions {
             minify: true,
             site_url: self.site_url.as_deref(),
+            search_index: Some(&self.search_index),
         };
         let pages = timed("render", || {
             render::site::render_site(
@@ -241,7 +243,6 @@ impl PreparedBuild {
                 &self.templates,
                 Highlighter::global(),
                 options,
-                Some(&self.search_index),
                 sink,
             )
         })?;
@@ -636,7 +637,6 @@ pub fn render_default_site(sources: &[SourceNote]) -> Result<Site, Fatal> {
         &templates,
         Highlighter::global(),
         render::site::RenderOptions::default(),
-        None,
         &sink,
     )?;
     Ok(sink.into_site())

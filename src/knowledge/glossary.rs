@@ -1102,9 +1102,7 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
                     definition = Some((def.trim().to_string(), None));
                 }
             }
-            let Some((definition, defined_at)) = definition else {
-                return None;
-            };
+            let (definition, defined_at) = definition?;
             let name_keys: Vec<String> = names.iter().map(|n| norm(n)).collect();
             let mut explained_in = Vec::new();
             let mut mentioned_in = Vec::new();

@@ -193,11 +193,14 @@ fn toc(headings: &[Heading]) -> Vec<TocEntry<'_>> {
         .collect()
 }
 
-/// How pages are finished: minified or not, and the site URL for canonical links and the sitemap.
+/// How pages are finished: minified or not, and the site URL for canonical links and the sitemap;
+/// and the search index script when it was made already (see [`crate::MadeBook`]), else it is made
+/// while the site is rendered.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions<'a> {
     pub minify: bool,
     pub site_url: Option<&'a str>,
+    pub search_index: Option<&'a [u8]>,
 }
 
 /// The text a template sees in place of content spliced in after rendering (see [`Pages`]).
@@ -526,8 +529,7 @@ impl<'a> ChapterView<'a> {
 
 /// Render every page of the book into `sink`, in parallel: the index, the chapters, the glossary,
 /// comparison and review pages, the print page, the search index, the publishing files and the
-/// theme's assets. Returns the HTML pages written. `search_index` is the search index script when
-/// it was made already (see [`crate::MadeBook`]); else it is made here.
+/// theme's assets. Returns the HTML pages written.
 pub fn render_site(
     book: &Book,
     lang: &str,
@@ -535,7 +537,6 @@ pub fn render_site(
     templates: &Templates,
     highlighter: &Highlighter,
     options: RenderOptions<'_>,
-    search_index: Option<&[u8]>,
     sink: &dyn Sink,
 ) -> Result<Vec<String>, Fatal> {
     let pages = Pages::new(sink, templates, options);
@@ -556,7 +557,7 @@ pub fn render_site(
         },
         || {
             rayon::join(
-                || match search_index {
+                || match options.search_index {
                     Some(index) => pages.file(crate::search::INDEX_PATH, index),
                     None => {
                         let index =
