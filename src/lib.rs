@@ -428,33 +428,7 @@ pub fn make_book_with(
         .map(|(note, slug)| {
             let rendered = cache.render(note, &links_key, &links);
             progress.step();
-            let mut diagnostics: Vec<Diagnostic> = rendered
-                .broken_links
-                .iter()
-                .map(|(offset, target)| {
-                    let (line, col) = load::frontmatter::line_col(&note.body, *offset);
-                    Diagnostic::warning(
-                        &note.display_path,
-                        note.body_line + source_line(note, line) - 1,
-                        col,
-                        "broken-link",
-                        format!(
-                            "`{target}` is not in the notes folder; the link is kept as written"
-                        ),
-                    )
-                })
-                .collect();
-            diagnostics.extend(rendered.hints.iter().map(|(offset, hint)| {
-                // The block's first line is the one after its opening fence.
-                let (fence_line, _) = load::frontmatter::line_col(&note.body, *offset);
-                Diagnostic::warning(
-                    &note.display_path,
-                    note.body_line + source_line(note, fence_line + hint.line) - 1,
-                    hint.col,
-                    "schema",
-                    hint.message.clone(),
-                )
-            }));
+            let diagnostics = placed_diagnostics(note, &rendered);
             (chapter_of(note, slug.clone(), rendered), diagnostics)
         })
         .collect();
@@ -545,30 +519,133 @@ fn chapter_of(note: &model::Note, slug: String, rendered: markdown::Rendered) ->
     }
 }
 
+/// The warnings found while rendering a note (broken links, schema hints), placed on the lines
+/// of the note as written.
+fn placed_diagnostics(
+    note: &model::Note,
+    rendered: &render::markdown::Rendered,
+) -> Vec<Diagnostic> {
+    if rendered.broken_links.is_empty() && rendered.hints.is_empty() {
+        return Vec::new();
+    }
+    let index = load::frontmatter::LineIndex::new(&note.body);
+    let links: Vec<(usize, usize)> = rendered
+        .broken_links
+        .iter()
+        .map(|(offset, _)| index.line_col(*offset))
+        .collect();
+    // A block's first line is the one after its opening fence.
+    let hint_lines: Vec<usize> = rendered
+        .hints
+        .iter()
+        .map(|(offset, hint)| index.line_col(*offset).0 + hint.line)
+        .collect();
+    let asked: Vec<usize> = links
+        .iter()
+        .map(|&(line, _)| line)
+        .chain(hint_lines.iter().copied())
+        .collect();
+    let written = source_lines(note, &asked);
+    let (link_lines, hint_lines) = written.split_at(links.len());
+    let mut diagnostics: Vec<Diagnostic> = rendered
+        .broken_links
+        .iter()
+        .zip(links.iter().zip(link_lines))
+        .map(|((_, target), (&(_, col), &line))| {
+            Diagnostic::warning(
+                &note.display_path,
+                note.body_line + line - 1,
+                col,
+                "broken-link",
+                format!("`{target}` is not in the notes folder; the link is kept as written"),
+            )
+        })
+        .collect();
+    diagnostics.extend(
+        rendered
+            .hints
+            .iter()
+            .zip(hint_lines)
+            .map(|((_, hint), &line)| {
+                Diagnostic::warning(
+                    &note.display_path,
+                    note.body_line + line - 1,
+                    hint.col,
+                    "schema",
+                    hint.message.clone(),
+                )
+            }),
+    );
+    diagnostics
+}
+
 /// The line of a note's body as written that holds line `line` (1-based) of its repaired body:
 /// the n-th written line containing the repaired line's text, where n counts its earlier
 /// occurrences in the repaired body; else the same proportion of the way through.
 pub fn source_line(note: &model::Note, line: usize) -> usize {
+    source_lines(note, &[line])[0]
+}
+
+/// [`source_line`] for many lines of one note, reading the note once for all of them.
+pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
     let repaired: Vec<&str> = note.body.lines().collect();
     let written: Vec<&str> = note.source_body.lines().collect();
-    let Some(text) = repaired.get(line.wrapping_sub(1)).map(|l| l.trim()) else {
-        return line;
-    };
-    if !text.is_empty() {
-        let earlier = repaired[..line - 1]
-            .iter()
-            .filter(|l| l.contains(text))
-            .count();
-        if let Some(found) = written
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.contains(text))
-            .nth(earlier)
-        {
-            return found.0 + 1;
+    let proportional = |line: usize| (line * written.len().max(1) / repaired.len().max(1)).max(1);
+    // Each distinct non-empty text asked about, and the lines asking with it.
+    let mut texts: Vec<&str> = Vec::new();
+    let mut text_ids: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let asked: Vec<Option<usize>> = lines
+        .iter()
+        .map(|&line| {
+            let text = repaired.get(line.wrapping_sub(1))?.trim();
+            if text.is_empty() {
+                return None;
+            }
+            Some(*text_ids.entry(text).or_insert_with(|| {
+                texts.push(text);
+                texts.len() - 1
+            }))
+        })
+        .collect();
+    // The lines containing each text, in the repaired body and as written.
+    let containing = |body: &[&str]| -> Vec<Vec<usize>> {
+        let mut found = vec![Vec::new(); texts.len()];
+        let Ok(finder) = aho_corasick::AhoCorasick::new(&texts) else {
+            return found;
+        };
+        for (i, line) in body.iter().enumerate() {
+            for m in finder.find_overlapping_iter(*line) {
+                let hits: &mut Vec<usize> = &mut found[m.pattern().as_usize()];
+                if hits.last() != Some(&i) {
+                    hits.push(i);
+                }
+            }
         }
-    }
-    (line * written.len().max(1) / repaired.len().max(1)).max(1)
+        found
+    };
+    let (in_repaired, in_written) = if texts.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        (containing(&repaired), containing(&written))
+    };
+    lines
+        .iter()
+        .zip(asked)
+        .map(|(&line, text)| match text {
+            None if repaired.get(line.wrapping_sub(1)).is_none() => line,
+            None => proportional(line),
+            Some(id) => {
+                let earlier = in_repaired[id].partition_point(|&i| i < line - 1);
+                match in_written[id].get(earlier) {
+                    Some(&found) => found + 1,
+                    None => proportional(line),
+                }
+            }
+        })
+        .collect()
 }
 
 /// `zh` when a fifth or more of the letters in the notes are Chinese, else `en`.
@@ -659,4 +736,99 @@ fn resolve_site_url(
         (None, None) => return Ok(None),
     };
     render::publish::normalize_site_url(url, &source).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Meta, Note};
+
+    fn note(source_body: &str, body: &str) -> Note {
+        Note {
+            rel_path: "a.md".into(),
+            display_path: "a.md".into(),
+            meta: Meta::default(),
+            body: body.into(),
+            body_line: 1,
+            source_body: source_body.into(),
+        }
+    }
+
+    /// The definition of [`source_line`], one line at a time.
+    fn one_by_one(note: &Note, line: usize) -> usize {
+        let repaired: Vec<&str> = note.body.lines().collect();
+        let written: Vec<&str> = note.source_body.lines().collect();
+        let Some(text) = repaired.get(line.wrapping_sub(1)).map(|l| l.trim()) else {
+            return line;
+        };
+        if !text.is_empty() {
+            let earlier = repaired[..line - 1]
+                .iter()
+                .filter(|l| l.contains(text))
+                .count();
+            if let Some((i, _)) = written
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.contains(text))
+                .nth(earlier)
+            {
+                return i + 1;
+            }
+        }
+        (line * written.len().max(1) / repaired.len().max(1)).max(1)
+    }
+
+    #[test]
+    fn repaired_lines_are_found_where_they_were_written() {
+        // A glued manifest split in two, a repeated line, a line repair added, a blank line.
+        let written = "# T\nmetadata:name: web\n- a\n\nx\n- a\n";
+        let repaired = "# T\n\n```yaml\nmetadata:\n  name: web\n```\n- a\n\nx\n- a\n";
+        let n = note(written, repaired);
+        assert_eq!(source_line(&n, 5), 2, "`name: web` was written on line 2");
+        assert_eq!(source_line(&n, 7), 3, "the first `- a`");
+        assert_eq!(source_line(&n, 10), 6, "the second `- a`");
+        let all: Vec<usize> = (0..=12).collect();
+        let expected: Vec<usize> = all.iter().map(|&l| one_by_one(&n, l)).collect();
+        assert_eq!(source_lines(&n, &all), expected);
+    }
+
+    #[test]
+    fn many_lines_at_once_agree_with_one_at_a_time() {
+        // Texts contained in one another (`a`, `a b`), repeats and lines that are not written.
+        let words = ["a", "a b", "b", "ab", "c d e", "  a  ", "z"];
+        let mut written = String::new();
+        let mut repaired = String::new();
+        for i in 0..300usize {
+            let w = words[i * 7 % words.len()];
+            written.push_str(&format!("{w} {}\n", i % 5));
+            repaired.push_str(&format!("{w}\n"));
+            if i % 11 == 0 {
+                repaired.push_str("added\n\n");
+            }
+        }
+        let n = note(&written, &repaired);
+        let lines: Vec<usize> = (0..=n.body.lines().count() + 2).rev().collect();
+        let expected: Vec<usize> = lines.iter().map(|&l| one_by_one(&n, l)).collect();
+        assert_eq!(source_lines(&n, &lines), expected);
+        assert!(source_lines(&n, &[]).is_empty());
+    }
+
+    #[test]
+    fn offsets_are_placed_on_lines_and_columns() {
+        let text = "ab\n中文x\n\nlast";
+        let index = load::frontmatter::LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            if !text.is_char_boundary(offset.min(text.len())) {
+                continue;
+            }
+            let o = offset.min(text.len());
+            let before = &text[..o];
+            let line = before.matches('\n').count() + 1;
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            let col = before[start..].chars().count() + 1;
+            assert_eq!(index.line_col(offset), (line, col), "offset {offset}");
+        }
+        // `中` is bytes 3..6: an offset inside it is placed at its start.
+        assert_eq!(index.line_col(4), (2, 1));
+    }
 }

@@ -562,6 +562,39 @@ fn a_five_megabyte_note_builds() {
 }
 
 #[test]
+fn thousands_of_broken_links_are_each_reported_at_their_own_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = notes_dir(tmp.path());
+    // Front matter, then the same link line over and over: each warning must name its own line.
+    let mut text = String::from("---\ntitle: 链接\n---\n# 链接\n\n");
+    let first_line = 6;
+    let count = 3000;
+    for i in 0..count {
+        if i % 2 == 0 {
+            text.push_str("见 [旧笔记](missing.md)。\n\n");
+        } else {
+            text.push_str(&format!("再见 [第 {i} 篇](gone-{i}.md)\n\n"));
+        }
+    }
+    let path = notes.join("links.md");
+    write(&path, &text);
+    let built = build_ok(tmp.path(), &notes, 1);
+    let warnings: Vec<_> = built
+        .warnings_about(&path)
+        .into_iter()
+        .filter(|(_, _, m)| {
+            m.starts_with("broken-link") || m.contains("is not in the notes folder")
+        })
+        .collect();
+    assert_eq!(warnings.len(), count, "{}", built.stderr);
+    for (i, (line, col, message)) in warnings.iter().enumerate() {
+        assert_eq!(*line, first_line + 2 * i, "warning {i}: {message}");
+        let expected_col = if i % 2 == 0 { 3 } else { 4 };
+        assert_eq!(*col, expected_col, "warning {i}: {message}");
+    }
+}
+
+#[test]
 fn a_list_nested_three_thousand_deep_builds_and_keeps_its_text() {
     let tmp = tempfile::tempdir().unwrap();
     let notes = notes_dir(tmp.path());

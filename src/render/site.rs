@@ -383,17 +383,23 @@ pub fn compact(html: &str) -> String {
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut pos = 0;
+    // Whether `out` ends with a block element's start or end tag.
+    let mut after_block = false;
     while pos < bytes.len() {
-        let Some(off) = html[pos..].find(['\n', '<']) else {
+        let Some(off) = memchr::memchr2(b'\n', b'<', &bytes[pos..]) else {
             out.push_str(&html[pos..]);
             break;
         };
         let at = pos + off;
-        out.push_str(&html[pos..at]);
+        if at > pos {
+            out.push_str(&html[pos..at]);
+            after_block = false;
+        }
         if bytes[at] == b'\n' {
-            if !(at > 0 && bytes[at - 1] == b'>' && after_block_tag(&out)) {
+            if !after_block {
                 out.push('\n');
             }
+            after_block = false;
             pos = at + 1;
             continue;
         }
@@ -401,48 +407,62 @@ pub fn compact(html: &str) -> String {
         if rest.starts_with("<!--") {
             let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
             out.push_str(&rest[..end]);
+            after_block = false;
             pos = at + end;
             continue;
         }
-        let Some((len, name)) = compact_tag(rest, &mut out) else {
+        let Some((len, name, closing)) = compact_tag(rest, &mut out) else {
             out.push('<');
+            after_block = false;
             pos = at + 1;
             continue;
         };
         pos = at + len;
-        if ["pre", "textarea", "script", "style"].contains(&name.as_str()) {
-            let close = format!("</{name}");
-            let end = find_ascii_ci(&html[pos..], &close).map_or(html.len(), |e| pos + e);
-            out.push_str(&html[pos..end]);
+        after_block = is_block(name);
+        if !closing && RAW_TEXT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+            let end = find_end_tag(&html[pos..], name).map_or(html.len(), |e| pos + e);
+            if end > pos {
+                out.push_str(&html[pos..end]);
+                after_block = false;
+            }
             pos = end;
         }
     }
     out
 }
 
-/// Whether `out` ends with a block element's tag.
-fn after_block_tag(out: &str) -> bool {
-    let Some(start) = out.rfind('<') else {
-        return false;
-    };
-    let name: String = out[start + 1..]
-        .trim_start_matches('/')
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    crate::render::nesting::BLOCK.contains(&name.as_str())
+/// Elements whose content [`compact`] copies as it is.
+const RAW_TEXT: [&str; 4] = ["pre", "textarea", "script", "style"];
+
+/// Whether `name` (any case) is a block element's.
+fn is_block(name: &str) -> bool {
+    crate::render::nesting::BLOCK
+        .iter()
+        .any(|b| b.eq_ignore_ascii_case(name))
 }
 
-fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    (0..h.len().saturating_sub(n.len() - 1)).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+/// Where `</name` (any case) first starts in `html`.
+fn find_end_tag(html: &str, name: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[from..]) {
+        let at = from + off;
+        let after = &bytes[at + 1..];
+        if after.first() == Some(&b'/')
+            && after.len() > name.len()
+            && after[1..=name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Copy the start or end tag at the start of `text` to `out` with its attribute values unquoted
-/// where HTML allows; returns the tag's length and its lower-case name (empty for an end tag),
+/// where HTML allows; returns the tag's length, its name as written and whether it is an end tag,
 /// or `None` when `text` does not start with a tag.
-fn compact_tag(text: &str, out: &mut String) -> Option<(usize, String)> {
+fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, bool)> {
     let bytes = text.as_bytes();
     let closing = bytes.get(1) == Some(&b'/');
     let name_start = if closing { 2 } else { 1 };
@@ -466,11 +486,11 @@ fn compact_tag(text: &str, out: &mut String) -> Option<(usize, String)> {
     }
     let end = end?;
     let tag = &text[..=end];
-    let name: String = text[name_start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let name_len = bytes[name_start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let name = &text[name_start..name_start + name_len];
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
     let quoted_once = tag.contains('\'');
@@ -496,7 +516,7 @@ fn compact_tag(text: &str, out: &mut String) -> Option<(usize, String)> {
         rest = &rest[value_start + len + 1..];
     }
     out.push_str(rest);
-    Some((end + 1, if closing { String::new() } else { name }))
+    Some((end + 1, name, closing))
 }
 
 /// The chapter as its page's template sees it: its body is the slot's text.
