@@ -19,7 +19,8 @@ use super::schema::{self, Family, Field, Schema, Shape, TypeId};
 /// Text that is already valid, well-indented YAML must come back unchanged (byte for byte).
 /// When a block cannot be rebuilt with confidence, return it unchanged and a Fix with rule `yaml-unsure`
 /// (the caller keeps it as a `text` block with a warning). Never drop, add or reorder a non-whitespace
-/// character, except: a comment glued to a value with no space (`value#comment`) may gain the space it needs.
+/// character, except: a comment glued to a value with no space (`value#comment`) may gain the space it
+/// needs, and a `---` line is added where a second document starts with no separator left.
 pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
     if !looks_damaged(text) {
         return (text.to_string(), Vec::new());
@@ -27,7 +28,13 @@ pub fn repair_yaml(text: &str) -> (String, Vec<Fix>) {
     let (label, body) = split_label(text);
     let rebuilt = std::panic::catch_unwind(|| Parser::new(body).run()).ok();
     match rebuilt {
-        Some(done) if is_faithful(body, &done.text) => {
+        Some(done)
+            if is_faithful(
+                body,
+                done.without_added.as_deref().unwrap_or(&done.text),
+                &done.text,
+            ) =>
+        {
             let mut out = format!("{label}{}", done.text);
             if !text.ends_with('\n') {
                 out.truncate(out.trim_end_matches('\n').len());
@@ -291,10 +298,11 @@ fn split_label(text: &str) -> (&str, &str) {
     }
 }
 
-/// The rebuilt text keeps every non-whitespace character in order, parses, and looks sound.
-fn is_faithful(input: &str, output: &str) -> bool {
+/// The rebuilt text keeps every non-whitespace character in order (`as_written`: the output
+/// without the document separators it added), parses, and looks sound.
+fn is_faithful(input: &str, as_written: &str, output: &str) -> bool {
     let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    strip(input) == strip(output) && parses(output) && !looks_damaged(output)
+    strip(input) == strip(as_written) && parses(output) && !looks_damaged(output)
 }
 
 /// Whether the text loads as a stream of YAML documents.
@@ -448,7 +456,7 @@ struct Frame {
     indent: usize,
     /// The mapping's type, or the type of a sequence's items.
     ty: Ty,
-    keys: Vec<String>,
+    keys: Keys,
     /// For a sequence: the keys its item mappings have used so far.
     item_keys: Vec<String>,
     /// For a sequence: how many of its items were scalars, and how many mappings.
@@ -469,7 +477,7 @@ impl Frame {
             seq,
             indent,
             ty,
-            keys: Vec::new(),
+            keys: Keys::default(),
             item_keys: Vec::new(),
             scalar_items: 0,
             map_items: 0,
@@ -478,6 +486,69 @@ impl Frame {
             parents: Vec::new(),
         }
     }
+}
+
+/// A mapping's keys in order, with what placing the next key asks of them at hand: whether a key
+/// is there, the keys named like it, and the one style all of them are written in.
+#[derive(Clone, Debug, Default)]
+struct Keys {
+    list: Vec<String>,
+    set: HashSet<String>,
+    /// Positions in `list` by the last word of the key, stemmed (see [`keys_are_kin`]).
+    by_last_word: std::collections::HashMap<String, Vec<usize>>,
+    /// The style of the first key while every key has it (`dashboard-host`, `num-cpus`).
+    style: Option<u8>,
+}
+
+impl Keys {
+    fn push(&mut self, key: &str) {
+        self.style = if self.list.is_empty() {
+            key_style(key)
+        } else {
+            self.style.filter(|&s| key_style(key) == Some(s))
+        };
+        if let Some(word) = last_word_stem(key) {
+            self.by_last_word
+                .entry(word)
+                .or_default()
+                .push(self.list.len());
+        }
+        self.set.insert(key.to_string());
+        self.list.push(key.to_string());
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.set.contains(key)
+    }
+
+    /// The keys that could be kin of `key`: those ending in the same word.
+    fn ending_like(&self, key: &str) -> impl Iterator<Item = &String> {
+        last_word_stem(key)
+            .and_then(|w| self.by_last_word.get(&w))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.list[i])
+    }
+
+    /// Whether all the keys are written one distinctive way (`dashboard-host`, `num-cpus`) and
+    /// `key` is not.
+    fn breaks_style(&self, key: &str) -> bool {
+        self.style.is_some_and(|s| key_style(key) != Some(s))
+    }
+}
+
+impl std::ops::Deref for Keys {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.list
+    }
+}
+
+/// The last word of a key, lower case, without a plural `s`.
+fn last_word_stem(key: &str) -> Option<String> {
+    schema::split_words(key)
+        .pop()
+        .map(|w| w.strip_suffix('s').map(str::to_string).unwrap_or(w))
 }
 
 /// A key written with no value yet: its child (mapping or sequence) or its null comes next.
@@ -588,7 +659,12 @@ struct Vocab {
 struct Rebuilt {
     text: String,
     fixes: Vec<Fix>,
+    /// The rebuilt text without the `---` lines added to it, when some were.
+    without_added: Option<String>,
 }
+
+/// How far into a document its root type is looked for.
+const ROOT_SCAN_CHARS: usize = 64 * 1024;
 
 /// Reads damaged YAML left to right and writes it back one line per key, item or comment.
 struct Parser {
@@ -611,6 +687,10 @@ struct Parser {
     fragment_root: bool,
     /// Which field tree the document's root belongs to, when known: guesses stay within it.
     family: Option<Family>,
+    /// The lines of `out` that are `---` separators the input did not have.
+    added_separators: Vec<usize>,
+    /// Where the input's `---` separators start.
+    separators: Vec<usize>,
 }
 
 impl Parser {
@@ -632,8 +712,11 @@ impl Parser {
             fixes: Vec::new(),
             fragment_root: false,
             family: None,
+            added_separators: Vec::new(),
+            separators: Vec::new(),
         };
         p.vocab = p.collect_vocab(text);
+        p.separators = (0..p.t.len()).filter(|&i| p.doc_separator_at(i)).collect();
         p.start_document(0);
         p
     }
@@ -659,9 +742,19 @@ impl Parser {
             "yaml-rebuilt",
             format!("rebuilt the YAML's lines and nesting ({lines} lines)"),
         ));
+        let without_added = (!self.added_separators.is_empty()).then(|| {
+            self.out
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.added_separators.contains(i))
+                .map(|(_, l)| l.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
         Rebuilt {
             text,
             fixes: self.fixes,
+            without_added,
         }
     }
 
@@ -709,7 +802,9 @@ impl Parser {
     /// The root type of the document starting at `from`: its kind's, a Compose file's, the
     /// common resource fields for an unknown kind, or unknown.
     fn root_type(&self, from: usize) -> Ty {
-        let end = self.document_end(from);
+        // A document's kind and first keys are near its start: a long text with no separators
+        // (documents glued one after another) is not read to its end for each of them.
+        let end = self.document_end(from).min(from + ROOT_SCAN_CHARS);
         let segment = text_of(&self.t, from, end);
         if let Some(kind) = find_kind(&segment) {
             if let Some(root) = self.kind_type(&kind) {
@@ -748,14 +843,8 @@ impl Parser {
 
     /// Where the document starting at `from` ends (its `---` or the end of the text).
     fn document_end(&self, from: usize) -> usize {
-        let mut i = from;
-        while i + 3 <= self.t.len() {
-            if self.doc_separator_at(i) && i > from {
-                return i;
-            }
-            i += 1;
-        }
-        self.t.len()
+        let next = self.separators.partition_point(|&s| s <= from);
+        self.separators.get(next).copied().unwrap_or(self.t.len())
     }
 
     /// Whether a `---` document separator starts at `i`.
@@ -950,7 +1039,24 @@ impl Parser {
             child: self.child_after(colon),
             first_child: self.first_child_key(colon),
         };
-        let (target, _) = self.place_key(probe, allow_child);
+        let (mut target, fit) = self.place_key(probe, allow_child);
+        let line_start = self.glued && self.at_physical_start;
+        if (fit == Fit::Reject || (line_start && fit <= Fit::Weak)) && self.repeats_root_key(&key) {
+            // The key the document started with, taken by no open mapping (or, at the start of a
+            // line, taken only weakly): a second document starts here, its `---` lost with the
+            // line breaks.
+            self.flush_comments(0);
+            self.prefix = None;
+            self.added_separators.push(self.out.len());
+            self.out.push("---".to_string());
+            self.fixes.push(Fix::new(
+                self.out.len(),
+                "yaml-document",
+                format!("`{key}` came again after a whole document: a new document starts there"),
+            ));
+            self.start_document(start);
+            target = self.place_key(probe, false).0;
+        }
         let indent = self.apply_target(target);
         let opens = self.child_after(colon) != Child::Value;
         self.record_key(&key, opens);
@@ -969,6 +1075,14 @@ impl Parser {
         value.next
     }
 
+    /// Whether `key` is the first key of a document's root mapping that has more than one: the
+    /// documents of a stream start alike (`apiVersion`, `version`).
+    fn repeats_root_key(&self, key: &str) -> bool {
+        self.stack
+            .first()
+            .is_some_and(|root| !root.seq && root.keys.len() >= 2 && root.keys[0] == key)
+    }
+
     /// Adds a key to the innermost mapping (and to its sequence's item keys).
     fn record_key(&mut self, key: &str, opens: bool) {
         let n = self.stack.len();
@@ -983,7 +1097,7 @@ impl Parser {
                 self.stack[n - 1].ty = Ty::Guess(owners);
             }
         }
-        self.stack[n - 1].keys.push(key.to_string());
+        self.stack[n - 1].keys.push(key);
         if opens {
             self.stack[n - 1].parents.push(key.to_string());
         }
@@ -1081,7 +1195,7 @@ impl Parser {
             && let Some(p) = &self.pending
             && let Some(child) = self.child_map_type(&p.owner, &p.key)
         {
-            let fit = self.fit(&child, &[], &p.key, key);
+            let fit = self.fit(&child, &Keys::default(), &p.key, key);
             let elsewhere = (0..self.stack.len())
                 .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Weak);
             if fit >= Fit::Weak || (fit == Fit::Unlikely && !elsewhere) {
@@ -1153,7 +1267,7 @@ impl Parser {
                 let frame = &self.stack[*i];
                 frame
                     .keys
-                    .iter()
+                    .ending_like(key)
                     .any(|k| keys_are_kin(k, key) && frame.parents.contains(k) == opens)
             }
             Target::Child(_) => false,
@@ -1183,9 +1297,9 @@ impl Parser {
     }
 
     /// How well `key` fits a mapping of type `ty` that already has `keys`.
-    fn fit(&self, ty: &Ty, keys: &[String], frame_name: &str, key: KeyAt) -> Fit {
+    fn fit(&self, ty: &Ty, keys: &Keys, frame_name: &str, key: KeyAt) -> Fit {
         let name = key.name;
-        if keys.iter().any(|k| k == name) {
+        if keys.contains(name) {
             return Fit::Reject;
         }
         let takes = |t: &TypeId| {
@@ -1256,7 +1370,7 @@ impl Parser {
                 }
             }
             Ty::Scalars => Fit::Reject,
-            _ if breaks_key_style(keys, name) => Fit::Unlikely,
+            _ if keys.breaks_style(name) => Fit::Unlikely,
             _ => Fit::Weak,
         }
     }
@@ -2309,7 +2423,7 @@ impl Parser {
             && owner.owner != Ty::Scalars
             && let Some(child) = self.child_map_type(&owner.owner, &owner.key)
         {
-            let fit = self.fit(&child, &[], &owner.key, key);
+            let fit = self.fit(&child, &Keys::default(), &owner.key, key);
             if fit >= Fit::Weak {
                 return fit;
             }
@@ -2586,15 +2700,6 @@ fn keys_are_kin(a: &str, b: &str) -> bool {
     wa.len().max(wb.len()) >= 2
         && (common >= 2 || (common == shorter && common >= 1))
         && letters >= 4
-}
-
-/// Whether all of a mapping's keys are written one distinctive way (`dashboard-host`, `num-cpus`)
-/// and `key` is not.
-fn breaks_key_style(keys: &[String], key: &str) -> bool {
-    let Some(style) = keys.first().and_then(|k| key_style(k)) else {
-        return false;
-    };
-    keys.iter().all(|k| key_style(k) == Some(style)) && key_style(key) != Some(style)
 }
 
 /// What the keys inside a block scalar's content look like so far.
@@ -3134,6 +3239,48 @@ mod tests {
             out.starts_with("yml\napiVersion: v1\nkind: ConfigMap\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn documents_glued_without_their_separator_are_split() {
+        let text = "apiVersion: v1kind: Podmetadata:name: p0spec:containers:- name: nginximage: nginx\n\napiVersion: v1kind: Podmetadata:name: p1spec:containers:- name: webimage: web:1\n";
+        let (out, fixes) = repair_yaml(text);
+        assert_eq!(
+            out,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p0\nspec:\n  containers:\n  - name: nginx\n    image: nginx\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p1\nspec:\n  containers:\n  - name: web\n    image: web:1\n"
+        );
+        assert!(fixes.iter().any(|f| f.rule == "yaml-document"), "{fixes:?}");
+        // A key the root has, but not its first, is not taken for a new document.
+        let (out, _) = repair_yaml(
+            "apiVersion: v1kind: Podmetadata:name: aspec:containers:- name: cimage: i\n",
+        );
+        assert!(!out.contains("---"), "{out}");
+    }
+
+    #[test]
+    fn many_documents_and_many_keys_are_rebuilt_whole() {
+        let docs: String = (0..600)
+            .map(|i| format!("apiVersion: v1kind: ConfigMapmetadata:name: c{i}data:a{i}: x\n"))
+            .collect();
+        let (out, fixes) = repair_yaml(&docs);
+        assert!(!fixes.iter().any(|f| f.rule == "yaml-unsure"), "{fixes:?}");
+        assert_eq!(out.matches("\n---\n").count(), 599);
+        assert!(
+            out.contains(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c599\ndata:\n  a599: x\n"
+            ),
+            "{out}"
+        );
+        let data: String = (0..3000).map(|i| format!("key{i}: value{i}")).collect();
+        let map = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:name: big\ndata:{data}\n");
+        let (out, fixes) = repair_yaml(&map);
+        assert!(!fixes.iter().any(|f| f.rule == "yaml-unsure"), "{fixes:?}");
+        assert!(
+            out.contains("data:\n  key0: value0\n  key1: value1\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("  key2999: value2999\n"), "{out}");
+        assert_eq!(out.lines().count(), 3005);
     }
 
     #[test]
