@@ -28,6 +28,8 @@ pub fn slugify(text: &str) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct UniqueIds {
     seen: HashSet<String>,
+    /// For a repeated id, the suffix to try next: the ones below it are taken.
+    next_suffix: std::collections::HashMap<String, usize>,
 }
 
 impl UniqueIds {
@@ -35,6 +37,7 @@ impl UniqueIds {
     pub fn with_reserved(reserved: &[&str]) -> Self {
         UniqueIds {
             seen: reserved.iter().map(|s| s.to_string()).collect(),
+            next_suffix: Default::default(),
         }
     }
 
@@ -42,10 +45,14 @@ impl UniqueIds {
         if self.seen.insert(base.to_string()) {
             return base.to_string();
         }
-        (1..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|candidate| self.seen.insert(candidate.clone()))
-            .expect("an unused suffix exists")
+        let next = self.next_suffix.entry(base.to_string()).or_insert(1);
+        loop {
+            let candidate = format!("{base}-{next}");
+            *next += 1;
+            if self.seen.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
 }
 
@@ -68,5 +75,10 @@ mod tests {
         assert_eq!(ids.unique("pod"), "pod");
         assert_eq!(ids.unique("pod"), "pod-1");
         assert_eq!(ids.unique("pod"), "pod-2");
+        // A suffixed id already taken is skipped.
+        assert_eq!(ids.unique("a-1"), "a-1");
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-2");
+        assert_eq!(ids.unique("a"), "a-3");
     }
 }

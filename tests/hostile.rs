@@ -595,6 +595,48 @@ fn thousands_of_broken_links_are_each_reported_at_their_own_line() {
 }
 
 #[test]
+fn thousands_of_repeats_build_whole_headings_rows_footnotes_and_open_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = notes_dir(tmp.path());
+    let n = 3000;
+    let headings: String = (0..n)
+        .map(|i| format!("## 同名标题\n\n段落 {i}\n\n"))
+        .collect();
+    write(&notes.join("headings.md"), format!("# 标题\n\n{headings}"));
+    let rows: String = (0..n).map(|i| format!("| 对象{i} | 值 {i} |\n")).collect();
+    write(
+        &notes.join("table.md"),
+        format!("# 表格\n\n| 名称 | 含义 |\n|---|---|\n{rows}"),
+    );
+    let refs: String = (0..n).map(|i| format!("文字[^n{i}]\n\n")).collect();
+    let defs: String = (0..n).map(|i| format!("[^n{i}]: 注释 {i}\n")).collect();
+    write(
+        &notes.join("footnotes.md"),
+        format!("# 脚注\n\n{refs}{defs}"),
+    );
+    write(
+        &notes.join("tags.md"),
+        format!("# 标签\n\n{}最深处的字\n", "<div><span>".repeat(n)),
+    );
+    let built = build_ok(tmp.path(), &notes, 4);
+    let page =
+        |name: &str| fs::read_to_string(built.out.join(format!("chapters/{name}.html"))).unwrap();
+    let headings = page("headings");
+    assert!(headings.contains("id=同名标题-2999") || headings.contains("id=\"同名标题-2999\""));
+    assert!(headings.contains(&format!("段落 {}", n - 1)));
+    assert!(page("table").contains(&format!("对象{}", n - 1)));
+    let footnotes = page("footnotes");
+    assert!(footnotes.contains(&format!("注释 {}", n - 1)));
+    assert!(
+        footnotes.contains(&format!(">{n}</a>")),
+        "the last footnote is numbered {n}"
+    );
+    let tags = page("tags");
+    assert!(tags.contains("最深处的字"));
+    assert!(max_depth(support::html::main_element(&tags)) < 200);
+}
+
+#[test]
 fn a_list_nested_three_thousand_deep_builds_and_keeps_its_text() {
     let tmp = tempfile::tempdir().unwrap();
     let notes = notes_dir(tmp.path());

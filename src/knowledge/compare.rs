@@ -292,18 +292,18 @@ pub fn gather(
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     let mut add = |concepts: Vec<Concept>, item: Item, groups: &mut Vec<Comparison>| {
         let mut concepts_unique: Vec<Concept> = Vec::new();
+        let mut key: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for c in concepts {
-            if !concepts_unique
-                .iter()
-                .any(|u| norm(&u.name) == norm(&c.name))
-            {
+            let name = norm(&c.name);
+            if seen.insert(name.clone()) {
+                key.push(name);
                 concepts_unique.push(c);
             }
         }
         if concepts_unique.len() < 2 {
             return;
         }
-        let mut key: Vec<String> = concepts_unique.iter().map(|c| norm(&c.name)).collect();
         key.sort();
         match index.get(&key) {
             Some(&g) => groups[g].items.push(item),

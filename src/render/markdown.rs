@@ -128,7 +128,9 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     if ctx.has_raw_html {
-        html = sanitize::clean(&html);
+        // Elements nested without end (`<div>` thousands of times) are flattened first: the
+        // sanitizer's parser slows down with the depth of what is open.
+        html = sanitize::clean(&nesting::limit_depth(&html, nesting::MAX_DEPTH));
     }
     let html = nesting::limit_depth(&html, nesting::MAX_DEPTH);
     Rendered {
@@ -142,20 +144,15 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
 /// Footnotes numbered in order of first appearance, with ids (`fn-<label>`) that cannot clash with headings.
 #[derive(Default)]
 struct Footnotes {
-    labels: Vec<String>,
+    numbers: std::collections::HashMap<String, usize>,
 }
 
 impl Footnotes {
     /// The id part and the number shown for a footnote label.
     fn number(&mut self, label: &str) -> (String, usize) {
-        let position = match self.labels.iter().position(|l| l == label) {
-            Some(p) => p,
-            None => {
-                self.labels.push(label.to_string());
-                self.labels.len() - 1
-            }
-        };
-        (escape_attr(&slugify(label)), position + 1)
+        let next = self.numbers.len() + 1;
+        let number = *self.numbers.entry(label.to_string()).or_insert(next);
+        (escape_attr(&slugify(label)), number)
     }
 }
 

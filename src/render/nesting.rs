@@ -58,12 +58,15 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
     if !too_deep(html, max_depth) {
         return html.to_string();
     }
-    let mut out = String::with_capacity(html.len());
+    let mut out = Out {
+        html: String::with_capacity(html.len()),
+        ends_with_br: false,
+    };
     // Open elements: the name, and whether its tags were dropped.
     let mut open: Vec<(String, bool)> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
+        out.push(&rest[..lt]);
         rest = &rest[lt..];
         let end = tag_end(rest);
         let tag = &rest[..end];
@@ -74,9 +77,9 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
             {
                 let drop = open.len() >= max_depth;
                 if !drop {
-                    out.push_str(tag);
-                } else if BLOCK.contains(&name.as_str()) && !out.trim_end().ends_with("<br>") {
-                    out.push_str("<br>");
+                    out.push(tag);
+                } else if BLOCK.contains(&name.as_str()) && !out.ends_with_br {
+                    out.push("<br>");
                 }
                 open.push((name, drop));
             }
@@ -85,17 +88,38 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
                     // Close what the end tag closes; only the kept ones are written.
                     for (open_name, dropped) in open.drain(at..).rev() {
                         if !dropped {
-                            out.push_str(&format!("</{open_name}>"));
+                            out.push(&format!("</{open_name}>"));
                         }
                     }
                 }
-                None => out.push_str(tag),
+                None => {
+                    out.push(tag);
+                }
             },
-            _ => out.push_str(tag),
+            _ => {
+                out.push(tag);
+            }
         }
     }
-    out.push_str(rest);
-    out
+    out.push(rest);
+    out.html
+}
+
+/// HTML being written, and whether it ends with a `<br>` (trailing whitespace aside), known
+/// without reading it back.
+struct Out {
+    html: String,
+    ends_with_br: bool,
+}
+
+impl Out {
+    fn push(&mut self, piece: &str) {
+        self.html.push_str(piece);
+        let visible = piece.trim_end();
+        if !visible.is_empty() {
+            self.ends_with_br = visible.ends_with("<br>");
+        }
+    }
 }
 
 /// Whether elements of `html` nest deeper than `max_depth` (a quick count of start and end tags).
