@@ -546,9 +546,12 @@ impl std::ops::Deref for Keys {
 
 /// The last word of a key, lower case, without a plural `s`.
 fn last_word_stem(key: &str) -> Option<String> {
-    schema::split_words(key)
-        .pop()
-        .map(|w| w.strip_suffix('s').map(str::to_string).unwrap_or(w))
+    schema::split_words(key).pop().map(|w| stem(&w))
+}
+
+/// A lower-case word without a plural `s`.
+fn stem(word: &str) -> String {
+    word.strip_suffix('s').unwrap_or(word).to_string()
 }
 
 /// A key written with no value yet: its child (mapping or sequence) or its null comes next.
@@ -2669,7 +2672,6 @@ fn guessed_if(owner: &Ty, child: Ty) -> Ty {
 
 /// Whether a key and a type name share a word of 4+ letters (`podTolerations`, `Toleration`).
 fn names_share_word(key: &str, type_name: &str) -> bool {
-    let stem = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
     let type_words: Vec<String> = schema::split_words(type_name)
         .iter()
         .map(|w| stem(w))
@@ -2686,9 +2688,8 @@ fn keys_are_kin(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
-    let stem = |w: &String| w.strip_suffix('s').unwrap_or(w).to_string();
-    let wa: Vec<String> = schema::split_words(a).iter().map(stem).collect();
-    let wb: Vec<String> = schema::split_words(b).iter().map(stem).collect();
+    let wa: Vec<String> = schema::split_words(a).iter().map(|w| stem(w)).collect();
+    let wb: Vec<String> = schema::split_words(b).iter().map(|w| stem(w)).collect();
     let shorter = wa.len().min(wb.len());
     let common = wa
         .iter()
