@@ -162,13 +162,15 @@ fn prepare_build(
         None => Theme::default_theme(),
     };
     let templates = timed("templates", || Templates::new(&theme))?;
-    let loaded = timed("load", || load::read_notes(&options.notes_dir))?;
+    let mut loaded = timed("load", || load::read_notes(&options.notes_dir))?;
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(glossary_diagnostics);
     let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();
     progress.start(loaded.notes.len());
+    // The notes as read are dropped once repaired: a big book does not hold them twice.
+    let notes = std::mem::take(&mut loaded.notes);
     let made = timed("book", || {
-        make_book_with(&loaded.notes, &asset_paths, &config, cache, progress)
+        make_book_with(notes, &asset_paths, &config, cache, progress)
     });
     diagnostics.extend(made.diagnostics);
     Ok(PreparedBuild {
@@ -367,7 +369,7 @@ pub fn make_book(
     config: &config::Config,
 ) -> (Book, String, Vec<Diagnostic>) {
     let made = make_book_with(
-        sources,
+        sources.to_vec(),
         assets,
         config,
         &BookCache::none(),
@@ -393,7 +395,7 @@ pub struct MadeBook {
 
 /// [`make_book`] with a cache of earlier results and a progress count.
 pub fn make_book_with(
-    sources: &[SourceNote],
+    sources: Vec<SourceNote>,
     assets: &[&str],
     config: &config::Config,
     cache: &BookCache,
@@ -402,9 +404,9 @@ pub fn make_book_with(
     let prepared_keys: Vec<u64> = sources.iter().map(BookCache::note_key).collect();
     let prepared: Vec<note::Prepared> = timed("repair", || {
         sources
-            .par_iter()
+            .into_par_iter()
             .zip(prepared_keys.par_iter())
-            .map(|(s, &key)| cache.prepare(s, key))
+            .map(|(s, &key)| cache.prepare(&s, key))
             .collect()
     });
     let mut diagnostics = Vec::new();
@@ -451,6 +453,8 @@ pub fn make_book_with(
         .to_string()
     });
     diagnostics.sort();
+    // Everything later reads the chapters.
+    drop(notes);
     let mut book = Book {
         title,
         chapters,

@@ -96,8 +96,10 @@ pub fn index_script(book: &Book) -> Vec<u8> {
         docs,
         terms: SortedTerms(terms),
     };
-    let json = serde_json::to_string(&index).expect("the index serialises");
-    format!("window.studybookSearchIndex={json};\n").into_bytes()
+    let mut script = b"window.studybookSearchIndex=".to_vec();
+    serde_json::to_writer(&mut script, &index).expect("the index serialises");
+    script.extend_from_slice(b";\n");
+    script
 }
 
 /// The sections of chapter `c` with their terms and how often each occurs (1 once, 2 two or

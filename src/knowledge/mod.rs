@@ -446,6 +446,8 @@ impl Linker {
                 &self.words,
             ));
         }
+        // A book holds every chapter at once: no room to spare in each.
+        out.shrink_to_fit();
         (out, count)
     }
 

@@ -470,21 +470,14 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
         return None;
     }
     // The tag's end: the first `>` outside quotes.
-    let mut quote = None;
-    let mut end = None;
-    for (i, &b) in bytes.iter().enumerate().skip(name_start) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => {
-                end = Some(i);
-                break;
-            }
-            _ => {}
+    let mut i = name_start;
+    let end = loop {
+        let at = i + memchr::memchr3(b'>', b'"', b'\'', &bytes[i..])?;
+        match bytes[at] {
+            b'>' => break at,
+            quote => i = at + 1 + memchr::memchr(quote, &bytes[at + 1..])? + 1,
         }
-    }
-    let end = end?;
+    };
     let tag = &text[..=end];
     let name_len = bytes[name_start..]
         .iter()
