@@ -394,9 +394,8 @@ impl Linker {
             .iter()
             .map(|e| {
                 format!(
-                    "<a class=\"term\" href=\"../glossary.html#{}\" data-term=\"{}\" data-def=\"{}\">",
+                    "<a class=\"term\" href=\"../glossary.html#{}\" data-def=\"{}\">",
                     escape(&e.id),
-                    escape(&e.term),
                     escape(&e.definition),
                 )
             })

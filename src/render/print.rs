@@ -6,12 +6,10 @@
 use crate::assemble::FILES_DIR;
 use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter};
-use crate::render::site::{Pages, Words};
+use crate::render::site::{Pages, Rewrite, Words, compact, compact_with};
 use crate::render::templates::Templates;
-use regex::Regex;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
 /// Path of the print page in the output folder.
 pub const PRINT_PAGE: &str = "print.html";
@@ -123,10 +121,12 @@ pub fn write_print(
     let slugs: HashSet<&str> = book.chapters.iter().map(|c| c.slug.as_str()).collect();
     let appendices = knowledge_appendices(book, lang);
     let n = book.chapters.len();
-    let content = |i: usize| {
+    let content = |i: usize, minify: bool| {
         if i < n {
             let c = &book.chapters[i];
-            rewrite_chapter_html(&c.html, &c.slug, &slugs)
+            rewrite_chapter_html(&c.html, &c.slug, &slugs, minify)
+        } else if minify {
+            compact(&appendices[i - n].html)
         } else {
             appendices[i - n].html.clone()
         }
@@ -243,56 +243,32 @@ pub fn knowledge_appendices(book: &Book, lang: &str) -> Vec<Appendix> {
     appendices
 }
 
-static ATTR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(\s)(id|href|src)="([^"]*)""#).expect("valid regex"));
+/// Attributes whose values [`rewrite_chapter_html`] rewrites.
+const REWRITTEN: [&str; 3] = ["id", "href", "src"];
 
 /// A chapter's HTML as it sits on the print page: ids prefixed with the slug, links to headings of
 /// this or another chapter turned into in-page links, other relative links made relative to the
-/// output root (chapter pages live in `chapters/`).
-pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
-    let mut out = String::with_capacity(html.len() + html.len() / 16);
-    let mut last = 0;
-    let mut pos = 0;
-    while let Some(off) = html[pos..].find('<') {
-        let start = pos + off;
-        pos = start + 1;
-        // A start tag: `<`, a letter, then everything up to the next `>`.
-        if !html[pos..].starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        let Some(len) = html[pos..].find('>') else {
-            break;
-        };
-        let end = pos + len + 1;
-        let raw = &html[start..end];
-        pos = end;
-        // Most tags (the spans of highlighted code) have none of these attributes.
-        if !(raw.contains("id=") || raw.contains("href=") || raw.contains("src=")) {
-            continue;
-        }
-        out.push_str(&html[last..start]);
-        last = end;
-        let mut copied = 0;
-        for attr in ATTR.captures_iter(raw) {
-            let whole = attr.get(0).expect("a match");
-            let value = &attr[3];
-            let new = match &attr[2] {
-                "id" => heading_anchor(slug, value),
-                "href" => rewrite_link(value, slug, slugs),
-                _ => from_root(value, slugs),
-            };
-            out.push_str(&raw[copied..whole.start()]);
-            out.push_str(&attr[1]);
-            out.push_str(&attr[2]);
-            out.push_str("=\"");
-            out.push_str(&new);
-            out.push('"');
-            copied = whole.end();
-        }
-        out.push_str(&raw[copied..]);
+/// output root (chapter pages live in `chapters/`). Made compact on the way when `compact`.
+pub fn rewrite_chapter_html(
+    html: &str,
+    slug: &str,
+    slugs: &HashSet<&str>,
+    compact: bool,
+) -> String {
+    let new = |name: &str, value: &str| match name {
+        "id" => heading_anchor(slug, value),
+        "href" => rewrite_link(value, slug, slugs),
+        _ => from_root(value, slugs),
+    };
+    let rewrite = Rewrite {
+        names: &REWRITTEN,
+        new: &new,
+    };
+    if compact {
+        compact_with(html, Some(&rewrite))
+    } else {
+        rewrite.apply(html)
     }
-    out.push_str(&html[last..]);
-    out
 }
 
 fn has_scheme(url: &str) -> bool {
@@ -382,7 +358,7 @@ mod tests {
 
     fn rewrite(html: &str) -> String {
         let slugs: HashSet<&str> = ["a", "k8s-存储"].into_iter().collect();
-        rewrite_chapter_html(html, "a", &slugs)
+        rewrite_chapter_html(html, "a", &slugs, false)
     }
 
     #[test]
@@ -415,6 +391,42 @@ mod tests {
             rewrite("<a href=\"https://k8s.io/#x\">k</a> <a href=\"missing.md\">m</a>"),
             "<a href=\"https://k8s.io/#x\">k</a> <a href=\"missing.md\">m</a>"
         );
+    }
+
+    #[test]
+    fn only_whole_attribute_names_with_quoted_values_are_rewritten() {
+        // `data-id` is not `id`; a value without its closing quote is left as it is; any white
+        // space may come before a name.
+        assert_eq!(
+            rewrite("<p data-id=\"x\"\tid=\"y\" class=\"c\"\u{3000}id=\"z\">"),
+            "<p data-id=\"x\"\tid=\"a--y\" class=\"c\"\u{3000}id=\"a--z\">"
+        );
+        assert_eq!(
+            rewrite("<p title=\"x\" id=\"y>t"),
+            "<p title=\"x\" id=\"y>t"
+        );
+        assert_eq!(rewrite("<p id=y>"), "<p id=y>");
+    }
+
+    #[test]
+    fn rewriting_while_compacting_equals_rewriting_then_compacting() {
+        let slugs: HashSet<&str> = ["a", "b"].into_iter().collect();
+        for html in [
+            "<h2 id=\"pod\">Pod<a class=\"anchor\" href=\"#pod\">#</a></h2>\n<p>x</p>\n",
+            "<p data-id=\"x\" id=\"y\">t <a href=\"b.html#z\" title='q'>b</a></p>\n",
+            "<pre><code><a href=\"b.html\">in code</a> id=\"no\"</code></pre>\n<img src=\"../files/x.png\" alt=\"a b\">",
+            "<div class=\"c\"\nid=\"n\"><span>a</span></div>\n\n<p>&lt;a href=\"x\"&gt;</p>",
+            "<a href=\"../glossary.html#pod\" data-def=\"a &quot;pod&quot;\">pod</a>",
+        ] {
+            assert_eq!(
+                rewrite_chapter_html(html, "a", &slugs, true),
+                compact(&rewrite_chapter_html(html, "a", &slugs, false)),
+                "{html}"
+            );
+        }
+        // Comments are copied as they are.
+        let comment = "<!-- <a href=\"b.html\"> -->";
+        assert_eq!(rewrite_chapter_html(comment, "a", &slugs, true), comment);
     }
 
     #[test]

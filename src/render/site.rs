@@ -291,18 +291,19 @@ impl<'a> Pages<'a> {
 
     /// Render template `name` with `context` into page `path`.
     pub fn page(&self, path: &str, name: &str, context: &tera::Context) -> Result<(), Fatal> {
-        self.slotted(path, name, 0, |_| Ok(context.clone()), |_| String::new())
+        self.slotted(path, name, 0, |_| Ok(context.clone()), |_, _| String::new())
     }
 
     /// Render template `name` into page `path` with `slots` pieces of content: `context` builds
-    /// the template context given the text of each slot, `content` makes the HTML of slot `i`.
+    /// the template context given the text of each slot, `content(i, compact)` makes the HTML of
+    /// slot `i`, made compact (see [`compact`]) when `compact`, as it is when pages are minified.
     pub fn slotted(
         &self,
         path: &str,
         name: &str,
         slots: usize,
         context: impl Fn(&dyn Fn(usize) -> String) -> Result<tera::Context, Fatal>,
-        content: impl Fn(usize) -> String + Sync,
+        content: impl Fn(usize, bool) -> String + Sync,
     ) -> Result<(), Fatal> {
         let shell = self
             .templates
@@ -317,14 +318,7 @@ impl<'a> Pages<'a> {
                         let end = (start + SLOT_BATCH).min(slots);
                         let batch: Vec<String> = (start..end)
                             .into_par_iter()
-                            .map(|i| {
-                                let html = content(i);
-                                if self.options.minify {
-                                    compact(&html)
-                                } else {
-                                    html
-                                }
-                            })
+                            .map(|i| content(i, self.options.minify))
                             .collect();
                         for (i, html) in (start..end).zip(batch) {
                             w.write_all(html.as_bytes())?;
@@ -334,7 +328,7 @@ impl<'a> Pages<'a> {
                     }
                 }
                 None => {
-                    let real = |i: usize| content(i);
+                    let real = |i: usize| content(i, false);
                     let html = context(&real)
                         .and_then(|c| self.templates.render_context(name, &c))
                         .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -379,6 +373,90 @@ fn split_slots(shell: &str, slots: usize) -> Option<Vec<&str>> {
 /// built: line breaks right after block tags go, and attribute values that need no quotes lose
 /// them. `<pre>`, `<textarea>`, `<script>` and `<style>` content and comments are kept as they are.
 pub fn compact(html: &str) -> String {
+    compact_with(html, None)
+}
+
+/// Attribute values changed as a page's HTML is copied: `new(name, value)` replaces the value of
+/// each double-quoted attribute named in `names` that follows white space in a start tag.
+pub struct Rewrite<'r> {
+    pub names: &'r [&'r str],
+    pub new: &'r dyn Fn(&str, &str) -> String,
+}
+
+impl Rewrite<'_> {
+    /// The attribute concerned whose `="` follows `before` (a tag up to there).
+    fn attribute(&self, before: &str) -> Option<&str> {
+        self.names.iter().copied().find(|name| {
+            before
+                .strip_suffix(name)
+                .and_then(|b| b.chars().next_back())
+                .is_some_and(char::is_whitespace)
+        })
+    }
+
+    /// `html` with the attributes of every start tag rewritten (tags end at the first `>`).
+    pub fn apply(&self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len() + html.len() / 16);
+        self.apply_into(html, &mut out);
+        out
+    }
+
+    fn apply_into(&self, html: &str, out: &mut String) {
+        let bytes = html.as_bytes();
+        let mut last = 0;
+        let mut pos = 0;
+        while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
+            let start = pos + off;
+            pos = start + 1;
+            if !bytes.get(pos).is_some_and(u8::is_ascii_alphabetic) {
+                continue;
+            }
+            let Some(len) = memchr::memchr(b'>', &bytes[pos..]) else {
+                break;
+            };
+            let end = pos + len + 1;
+            let raw = &html[start..end];
+            pos = end;
+            // Most tags (the spans of highlighted code) have none of these attributes.
+            if !self
+                .names
+                .iter()
+                .any(|n| memchr::memmem::find(raw.as_bytes(), n.as_bytes()).is_some())
+            {
+                continue;
+            }
+            out.push_str(&html[last..start]);
+            last = end;
+            self.tag_into(raw, out);
+        }
+        out.push_str(&html[last..]);
+    }
+
+    /// Copy the tag `raw` with its attributes rewritten.
+    fn tag_into(&self, raw: &str, out: &mut String) {
+        let mut copied = 0;
+        let mut from = 0;
+        while let Some(q) = raw[from..].find("=\"").map(|q| from + q) {
+            from = q + 2;
+            let Some(name) = self.attribute(&raw[..q]) else {
+                continue;
+            };
+            let Some(len) = raw[from..].find('"') else {
+                continue;
+            };
+            let value_end = from + len;
+            out.push_str(&raw[copied..from]);
+            out.push_str(&(self.new)(name, &raw[from..value_end]));
+            out.push('"');
+            copied = value_end + 1;
+            from = copied;
+        }
+        out.push_str(&raw[copied..]);
+    }
+}
+
+/// [`compact`], with attribute values rewritten on the way (see [`Rewrite`]).
+pub fn compact_with(html: &str, rewrite: Option<&Rewrite<'_>>) -> String {
     let html = html.trim_matches('\n');
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
@@ -411,7 +489,7 @@ pub fn compact(html: &str) -> String {
             pos = at + end;
             continue;
         }
-        let Some((len, name, closing)) = compact_tag(rest, &mut out) else {
+        let Some((len, name, closing)) = compact_tag(rest, &mut out, rewrite) else {
             out.push('<');
             after_block = false;
             pos = at + 1;
@@ -422,7 +500,10 @@ pub fn compact(html: &str) -> String {
         if !closing && RAW_TEXT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
             let end = find_end_tag(&html[pos..], name).map_or(html.len(), |e| pos + e);
             if end > pos {
-                out.push_str(&html[pos..end]);
+                match rewrite {
+                    Some(rewrite) => rewrite.apply_into(&html[pos..end], &mut out),
+                    None => out.push_str(&html[pos..end]),
+                }
                 after_block = false;
             }
             pos = end;
@@ -462,7 +543,11 @@ fn find_end_tag(html: &str, name: &str) -> Option<usize> {
 /// Copy the start or end tag at the start of `text` to `out` with its attribute values unquoted
 /// where HTML allows; returns the tag's length, its name as written and whether it is an end tag,
 /// or `None` when `text` does not start with a tag.
-fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, bool)> {
+fn compact_tag<'t>(
+    text: &'t str,
+    out: &mut String,
+    rewrite: Option<&Rewrite<'_>>,
+) -> Option<(usize, &'t str, bool)> {
     let bytes = text.as_bytes();
     let closing = bytes.get(1) == Some(&b'/');
     let name_start = if closing { 2 } else { 1 };
@@ -487,12 +572,25 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
     let quoted_once = tag.contains('\'');
+    if quoted_once && let Some(rewrite) = rewrite {
+        rewrite.tag_into(tag, out);
+        return Some((end + 1, name, closing));
+    }
+    // Where `rest` starts in `tag`.
+    let mut offset = 0;
     while let Some(q) = rest.find("=\"").filter(|_| !quoted_once) {
         let value_start = q + 2;
         let Some(len) = rest[value_start..].find('"') else {
             break;
         };
-        let value = &rest[value_start..value_start + len];
+        let mut value = &rest[value_start..value_start + len];
+        let rewritten;
+        if let Some(rewrite) = rewrite.filter(|_| !closing)
+            && let Some(attribute) = rewrite.attribute(&tag[..offset + q])
+        {
+            rewritten = (rewrite.new)(attribute, value);
+            value = &rewritten;
+        }
         out.push_str(&rest[..=q]);
         let bare = !value.is_empty()
             && !value.ends_with('/')
@@ -507,6 +605,7 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
             out.push('"');
         }
         rest = &rest[value_start + len + 1..];
+        offset += value_start + len + 1;
     }
     out.push_str(rest);
     Some((end + 1, name, closing))
@@ -727,7 +826,13 @@ fn render_chapter(
         "chapter.html",
         1,
         context,
-        |_| chapter.html.clone(),
+        |_, minify| {
+            if minify {
+                compact(&chapter.html)
+            } else {
+                chapter.html.clone()
+            }
+        },
     )
 }
 
