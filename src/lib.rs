@@ -385,7 +385,7 @@ pub struct MadeBook {
     pub diagnostics: Vec<Diagnostic>,
     /// Where every link of a note goes.
     pub links: markdown::LinkMap,
-    /// What the chapters' renderings depend on besides their notes (see [`BookCache`]).
+    /// A digest of what the chapters' renderings depend on besides their notes (see [`BookCache`]).
     pub links_key: String,
     /// The glossary linker of this book, when the knowledge stage succeeded.
     pub linker: Option<knowledge::Linker>,
@@ -419,7 +419,10 @@ pub fn make_book_with(
     let slugs = assemble::chapter_slugs(&notes);
     let links = assemble::link_map(&notes, &slugs, assets.iter().copied());
     // Renderings depend on the note and on where every link goes.
-    let links_key = format!("{slugs:?}{assets:?}");
+    let links_key = format!(
+        "{:016x}",
+        BookCache::key(&[&format!("{slugs:?}"), &format!("{assets:?}")])
+    );
     let rendered_keys: Vec<u64> = notes
         .iter()
         .map(|n| BookCache::key(&[&n.rel_path, &n.body, &links_key]))

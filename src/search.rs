@@ -103,7 +103,8 @@ pub fn index_script(book: &Book) -> Vec<u8> {
 }
 
 /// The sections of chapter `c` with their terms and how often each occurs (1 once, 2 two or
-/// three times, 3 more), terms in sorted order.
+/// three times, 3 more), terms in no particular order: each term's postings are in the order of
+/// the sections whatever it is.
 fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
     let chapter = &book.chapters[c];
     sections(chapter)
@@ -124,7 +125,7 @@ fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
             for text in [heading, &section.prose, &section.code] {
                 for_each_term(text, &mut count);
             }
-            let mut counts: Vec<(String, u32)> = counts
+            let counts: Vec<(String, u32)> = counts
                 .into_iter()
                 .map(|(term, n)| {
                     let tf = match n {
@@ -135,7 +136,6 @@ fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
                     (term, tf)
                 })
                 .collect();
-            counts.sort_unstable();
             let excerpt = excerpt(&section);
             ((c, section.anchor, section.heading, excerpt), counts)
         })

@@ -18,15 +18,20 @@ pub enum Token<'a> {
 
 /// The tokens of `html` with their byte offsets.
 pub fn tokens(html: &str) -> Vec<(usize, Token<'_>)> {
-    let mut out = Vec::new();
+    token_iter(html).collect()
+}
+
+/// The tokens of `html` with their byte offsets, one by one.
+pub fn token_iter(html: &str) -> impl Iterator<Item = (usize, Token<'_>)> {
     let bytes = html.as_bytes();
     let mut i = 0;
-    while i < html.len() {
+    std::iter::from_fn(move || {
+        if i >= html.len() {
+            return None;
+        }
+        let start = i;
         if bytes[i] == b'<' {
-            let end = match html[i..].find('>') {
-                Some(e) => i + e + 1,
-                None => html.len(),
-            };
+            let end = memchr::memchr(b'>', &bytes[i..]).map_or(html.len(), |e| i + e + 1);
             let raw = &html[i..end];
             let inner = raw.trim_start_matches('<').trim_end_matches('>');
             let closing = inner.starts_with('/');
@@ -34,22 +39,21 @@ pub fn tokens(html: &str) -> Vec<(usize, Token<'_>)> {
             let name_end = inner
                 .find(|c: char| c.is_whitespace() || c == '/')
                 .unwrap_or(inner.len());
-            out.push((
-                i,
+            i = end;
+            Some((
+                start,
                 Token::Tag {
                     name: &inner[..name_end],
                     closing,
                     raw,
                 },
-            ));
-            i = end;
+            ))
         } else {
-            let end = html[i..].find('<').map_or(html.len(), |e| i + e);
-            out.push((i, Token::Text(&html[i..end])));
+            let end = memchr::memchr(b'<', &bytes[i..]).map_or(html.len(), |e| i + e);
             i = end;
+            Some((start, Token::Text(&html[start..end])))
         }
-    }
-    out
+    })
 }
 
 /// Text with its entities decoded.
@@ -258,7 +262,7 @@ pub fn prose_both(html: &str) -> (String, String) {
     let mut in_code = 0usize;
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
     let mut added: Option<(&str, usize)> = None;
-    for (_, tok) in tokens(html) {
+    for (_, tok) in token_iter(html) {
         if let Some((tag, depth)) = added.as_mut() {
             if let Token::Tag { name, closing, .. } = tok
                 && name == *tag
@@ -323,7 +327,7 @@ pub fn code_text(html: &str) -> String {
         return out;
     }
     let mut in_pre = 0usize;
-    for (_, tok) in tokens(html) {
+    for (_, tok) in token_iter(html) {
         match tok {
             Token::Tag {
                 name: "pre",

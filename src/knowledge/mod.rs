@@ -499,7 +499,7 @@ fn link_section(
     let mut linked: Vec<usize> = skip.to_vec();
     let mut blocked = 0usize;
     let mut count = 0;
-    for (_, tok) in tokens(body) {
+    for (_, tok) in html::token_iter(body) {
         match tok {
             Token::Tag { name, closing, raw } => {
                 if is_unlinked(name) && !raw.ends_with("/>") {
@@ -597,7 +597,7 @@ fn related_chapters(
 pub fn rebase_fragment(fragment: &str, slug: &str) -> String {
     let mut out = String::with_capacity(fragment.len());
     let mut skip_anchor = false;
-    for (_, tok) in tokens(fragment) {
+    for (_, tok) in html::token_iter(fragment) {
         match tok {
             Token::Tag {
                 name: "a",
