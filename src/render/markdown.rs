@@ -59,6 +59,10 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     };
     let mut footnotes = Footnotes::default();
     let mut hints = Vec::new();
+    // Code blocks are highlighted by studybook, safe by construction: they wait in slots while
+    // the rest of the page is sanitized, which then reads a fraction of the HTML.
+    let slots = !body.contains(CODE_SLOT);
+    let mut blocks: Vec<String> = Vec::new();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
 
     while let Some((event, range)) = parser.next() {
@@ -105,7 +109,18 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                 let mut html = code_block(&info, &code, highlighter);
                 html.push_str(&hints_html(&block_hints));
                 hints.extend(block_hints.into_iter().map(|h| (range.start, h)));
-                out.push(Event::Html(CowStr::from(html)));
+                if slots {
+                    // The slot ends as the block does, for the line breaks the writer adds.
+                    let mut slot = code_slot(blocks.len());
+                    if html.ends_with('\n') {
+                        html.pop();
+                        slot.push('\n');
+                    }
+                    out.push(Event::Html(CowStr::from(slot)));
+                    blocks.push(html);
+                } else {
+                    out.push(Event::Html(CowStr::from(html)));
+                }
             }
             Event::FootnoteReference(label) => {
                 let (id, number) = footnotes.number(&label);
@@ -132,6 +147,9 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         // sanitizer's parser slows down with the depth of what is open.
         html = sanitize::clean(&nesting::limit_depth(&html, nesting::MAX_DEPTH));
     }
+    if !blocks.is_empty() {
+        html = fill_code_slots(&html, &mut blocks);
+    }
     let html = nesting::limit_depth(&html, nesting::MAX_DEPTH);
     Rendered {
         html,
@@ -139,6 +157,44 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         broken_links: ctx.broken,
         hints,
     }
+}
+
+/// Marks a code block's slot in a page's HTML (a private-use character; a note that holds one has
+/// its code blocks in place from the start).
+const CODE_SLOT: char = '\u{E001}';
+
+/// The text standing for code block `i` until [`fill_code_slots`].
+fn code_slot(i: usize) -> String {
+    format!("{CODE_SLOT}{i}{CODE_SLOT}")
+}
+
+/// `html` with each code block's slot replaced by the block (taken from `blocks`).
+fn fill_code_slots(html: &str, blocks: &mut [String]) -> String {
+    let total: usize = blocks.iter().map(String::len).sum();
+    let mut out = String::with_capacity(html.len() + total);
+    let mut rest = html;
+    while let Some(at) = rest.find(CODE_SLOT) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + CODE_SLOT.len_utf8()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let block = after[digits..]
+            .starts_with(CODE_SLOT)
+            .then(|| after[..digits].parse::<usize>().ok())
+            .flatten()
+            .and_then(|i| blocks.get_mut(i));
+        match block {
+            Some(block) => {
+                out.push_str(&std::mem::take(block));
+                rest = &after[digits + CODE_SLOT.len_utf8()..];
+            }
+            None => {
+                out.push(CODE_SLOT);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Footnotes numbered in order of first appearance, with ids (`fn-<label>`) that cannot clash with headings.
@@ -378,6 +434,33 @@ mod tests {
 
     fn r(body: &str) -> Rendered {
         render(body, "a.md", &LinkMap::new(), Highlighter::global())
+    }
+
+    #[test]
+    fn code_blocks_beside_raw_html_are_kept_whole_and_the_html_is_still_cleaned() {
+        let body = "<div onclick=\"x()\">a</div>\n\n```yaml\nkey: \"v\" # <b>\n```\n\n- item\n\n  ```bash\n  echo '<script>'\n  ```\n\n<script>alert(1)</script>\n";
+        let out = r(body);
+        assert!(!out.html.contains("onclick"), "{}", out.html);
+        assert!(!out.html.contains("alert"), "{}", out.html);
+        assert!(!out.html.contains(CODE_SLOT), "{}", out.html);
+        assert_eq!(
+            out.html.matches("<pre class=\"hl\"").count(),
+            2,
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("&lt;b&gt;"), "{}", out.html);
+        assert!(out.html.contains("&lt;script&gt;"), "{}", out.html);
+        // Each block is followed by one line break, as any block is.
+        assert!(!out.html.contains("</pre>\n\n"), "{}", out.html);
+    }
+
+    #[test]
+    fn a_note_holding_the_slot_mark_keeps_its_text_and_its_code() {
+        let body = "a \u{E001}0\u{E001} b <br>\n\n```\ncode\n```\n";
+        let out = r(body);
+        assert!(out.html.contains("a \u{E001}0\u{E001} b"), "{}", out.html);
+        assert!(out.html.contains(">code\n</code></pre>"), "{}", out.html);
     }
 
     #[test]
