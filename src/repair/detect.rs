@@ -95,6 +95,9 @@ static MD_LIST: LazyLock<Regex> =
 
 /// Share of CJK characters among the non-space characters of a line.
 pub fn cjk_ratio(line: &str) -> f32 {
+    if line.is_ascii() {
+        return 0.0;
+    }
     let (mut cjk, mut all) = (0usize, 0usize);
     for c in line.chars().filter(|c| !c.is_whitespace()) {
         all += 1;
@@ -165,6 +168,10 @@ pub fn is_yaml_line(line: &str) -> bool {
 
 /// Whether a single line is a whole manifest flattened onto one line.
 pub fn is_flattened_yaml(line: &str) -> bool {
+    // Every sign of one is a `key:`.
+    if !line.contains(':') {
+        return false;
+    }
     // A document marker may lead the flattened stream: `--- apiVersion: v1 kind: …`.
     let t = line.trim_start();
     let t = t.strip_prefix("--- ").map_or(t, str::trim_start);

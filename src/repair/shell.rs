@@ -172,6 +172,9 @@ fn has_cjk(s: &str) -> bool {
 
 /// More CJK characters than ASCII letters and digits: prose, not code.
 fn mostly_cjk(s: &str) -> bool {
+    if s.is_ascii() {
+        return false;
+    }
     let cjk = s.chars().filter(|&c| is_cjk(c)).count();
     let ascii = s.chars().filter(|c| c.is_ascii_alphanumeric()).count();
     cjk > 0 && cjk >= ascii
@@ -209,7 +212,12 @@ const COMPOUND_STARTS: &str = "if for while until case";
 /// command-looking word, `[user@host dir]# `, `[user@host dir]$ `, `user@host:dir# `,
 /// `user@host:~$ `, `root@host:/x# `...), or None.
 pub fn prompt_len(line: &str) -> Option<usize> {
-    if let Some(m) = bracket_prompt_re().find(line).filter(|m| m.start() == 0) {
+    if let Some(m) = line
+        .starts_with('[')
+        .then(|| bracket_prompt_re().find(line))
+        .flatten()
+        .filter(|m| m.start() == 0)
+    {
         return Some(m.end());
     }
     if let Some(m) = colon_prompt_re().find(line).filter(|m| m.start() == 0) {

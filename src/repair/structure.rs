@@ -293,11 +293,18 @@ fn is_list_item(line: &str) -> bool {
 }
 
 fn is_thematic_break(line: &str) -> bool {
-    let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    t.len() >= 3
-        && ['-', '*', '_']
-            .iter()
-            .any(|m| t.chars().all(|c| c == *m) && indent_width(line) <= 3)
+    let mut marks = line.chars().filter(|c| !c.is_whitespace());
+    let Some(mark) = marks.next().filter(|m| matches!(m, '-' | '*' | '_')) else {
+        return false;
+    };
+    let mut count = 1;
+    for c in marks {
+        if c != mark {
+            return false;
+        }
+        count += 1;
+    }
+    count >= 3 && indent_width(line) <= 3
 }
 
 /// A pipe-table row (or a piece of one).
