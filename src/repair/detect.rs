@@ -151,6 +151,9 @@ pub fn label_language(line: &str) -> Option<&'static str> {
 
 /// A gutter line's number and the code after the gutter.
 pub fn gutter(line: &str) -> Option<(usize, &str)> {
+    if !line.contains('|') {
+        return None;
+    }
     let caps = GUTTER.captures(line)?;
     let number = caps.get(1)?.as_str().parse().ok()?;
     let rest = caps.get(2)?.as_str();

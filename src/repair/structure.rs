@@ -280,6 +280,9 @@ static ATX_HEADING: LazyLock<Regex> =
 
 /// An ATX heading: its level and text.
 fn atx_heading(line: &str) -> Option<(usize, &str)> {
+    if !line.trim_start_matches(' ').starts_with('#') {
+        return None;
+    }
     let caps = ATX_HEADING.captures(line)?;
     Some((caps[1].len(), caps.get(2).map_or("", |m| m.as_str())))
 }
