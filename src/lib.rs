@@ -170,7 +170,7 @@ fn prepare_build(
     // The notes as read are dropped once repaired: a big book does not hold them twice.
     let notes = std::mem::take(&mut loaded.notes);
     let made = timed("book", || {
-        make_book_with(notes, &asset_paths, &config, cache, progress)
+        make_book_with(notes, &asset_paths, &config, cache, progress, true)
     });
     diagnostics.extend(made.diagnostics);
     Ok(PreparedBuild {
@@ -209,6 +209,7 @@ impl PreparedBuild {
         if let Some(linker) = &self.linker {
             chapter.html = linker.link(ci, &chapter.html).0;
         }
+        chapter.html = render::site::compact(&chapter.html);
         let options = render::site::RenderOptions {
             minify: true,
             site_url: self.site_url.as_deref(),
@@ -374,6 +375,7 @@ pub fn make_book(
         config,
         &BookCache::none(),
         &Progress::default(),
+        false,
     );
     (made.book, made.lang, made.diagnostics)
 }
@@ -393,13 +395,15 @@ pub struct MadeBook {
     pub search_index: Vec<u8>,
 }
 
-/// [`make_book`] with a cache of earlier results and a progress count.
+/// [`make_book`] with a cache of earlier results and a progress count; the chapters' HTML made
+/// compact (see [`render::site::compact`]) when `compact`, as a minified site shows it.
 pub fn make_book_with(
     sources: Vec<SourceNote>,
     assets: &[&str],
     config: &config::Config,
     cache: &BookCache,
     progress: &Progress,
+    compact: bool,
 ) -> MadeBook {
     let prepared_keys: Vec<u64> = sources.iter().map(BookCache::note_key).collect();
     let prepared: Vec<note::Prepared> = timed("repair", || {
@@ -487,19 +491,33 @@ pub fn make_book_with(
                     knowledge.review.len()
                 );
             }
-            for (chapter, html) in book.chapters.iter_mut().zip(chapter_html) {
-                chapter.html = html;
-            }
+            book.chapters
+                .par_iter_mut()
+                .zip(chapter_html)
+                .for_each(|(chapter, html)| {
+                    chapter.html = if compact {
+                        render::site::compact(&html)
+                    } else {
+                        html
+                    };
+                });
             book.knowledge = knowledge;
             linker = Some(made_linker);
         }
-        Err(_) => diagnostics.push(Diagnostic::warning(
-            "",
-            0,
-            0,
-            "knowledge",
-            "the glossary, comparisons and review could not be built from these notes; the chapters are built without them",
-        )),
+        Err(_) => {
+            diagnostics.push(Diagnostic::warning(
+                "",
+                0,
+                0,
+                "knowledge",
+                "the glossary, comparisons and review could not be built from these notes; the chapters are built without them",
+            ));
+            if compact {
+                book.chapters
+                    .par_iter_mut()
+                    .for_each(|chapter| chapter.html = render::site::compact(&chapter.html));
+            }
+        }
     }
     MadeBook {
         book,

@@ -445,8 +445,6 @@ impl Linker {
                 &self.words,
             ));
         }
-        // A book holds every chapter at once: no room to spare in each.
-        out.shrink_to_fit();
         (out, count)
     }
 

@@ -161,7 +161,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
 
 /// Marks a code block's slot in a page's HTML (a private-use character; a note that holds one has
 /// its code blocks in place from the start).
-const CODE_SLOT: char = '\u{E001}';
+const CODE_SLOT: char = '\u{E002}';
 
 /// The text standing for code block `i` until [`fill_code_slots`].
 fn code_slot(i: usize) -> String {
@@ -457,9 +457,9 @@ mod tests {
 
     #[test]
     fn a_note_holding_the_slot_mark_keeps_its_text_and_its_code() {
-        let body = "a \u{E001}0\u{E001} b <br>\n\n```\ncode\n```\n";
+        let body = "a \u{E002}0\u{E002} b <br>\n\n```\ncode\n```\n";
         let out = r(body);
-        assert!(out.html.contains("a \u{E001}0\u{E001} b"), "{}", out.html);
+        assert!(out.html.contains("a \u{E002}0\u{E002} b"), "{}", out.html);
         assert!(out.html.contains(">code\n</code></pre>"), "{}", out.html);
     }
 

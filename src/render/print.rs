@@ -6,7 +6,7 @@
 use crate::assemble::FILES_DIR;
 use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter};
-use crate::render::site::{Pages, Rewrite, Words, compact, compact_with};
+use crate::render::site::{Pages, Words, can_be_bare, compact};
 use crate::render::templates::Templates;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -124,7 +124,7 @@ pub fn write_print(
     let content = |i: usize, minify: bool| {
         if i < n {
             let c = &book.chapters[i];
-            rewrite_chapter_html(&c.html, &c.slug, &slugs, minify)
+            rewrite_chapter_html(&c.html, &c.slug, &slugs)
         } else if minify {
             compact(&appendices[i - n].html)
         } else {
@@ -243,32 +243,120 @@ pub fn knowledge_appendices(book: &Book, lang: &str) -> Vec<Appendix> {
     appendices
 }
 
-/// Attributes whose values [`rewrite_chapter_html`] rewrites.
-const REWRITTEN: [&str; 3] = ["id", "href", "src"];
-
 /// A chapter's HTML as it sits on the print page: ids prefixed with the slug, links to headings of
 /// this or another chapter turned into in-page links, other relative links made relative to the
-/// output root (chapter pages live in `chapters/`). Made compact on the way when `compact`.
-pub fn rewrite_chapter_html(
-    html: &str,
-    slug: &str,
-    slugs: &HashSet<&str>,
-    compact: bool,
-) -> String {
-    let new = |name: &str, value: &str| match name {
-        "id" => heading_anchor(slug, value),
-        "href" => rewrite_link(value, slug, slugs),
-        _ => from_root(value, slugs),
-    };
-    let rewrite = Rewrite {
-        names: &REWRITTEN,
-        new: &new,
-    };
-    if compact {
-        compact_with(html, Some(&rewrite))
-    } else {
-        rewrite.apply(html)
+/// output root (chapter pages live in `chapters/`). The `id`, `href` and `src` attributes of start
+/// tags are rewritten, quoted or not (a compact chapter's are not); nothing else changes.
+pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut last = 0;
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
+        let start = pos + off;
+        pos = start + 1;
+        // A start tag: `<`, a letter, then everything up to the next `>`.
+        if !bytes.get(pos).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let Some(len) = memchr::memchr(b'>', &bytes[pos..]) else {
+            break;
+        };
+        let end = pos + len + 1;
+        let raw = &html[start..end];
+        pos = end;
+        // Most tags (the spans of highlighted code) have none of these attributes.
+        if !(raw.contains("id=") || raw.contains("href=") || raw.contains("src=")) {
+            continue;
+        }
+        out.push_str(&html[last..start]);
+        last = end;
+        rewrite_tag(raw, &mut out, |name, value| match name {
+            "id" => Some(heading_anchor(slug, value)),
+            "href" => Some(rewrite_link(value, slug, slugs)),
+            "src" => Some(from_root(value, slugs)),
+            _ => None,
+        });
     }
+    out.push_str(&html[last..]);
+    out
+}
+
+/// Copy the start tag `raw` (`<` to `>`) to `out` with each attribute value for which
+/// `new(name, value)` gives one replaced. Values are read quoted or bare, as HTML reads them;
+/// a bare value stays bare when the new one can, a quoted one keeps its quotes.
+fn rewrite_tag(raw: &str, out: &mut String, new: impl Fn(&str, &str) -> Option<String>) {
+    let bytes = raw.as_bytes();
+    let end = raw.len() - 1;
+    let mut copied = 0;
+    let mut i = 1 + bytes[1..end]
+        .iter()
+        .take_while(|b| !b.is_ascii_whitespace() && **b != b'/')
+        .count();
+    loop {
+        while i < end && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        if i >= end {
+            break;
+        }
+        let name_start = i;
+        while i < end && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'=' | b'/') {
+            i += 1;
+        }
+        let name = &raw[name_start..i];
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= end || bytes[i] != b'=' {
+            continue;
+        }
+        i += 1;
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = bytes.get(i).copied().filter(|b| matches!(b, b'"' | b'\''));
+        let (value_start, value_end, next) = match quote {
+            Some(q) => match memchr::memchr(q, &bytes[i + 1..end]) {
+                Some(len) => (i + 1, i + 1 + len, i + 2 + len),
+                // An unclosed quote runs to the end of the tag: left as it is.
+                None => break,
+            },
+            None => {
+                let len = bytes[i..end]
+                    .iter()
+                    .take_while(|b| !b.is_ascii_whitespace())
+                    .count();
+                (i, i + len, i + len)
+            }
+        };
+        i = next;
+        let Some(value) = new(name, &raw[value_start..value_end]) else {
+            continue;
+        };
+        match quote {
+            Some(q) => {
+                out.push_str(&raw[copied..value_start]);
+                match q {
+                    b'"' => out.push_str(&value.replace('"', "&quot;")),
+                    _ => out.push_str(&value.replace('\'', "&#39;")),
+                }
+                copied = value_end;
+            }
+            None => {
+                out.push_str(&raw[copied..value_start]);
+                if can_be_bare(&value) {
+                    out.push_str(&value);
+                } else {
+                    out.push('"');
+                    out.push_str(&value);
+                    out.push('"');
+                }
+                copied = value_end;
+            }
+        }
+    }
+    out.push_str(&raw[copied..]);
 }
 
 fn has_scheme(url: &str) -> bool {
@@ -358,7 +446,7 @@ mod tests {
 
     fn rewrite(html: &str) -> String {
         let slugs: HashSet<&str> = ["a", "k8s-存储"].into_iter().collect();
-        rewrite_chapter_html(html, "a", &slugs, false)
+        rewrite_chapter_html(html, "a", &slugs)
     }
 
     #[test]
@@ -394,22 +482,31 @@ mod tests {
     }
 
     #[test]
-    fn only_whole_attribute_names_with_quoted_values_are_rewritten() {
-        // `data-id` is not `id`; a value without its closing quote is left as it is; any white
-        // space may come before a name.
+    fn only_whole_attribute_names_are_rewritten_quoted_or_not() {
+        // `data-id` is not `id`, nor is an `id=` inside another value; a value without its
+        // closing quote is left as it is; bare and single-quoted values are read too.
         assert_eq!(
-            rewrite("<p data-id=\"x\"\tid=\"y\" class=\"c\"\u{3000}id=\"z\">"),
-            "<p data-id=\"x\"\tid=\"a--y\" class=\"c\"\u{3000}id=\"a--z\">"
+            rewrite("<p data-id=\"x\"\tid=\"y\" title=\"a id=b\" class=c>"),
+            "<p data-id=\"x\"\tid=\"a--y\" title=\"a id=b\" class=c>"
         );
         assert_eq!(
             rewrite("<p title=\"x\" id=\"y>t"),
             "<p title=\"x\" id=\"y>t"
         );
-        assert_eq!(rewrite("<p id=y>"), "<p id=y>");
+        assert_eq!(rewrite("<p id=y>"), "<p id=a--y>");
+        assert_eq!(
+            rewrite("<a href='#y' id = z>"),
+            "<a href='#a--y' id = a--z>"
+        );
+        // A bare value takes a slash before `>` as its own (compact values never end in one).
+        assert_eq!(
+            rewrite("<img src=../files/a.png/>"),
+            "<img src=\"files/a.png/\">"
+        );
     }
 
     #[test]
-    fn rewriting_while_compacting_equals_rewriting_then_compacting() {
+    fn compact_chapters_are_rewritten_as_the_compact_rewritten_ones() {
         let slugs: HashSet<&str> = ["a", "b"].into_iter().collect();
         for html in [
             "<h2 id=\"pod\">Pod<a class=\"anchor\" href=\"#pod\">#</a></h2>\n<p>x</p>\n",
@@ -419,14 +516,11 @@ mod tests {
             "<a href=\"../glossary.html#pod\" data-def=\"a &quot;pod&quot;\">pod</a>",
         ] {
             assert_eq!(
-                rewrite_chapter_html(html, "a", &slugs, true),
-                compact(&rewrite_chapter_html(html, "a", &slugs, false)),
+                rewrite_chapter_html(&compact(html), "a", &slugs),
+                compact(&rewrite_chapter_html(html, "a", &slugs)),
                 "{html}"
             );
         }
-        // Comments are copied as they are.
-        let comment = "<!-- <a href=\"b.html\"> -->";
-        assert_eq!(rewrite_chapter_html(comment, "a", &slugs, true), comment);
     }
 
     #[test]

@@ -198,6 +198,8 @@ fn toc(headings: &[Heading]) -> Vec<TocEntry<'_>> {
 /// while the site is rendered.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions<'a> {
+    /// Pages minified. Chapter bodies are shown as the book holds them: a book made for a
+    /// minified site holds them compact already (see [`crate::make_book_with`]).
     pub minify: bool,
     pub site_url: Option<&'a str>,
     pub search_index: Option<&'a [u8]>,
@@ -373,90 +375,6 @@ fn split_slots(shell: &str, slots: usize) -> Option<Vec<&str>> {
 /// built: line breaks right after block tags go, and attribute values that need no quotes lose
 /// them. `<pre>`, `<textarea>`, `<script>` and `<style>` content and comments are kept as they are.
 pub fn compact(html: &str) -> String {
-    compact_with(html, None)
-}
-
-/// Attribute values changed as a page's HTML is copied: `new(name, value)` replaces the value of
-/// each double-quoted attribute named in `names` that follows white space in a start tag.
-pub struct Rewrite<'r> {
-    pub names: &'r [&'r str],
-    pub new: &'r dyn Fn(&str, &str) -> String,
-}
-
-impl Rewrite<'_> {
-    /// The attribute concerned whose `="` follows `before` (a tag up to there).
-    fn attribute(&self, before: &str) -> Option<&str> {
-        self.names.iter().copied().find(|name| {
-            before
-                .strip_suffix(name)
-                .and_then(|b| b.chars().next_back())
-                .is_some_and(char::is_whitespace)
-        })
-    }
-
-    /// `html` with the attributes of every start tag rewritten (tags end at the first `>`).
-    pub fn apply(&self, html: &str) -> String {
-        let mut out = String::with_capacity(html.len() + html.len() / 16);
-        self.apply_into(html, &mut out);
-        out
-    }
-
-    fn apply_into(&self, html: &str, out: &mut String) {
-        let bytes = html.as_bytes();
-        let mut last = 0;
-        let mut pos = 0;
-        while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
-            let start = pos + off;
-            pos = start + 1;
-            if !bytes.get(pos).is_some_and(u8::is_ascii_alphabetic) {
-                continue;
-            }
-            let Some(len) = memchr::memchr(b'>', &bytes[pos..]) else {
-                break;
-            };
-            let end = pos + len + 1;
-            let raw = &html[start..end];
-            pos = end;
-            // Most tags (the spans of highlighted code) have none of these attributes.
-            if !self
-                .names
-                .iter()
-                .any(|n| memchr::memmem::find(raw.as_bytes(), n.as_bytes()).is_some())
-            {
-                continue;
-            }
-            out.push_str(&html[last..start]);
-            last = end;
-            self.tag_into(raw, out);
-        }
-        out.push_str(&html[last..]);
-    }
-
-    /// Copy the tag `raw` with its attributes rewritten.
-    fn tag_into(&self, raw: &str, out: &mut String) {
-        let mut copied = 0;
-        let mut from = 0;
-        while let Some(q) = raw[from..].find("=\"").map(|q| from + q) {
-            from = q + 2;
-            let Some(name) = self.attribute(&raw[..q]) else {
-                continue;
-            };
-            let Some(len) = raw[from..].find('"') else {
-                continue;
-            };
-            let value_end = from + len;
-            out.push_str(&raw[copied..from]);
-            out.push_str(&(self.new)(name, &raw[from..value_end]));
-            out.push('"');
-            copied = value_end + 1;
-            from = copied;
-        }
-        out.push_str(&raw[copied..]);
-    }
-}
-
-/// [`compact`], with attribute values rewritten on the way (see [`Rewrite`]).
-pub fn compact_with(html: &str, rewrite: Option<&Rewrite<'_>>) -> String {
     let html = html.trim_matches('\n');
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len());
@@ -489,7 +407,7 @@ pub fn compact_with(html: &str, rewrite: Option<&Rewrite<'_>>) -> String {
             pos = at + end;
             continue;
         }
-        let Some((len, name, closing)) = compact_tag(rest, &mut out, rewrite) else {
+        let Some((len, name, closing)) = compact_tag(rest, &mut out) else {
             out.push('<');
             after_block = false;
             pos = at + 1;
@@ -500,16 +418,23 @@ pub fn compact_with(html: &str, rewrite: Option<&Rewrite<'_>>) -> String {
         if !closing && RAW_TEXT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
             let end = find_end_tag(&html[pos..], name).map_or(html.len(), |e| pos + e);
             if end > pos {
-                match rewrite {
-                    Some(rewrite) => rewrite.apply_into(&html[pos..end], &mut out),
-                    None => out.push_str(&html[pos..end]),
-                }
+                out.push_str(&html[pos..end]);
                 after_block = false;
             }
             pos = end;
         }
     }
     out
+}
+
+/// Whether an attribute value can be written without quotes (and without ambiguity in a tag
+/// that ends with `/>`).
+pub fn can_be_bare(value: &str) -> bool {
+    !value.is_empty()
+        && !value.ends_with('/')
+        && !value
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b"\"'=<>`".contains(&b))
 }
 
 /// Elements whose content [`compact`] copies as it is.
@@ -543,11 +468,7 @@ fn find_end_tag(html: &str, name: &str) -> Option<usize> {
 /// Copy the start or end tag at the start of `text` to `out` with its attribute values unquoted
 /// where HTML allows; returns the tag's length, its name as written and whether it is an end tag,
 /// or `None` when `text` does not start with a tag.
-fn compact_tag<'t>(
-    text: &'t str,
-    out: &mut String,
-    rewrite: Option<&Rewrite<'_>>,
-) -> Option<(usize, &'t str, bool)> {
+fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, bool)> {
     let bytes = text.as_bytes();
     let closing = bytes.get(1) == Some(&b'/');
     let name_start = if closing { 2 } else { 1 };
@@ -572,32 +493,14 @@ fn compact_tag<'t>(
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
     let quoted_once = tag.contains('\'');
-    if quoted_once && let Some(rewrite) = rewrite {
-        rewrite.tag_into(tag, out);
-        return Some((end + 1, name, closing));
-    }
-    // Where `rest` starts in `tag`.
-    let mut offset = 0;
     while let Some(q) = rest.find("=\"").filter(|_| !quoted_once) {
         let value_start = q + 2;
         let Some(len) = rest[value_start..].find('"') else {
             break;
         };
-        let mut value = &rest[value_start..value_start + len];
-        let rewritten;
-        if let Some(rewrite) = rewrite.filter(|_| !closing)
-            && let Some(attribute) = rewrite.attribute(&tag[..offset + q])
-        {
-            rewritten = (rewrite.new)(attribute, value);
-            value = &rewritten;
-        }
+        let value = &rest[value_start..value_start + len];
         out.push_str(&rest[..=q]);
-        let bare = !value.is_empty()
-            && !value.ends_with('/')
-            && !value
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b"\"'=<>`".contains(&b));
-        if bare {
+        if can_be_bare(value) {
             out.push_str(value);
         } else {
             out.push('"');
@@ -605,7 +508,6 @@ fn compact_tag<'t>(
             out.push('"');
         }
         rest = &rest[value_start + len + 1..];
-        offset += value_start + len + 1;
     }
     out.push_str(rest);
     Some((end + 1, name, closing))
@@ -826,13 +728,7 @@ fn render_chapter(
         "chapter.html",
         1,
         context,
-        |_, minify| {
-            if minify {
-                compact(&chapter.html)
-            } else {
-                chapter.html.clone()
-            }
-        },
+        |_, _| chapter.html.clone(),
     )
 }
 
