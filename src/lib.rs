@@ -677,10 +677,13 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
 pub fn detect_language<'a>(texts: impl Iterator<Item = &'a str>) -> String {
     let (mut cjk, mut letters) = (0usize, 0usize);
     for text in texts {
-        for c in text.chars().filter(|c| c.is_alphabetic()) {
-            letters += 1;
+        for c in text.chars() {
             if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
+                // Alphabetic, without looking it up.
                 cjk += 1;
+                letters += 1;
+            } else if c.is_alphabetic() {
+                letters += 1;
             }
         }
     }

@@ -250,7 +250,11 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
                 book.chapters
                     .par_iter()
                     .enumerate()
-                    .map(|(ci, c)| linker.link(ci, &c.html))
+                    .map(|(ci, c)| {
+                        // The sections were found when the corpus was read.
+                        let sections = corpus.chapters[ci].iter().map(|s| &s.section);
+                        linker.link_sections(ci, &c.html, sections)
+                    })
                     .collect()
             });
             (linker, linked)
@@ -418,9 +422,19 @@ impl Linker {
     /// glossary entry, "referenced from" notes after the sections others mention, and its related
     /// chapters at the end; and the number of links placed.
     pub fn link(&self, ci: usize, html: &str) -> (String, usize) {
+        self.link_sections(ci, html, html::sections(html).iter())
+    }
+
+    /// [`Linker::link`] given the sections of `html`.
+    fn link_sections<'s>(
+        &self,
+        ci: usize,
+        html: &str,
+        sections: impl Iterator<Item = &'s html::Section>,
+    ) -> (String, usize) {
         let mut out = String::with_capacity(html.len() * 5 / 4);
         let mut count = 0;
-        for (si, s) in html::sections(html).iter().enumerate() {
+        for (si, s) in sections.enumerate() {
             let at = SectionRef {
                 chapter: ci,
                 section: si,
