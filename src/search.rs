@@ -107,10 +107,11 @@ pub fn index_script(book: &Book) -> Vec<u8> {
 /// the sections whatever it is.
 fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
     let chapter = &book.chapters[c];
+    // One table for every section of the chapter, emptied after each.
+    let mut counts: HashMap<String, u32> = HashMap::default();
     sections(chapter)
         .into_iter()
         .map(|section| {
-            let mut counts: HashMap<String, u32> = HashMap::default();
             let mut count = |term: &str| match counts.get_mut(term) {
                 Some(n) => *n += 1,
                 None => {
@@ -126,7 +127,7 @@ fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
                 for_each_term(text, &mut count);
             }
             let counts: Vec<(String, u32)> = counts
-                .into_iter()
+                .drain()
                 .map(|(term, n)| {
                     let tf = match n {
                         1 => 1,
@@ -386,21 +387,21 @@ impl<'a> Tag<'a> {
         if name_len == 0 || !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return None;
         }
-        let mut quote = None;
-        let mut len = None;
-        for (i, c) in text.char_indices().skip(1) {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '>') => {
-                    len = Some(i + 1);
-                    break;
-                }
-                _ => {}
+        // The tag ends at the first `>` outside quotes (or with the text).
+        let bytes = text.as_bytes();
+        let mut i = 1;
+        let len = loop {
+            let Some(at) = memchr::memchr3(b'>', b'"', b'\'', &bytes[i..]).map(|at| i + at) else {
+                break text.len();
+            };
+            if bytes[at] == b'>' {
+                break at + 1;
             }
-        }
-        let len = len.unwrap_or(text.len());
+            match memchr::memchr(bytes[at], &bytes[at + 1..]) {
+                Some(close) => i = at + 1 + close + 1,
+                None => break text.len(),
+            }
+        };
         let name = &body[..name_len];
         let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(name.to_ascii_lowercase())
@@ -560,7 +561,14 @@ fn decode_entities(text: &str) -> String {
 
 /// Runs of whitespace as one space, trimmed.
 fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]
