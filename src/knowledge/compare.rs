@@ -131,8 +131,9 @@ impl Resolver<'_> {
             let close = (n.len() - 1..=n.len() + 1)
                 .filter_map(|len| self.by_shape.get(&(first, len)))
                 .flatten()
-                .map(|&(name, i)| (crate::repair::schema::edit_distance(name, &n), name, i))
-                .filter(|(d, _, _)| *d <= 2)
+                .filter_map(|&(name, i)| {
+                    crate::repair::schema::edit_distance_within(name, &n, 2).map(|d| (d, name, i))
+                })
                 .min();
             if let Some((_, _, i)) = close {
                 return Some(i);

@@ -386,34 +386,89 @@ pub fn split_words(name: &str) -> Vec<String> {
 
 /// Edit distance where swapping two neighbouring characters counts as one edit.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    edit_distance_within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// [`edit_distance`] when it is at most `max`; gives up as soon as it cannot be.
+pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    if n.abs_diff(m) > max {
+        return None;
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    let width = m + 1;
+    // Rows i, i - 1 and i - 2 of the table, at (i % 3) * width.
+    let mut rows = vec![0usize; 3 * width];
+    for (j, cell) in rows[..width].iter_mut().enumerate() {
         *cell = j;
     }
     for i in 1..=n {
+        let (cur, prev, prev2) = (
+            (i % 3) * width,
+            ((i - 1) % 3) * width,
+            ((i + 1) % 3) * width,
+        );
+        rows[cur] = i;
+        let mut row_min = i;
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut best = (rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[prev + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
+                best = best.min(rows[prev2 + j - 2] + 1);
             }
-            d[i][j] = best;
+            rows[cur + j] = best;
+            row_min = row_min.min(best);
+        }
+        // No row has a smaller minimum than the one before it.
+        if row_min > max {
+            return None;
         }
     }
-    d[n][m]
+    let distance = rows[(n % 3) * width + m];
+    (distance <= max).then_some(distance)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole table, for reference.
+    fn full_table_distance(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = best;
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rolling_rows_agree_with_the_whole_table(a in "[abc]{0,9}", b in "[abc]{0,9}", max in 0usize..4) {
+            let full = full_table_distance(&a, &b);
+            proptest::prop_assert_eq!(edit_distance(&a, &b), full);
+            proptest::prop_assert_eq!(edit_distance_within(&a, &b, max), (full <= max).then_some(full));
+        }
+    }
 
     fn ty(kind: &str) -> TypeId {
         schema().root_for_kind(kind).expect("kind")
@@ -523,5 +578,11 @@ mod tests {
         assert!(schema().is_word("metrics"));
         assert_eq!(edit_distance("matchLables", "matchLabels"), 1);
         assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("replicaset", "replaceset"), 2);
+        assert_eq!(edit_distance("ca", "abc"), 3);
+        assert_eq!(edit_distance_within("replicaset", "replaceset", 2), Some(2));
+        assert_eq!(edit_distance_within("deployment", "daemonset", 2), None);
+        assert_eq!(edit_distance_within("ab", "abcdef", 3), None);
     }
 }
