@@ -414,6 +414,22 @@ fn lang_word(info: &str) -> &str {
     &word[..end]
 }
 
+thread_local! {
+    /// The classes of the scopes this thread has met, lent to each region it highlights: most
+    /// regions are a few lines long, and working out a scope's classes costs more than a line.
+    /// Every highlighter styles with the same two themes, so they share these.
+    static SCOPE_CLASSES: std::cell::Cell<HashMap<Scope, Option<String>>> =
+        std::cell::Cell::new(HashMap::new());
+}
+
+impl Drop for Lines<'_> {
+    fn drop(&mut self) {
+        let classes = std::mem::take(&mut self.classes);
+        // A thread that is exiting has nowhere to keep them.
+        let _ = SCOPE_CLASSES.try_with(|kept| kept.set(classes));
+    }
+}
+
 /// Incremental highlighter for one code region: one parser state across its lines.
 struct Lines<'a> {
     highlighter: &'a Highlighter,
@@ -425,7 +441,8 @@ struct Lines<'a> {
     open: usize,
     /// Start offsets in the output of spans opened since the last text (dropped if closed empty).
     empty: Vec<usize>,
-    /// Classes of each scope met so far (`None`: no rule can match it, no span).
+    /// Classes of each scope met so far (`None`: no rule can match it, no span), kept by the
+    /// thread from one region to the next (see [`SCOPE_CLASSES`]).
     classes: HashMap<Scope, Option<String>>,
     /// Set when the grammar failed; the rest of the region is plain text.
     failed: bool,
@@ -440,7 +457,7 @@ impl<'a> Lines<'a> {
             spanned: Vec::new(),
             open: 0,
             empty: Vec::new(),
-            classes: HashMap::new(),
+            classes: SCOPE_CLASSES.with(|classes| classes.take()),
             failed: false,
         }
     }
