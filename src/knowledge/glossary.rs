@@ -746,20 +746,22 @@ fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
         };
         let counts = texts
             .par_iter()
-            .map(|text| {
-                let mut counts = vec![0usize; terms.len()];
-                let lowered;
-                let text = if lower {
-                    lowered = to_lowercase(text);
-                    lowered.as_str()
-                } else {
-                    text
-                };
-                for m in ac.find_overlapping_iter(text) {
-                    counts[m.pattern().as_usize()] += 1;
-                }
-                counts
-            })
+            .fold(
+                || vec![0usize; terms.len()],
+                |mut counts, text| {
+                    let lowered;
+                    let text = if lower {
+                        lowered = to_lowercase(text);
+                        lowered.as_str()
+                    } else {
+                        text
+                    };
+                    for m in ac.find_overlapping_iter(text) {
+                        counts[m.pattern().as_usize()] += 1;
+                    }
+                    counts
+                },
+            )
             .reduce(
                 || vec![0usize; terms.len()],
                 |mut a, b| {
