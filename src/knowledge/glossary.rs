@@ -617,7 +617,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 }
             }
             // Names annotated in code (`kubelet  # 守护进程 负责…`), when the prose names them too.
-            for line in section.code.lines() {
+            for line in section.code.lines().filter(|l| l.contains('#')) {
                 if let Some(c) = ANNOTATED.captures(line)
                     && c[2].chars().count() >= 6
                 {
