@@ -97,8 +97,11 @@ pub fn build_with(
 ) -> Result<BuildReport, BuildError> {
     let prepared = prepare_build(options, cache, progress)?;
     let diagnostics = prepared.diagnostics.clone();
-    output::write_with(&options.out_dir, |sink| prepared.render(sink))
-        .map_err(|fatal| BuildError { fatal, diagnostics })
+    let written = output::write_with(&options.out_dir, |sink| prepared.render(sink))
+        .map_err(|fatal| BuildError { fatal, diagnostics });
+    // Freeing a big book takes a while: the book is written, nobody needs to wait for that.
+    std::thread::spawn(move || drop(prepared));
+    written
 }
 
 /// Every file of the book, in memory, and what the build found (nothing is written).
