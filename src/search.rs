@@ -287,14 +287,14 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
     while pos < html.len() {
         let rest = &html[pos..];
         if !rest.starts_with('<') {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = decode_entities(&rest[..end]);
+            let end = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
             let section = sections.last_mut().expect("one section at least");
-            if pre_depth > 0 {
-                section.code.push_str(&text);
+            let text = if pre_depth > 0 {
+                &mut section.code
             } else {
-                section.prose.push_str(&text);
-            }
+                &mut section.prose
+            };
+            crate::knowledge::html::push_unescaped(text, &rest[..end]);
             pos += end;
             continue;
         }
