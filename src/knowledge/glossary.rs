@@ -701,11 +701,16 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 }
             }
             // Kinds and fields of the API named in prose.
+            let mut lower = String::new();
             for m in LATIN_TOKEN.find_iter(&section.prose) {
                 let word = m.as_str();
-                if let Some(kind) = kinds.get(&word.to_lowercase())
-                    && word.len() >= 3
-                {
+                if word.len() < 3 {
+                    continue;
+                }
+                lower.clear();
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+                if let Some(kind) = kinds.get(lower.as_str()) {
                     found.push(Found {
                         names: vec![(*kind).to_string()],
                         rule: "kind",
