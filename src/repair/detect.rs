@@ -300,15 +300,57 @@ struct Region {
 /// Code content is repaired by language (sessions and scripts re-split). Nothing but label lines,
 /// gutters and the whitespace around code is removed.
 pub fn fence_code(text: &str) -> (String, Vec<Fix>) {
+    fence_code_with(text, true)
+}
+
+/// [`fence_code`] for a text whose lines outside fences are known to need nothing: only its
+/// fences are relabelled.
+pub fn relabel_fences(text: &str) -> (String, Vec<Fix>) {
+    fence_code_with(text, false)
+}
+
+/// Whether `a` and `b` have the same lines but for the info strings of some opening fences
+/// (the fence itself and its indent the same).
+pub fn differ_only_in_fence_info(a: &str, b: &str) -> bool {
+    let (mut a_lines, mut b_lines) = (a.split('\n'), b.split('\n'));
+    loop {
+        match (a_lines.next(), b_lines.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            (Some(x), Some(y)) => {
+                let marker = |line: &str| {
+                    fence_open(line).map(|(fence, _)| {
+                        let indent = line.len() - line.trim_start_matches(' ').len();
+                        (indent, fence)
+                    })
+                };
+                match (marker(x), marker(y)) {
+                    (Some(mx), Some(my)) if mx == my => {}
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn fence_code_with(text: &str, free_lines: bool) -> (String, Vec<Fix>) {
     let lines: Vec<&str> = text.split('\n').collect();
     let context = NoteContext::of(&lines);
     let mut out: Vec<String> = Vec::with_capacity(lines.len() + 16);
     let mut fixes = Vec::new();
+    let free = |start: usize, end: usize, out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
+        if free_lines {
+            fence_free_lines(&lines, start, end, &context, out, fixes);
+        } else {
+            out.extend(lines[start..end].iter().map(|l| l.to_string()));
+        }
+    };
     let mut i = 0;
     let mut free_start = 0;
     while i < lines.len() {
         if let Some((fence, _)) = fence_open(lines[i]) {
-            fence_free_lines(&lines, free_start, i, &context, &mut out, &mut fixes);
+            free(free_start, i, &mut out, &mut fixes);
             let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], &fence));
             let end = close.unwrap_or(lines.len());
             relabel_fence(&lines, i, end, close.is_some(), &mut out, &mut fixes);
@@ -318,11 +360,9 @@ pub fn fence_code(text: &str) -> (String, Vec<Fix>) {
         }
         i += 1;
     }
-    fence_free_lines(
-        &lines,
+    free(
         free_start.min(lines.len()),
         lines.len(),
-        &context,
         &mut out,
         &mut fixes,
     );

@@ -59,8 +59,21 @@ pub fn repair(body: &str) -> Repaired {
     // Code and structure repairs feed each other (a heading found ends a code block; a block
     // fenced turns lines into code): run them until the text is stable, so repair is idempotent.
     let mut text = text;
+    // Set when the last pass changed nothing but the info strings of fences: the next pass
+    // would find the lines outside fences as they were, and the structure as it was.
+    let mut only_relabelled = false;
     for _ in 0..MAX_PASSES {
         let mut pass_fixes = Vec::new();
+        if only_relabelled {
+            let (relabelled, _) = stage("code", &text, &mut pass_fixes, |t| {
+                let (out, fixes) = detect::relabel_fences(t);
+                (out, (), fixes)
+            });
+            if relabelled == text {
+                break;
+            }
+            pass_fixes.clear();
+        }
         let (fenced, _) = stage("code", &text, &mut pass_fixes, |t| {
             let (out, fixes) = detect::fence_code(t);
             (out, (), fixes)
@@ -72,6 +85,7 @@ pub fn repair(body: &str) -> Repaired {
         if structured == text {
             break;
         }
+        only_relabelled = structured == fenced && detect::differ_only_in_fence_info(&text, &fenced);
         fixes.extend(pass_fixes);
         text = structured;
     }
