@@ -1250,6 +1250,30 @@ fn yaml_run_length(lines: &[&str], kinds: &[LineKind], i: usize) -> usize {
 mod tests {
     use super::*;
 
+    #[test]
+    fn texts_that_differ_only_in_fence_info_are_told_apart_from_others() {
+        let a = "x\n```\ncode\n```\n  ~~~~ plain\ny";
+        assert!(differ_only_in_fence_info(a, a));
+        assert!(differ_only_in_fence_info(
+            a,
+            "x\n```bash\ncode\n```\n  ~~~~ text\ny"
+        ));
+        // Another fence, another indent, another line or one more line is a real change.
+        assert!(!differ_only_in_fence_info(
+            a,
+            "x\n````bash\ncode\n```\n  ~~~~ plain\ny"
+        ));
+        assert!(!differ_only_in_fence_info(
+            a,
+            "x\n```\ncode\n```\n ~~~~ plain\ny"
+        ));
+        assert!(!differ_only_in_fence_info(
+            a,
+            "x\n```\ncode!\n```\n  ~~~~ plain\ny"
+        ));
+        assert!(!differ_only_in_fence_info(a, &format!("{a}\n")));
+    }
+
     fn fenced(text: &str) -> String {
         fence_code(text).0
     }
