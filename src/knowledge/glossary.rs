@@ -509,21 +509,39 @@ fn is_heading_name(part: &str) -> bool {
 pub fn sentences(prose: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut chars = prose.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let end = match c {
-            '\n' => Some(i),
-            '。' | '！' | '？' | '；' => Some(i + c.len_utf8()),
-            '.' | '!' | '?' if chars.peek().is_none_or(|(_, n)| n.is_whitespace()) => Some(i + 1),
-            _ => None,
+    let bytes = prose.as_bytes();
+    let mut i = 0;
+    // Bytes, not characters: every end mark is ASCII or one of four three-byte characters.
+    while i < bytes.len() {
+        let (end, len) = match bytes[i] {
+            b'\n' => (Some(i), 1),
+            b'.' | b'!' | b'?'
+                if prose[i + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace) =>
+            {
+                (Some(i + 1), 1)
+            }
+            0xE3 | 0xEF
+                // 。 ！ ？ ；
+                if matches!(
+                    bytes[i..bytes.len().min(i + 3)],
+                    [0xE3, 0x80, 0x82] | [0xEF, 0xBC, 0x81 | 0x9F | 0x9B]
+                ) =>
+            {
+                (Some(i + 3), 3)
+            }
+            _ => (None, 1),
         };
         if let Some(end) = end {
             let s = prose[start..end].trim();
             if !s.is_empty() {
                 out.push(s);
             }
-            start = i + c.len_utf8();
+            start = i + len;
         }
+        i += len;
     }
     let s = prose[start..].trim();
     if !s.is_empty() {
@@ -1212,6 +1230,59 @@ fn first_mention_sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sentences read character by character, for reference.
+    fn sentences_by_char(prose: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = prose.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let end = match c {
+                '\n' => Some(i),
+                '。' | '！' | '？' | '；' => Some(i + c.len_utf8()),
+                '.' | '!' | '?' if chars.peek().is_none_or(|(_, n)| n.is_whitespace()) => {
+                    Some(i + 1)
+                }
+                _ => None,
+            };
+            if let Some(end) = end {
+                let s = prose[start..end].trim();
+                if !s.is_empty() {
+                    out.push(s);
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        let s = prose[start..].trim();
+        if !s.is_empty() {
+            out.push(s);
+        }
+        out
+    }
+
+    #[test]
+    fn sentences_end_at_marks_and_line_breaks() {
+        assert_eq!(
+            sentences("Pod 是最小单位。它运行容器！v1.2 版本？是的；\nA pod. Runs\u{3000}x!"),
+            [
+                "Pod 是最小单位。",
+                "它运行容器！",
+                "v1.2 版本？",
+                "是的；",
+                "A pod.",
+                "Runs\u{3000}x!"
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sentences_read_by_byte_agree_with_reading_by_character(
+            prose in "[a .!?\n。！？；，中\u{3000}\u{e3}]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(sentences(&prose), sentences_by_char(&prose));
+        }
+    }
 
     #[test]
     fn lower_casing_copies_chinese_and_agrees_with_the_standard_library() {
