@@ -684,22 +684,25 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 }
             }
             // Bold terms followed by their definition.
-            for (term, after) in &section.bold {
-                let latin = term.is_ascii();
-                let defines = after.starts_with(['是', '指', '（', '('])
-                    || (latin && after.starts_with(['：', ':']));
-                if defines && is_term_like(term) {
-                    let sentence = sentences_of
-                        .iter()
-                        .find(|s| s.contains(term.as_str()))
-                        .map(|s| (s.to_string(), at, 9));
-                    found.push(Found {
-                        names: vec![term.clone()],
-                        rule: "bold",
-                        definition: sentence,
-                        require: None,
-                    });
-                }
+            let defined: Vec<&str> = section
+                .bold
+                .iter()
+                .filter(|(term, after)| {
+                    let latin = term.is_ascii();
+                    let defines = after.starts_with(['是', '指', '（', '('])
+                        || (latin && after.starts_with(['：', ':']));
+                    defines && is_term_like(term)
+                })
+                .map(|(term, _)| term.as_str())
+                .collect();
+            let first_sentences = first_sentences_with(&defined, &sentences_of);
+            for (term, first) in defined.iter().zip(first_sentences) {
+                found.push(Found {
+                    names: vec![(*term).to_string()],
+                    rule: "bold",
+                    definition: first.map(|i| (sentences_of[i].to_string(), at, 9)),
+                    require: None,
+                });
             }
             // Definition sentences.
             for sentence in &sentences_of {
@@ -752,6 +755,40 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
         })
         .collect();
     keep_required(per_section.into_iter().flatten().collect(), &texts)
+}
+
+/// For each term, the first of `sentences` that contains it. Many terms are looked for in one
+/// pass over the sentences, so a section with thousands of them takes no time squared.
+fn first_sentences_with(terms: &[&str], sentences: &[&str]) -> Vec<Option<usize>> {
+    if terms.len() <= 8 {
+        return terms
+            .iter()
+            .map(|term| sentences.iter().position(|s| s.contains(term)))
+            .collect();
+    }
+    // Automatons of a few thousand terms each: building one takes time squared in the number of
+    // terms that start others (`Term1`, `Term10`, `Term100`...).
+    let mut first = vec![None; terms.len()];
+    for (chunk, chunk_terms) in terms.chunks(4096).enumerate() {
+        let Ok(automaton) = aho_corasick::AhoCorasick::new(chunk_terms) else {
+            continue;
+        };
+        let first = &mut first[chunk * 4096..];
+        let mut missing = chunk_terms.len();
+        for (i, sentence) in sentences.iter().enumerate() {
+            for m in automaton.find_overlapping_iter(*sentence) {
+                let slot = &mut first[m.pattern().as_usize()];
+                if slot.is_none() {
+                    *slot = Some(i);
+                    missing -= 1;
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    first
 }
 
 /// The names whose rule asks for more mentions in the prose than they have are left out. All
@@ -1230,6 +1267,37 @@ fn first_mention_sentence(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_sentence_with_each_term_is_found_for_few_terms_and_for_many() {
+        let sentences = ["a Pod runs", "PodSpec and Pod", "Service", "x"];
+        let few = ["Pod", "Service", "Node"];
+        assert_eq!(
+            first_sentences_with(&few, &sentences),
+            [Some(0), Some(2), None]
+        );
+        // Many terms, repeated and overlapping, agree with looking for each in turn.
+        let many = [
+            "Pod", "PodSpec", "Spec", "Pod", "Service", "ice", "x", "Node", "a ", "runs", "Podx",
+        ];
+        let one_by_one: Vec<Option<usize>> = many
+            .iter()
+            .map(|t| sentences.iter().position(|s| s.contains(t)))
+            .collect();
+        assert_eq!(first_sentences_with(&many, &sentences), one_by_one);
+        // More terms than one automaton takes.
+        let names: Vec<String> = (0..5000).map(|i| format!("T{i}")).collect();
+        let terms: Vec<&str> = names.iter().map(String::as_str).collect();
+        let text: Vec<String> = (0..50)
+            .map(|i| format!("T{} T{}", i * 97, 4999 - i))
+            .collect();
+        let sentences: Vec<&str> = text.iter().map(String::as_str).collect();
+        let one_by_one: Vec<Option<usize>> = terms
+            .iter()
+            .map(|t| sentences.iter().position(|s| s.contains(t)))
+            .collect();
+        assert_eq!(first_sentences_with(&terms, &sentences), one_by_one);
+    }
 
     /// Sentences read character by character, for reference.
     fn sentences_by_char(prose: &str) -> Vec<&str> {
