@@ -449,3 +449,40 @@ fn misspelt_manifest_fields_get_a_hint_in_the_book_and_a_warning() {
     // The author's text is kept as written.
     assert!(main.contains("matchLables"));
 }
+
+#[test]
+fn chapter_pages_are_minified_whatever_the_theme_indentation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = fixture("knowledge_book");
+    // The default theme: chapter pages come out on few lines, without needless quotes.
+    let out = tmp.path().join("default");
+    assert_success(&build(&notes, &out, None));
+    let theme = tmp.path().join("theme");
+    fs::create_dir(&theme).unwrap();
+    // A theme written with deep indentation, where the one-pass compactor does much worse than
+    // the minifier: its chapter pages are minified all the same.
+    fs::write(
+        theme.join("chapter.html"),
+        "{% extends \"page.html\" %}\n{% block main %}\n                    <article class=\"chapter\">\n                                        <h1 class=\"chapter-title\">{{ chapter.title }}</h1>\n                                        <div class=\"chapter-body\">\n                                                            {{ chapter.html | safe }}\n                                        </div>\n                    </article>\n{% endblock main %}\n",
+    )
+    .unwrap();
+    let indented = tmp.path().join("indented");
+    assert_success(&build(&notes, &indented, Some(&theme)));
+    for out in [&out, &indented] {
+        let pages: Vec<PathBuf> = fs::read_dir(out.join("chapters"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(pages.len() >= 2, "{pages:?}");
+        for page in pages {
+            let html = fs::read_to_string(&page).unwrap();
+            assert!(
+                html.contains("<article class=chapter>"),
+                "{}: {html}",
+                page.display()
+            );
+            assert!(!html.contains("  <article"), "{}: {html}", page.display());
+            assert!(!html.contains("  <h1"), "{}: {html}", page.display());
+        }
+    }
+}
