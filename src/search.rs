@@ -387,21 +387,9 @@ impl<'a> Tag<'a> {
         if name_len == 0 || !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return None;
         }
-        // The tag ends at the first `>` outside quotes (or with the text).
-        let bytes = text.as_bytes();
-        let mut i = 1;
-        let len = loop {
-            let Some(at) = memchr::memchr3(b'>', b'"', b'\'', &bytes[i..]).map(|at| i + at) else {
-                break text.len();
-            };
-            if bytes[at] == b'>' {
-                break at + 1;
-            }
-            match memchr::memchr(bytes[at], &bytes[at + 1..]) {
-                Some(close) => i = at + 1 + close + 1,
-                None => break text.len(),
-            }
-        };
+        // The tag ends at its first `>` outside quotes, or with the text.
+        let len =
+            crate::render::site::tag_end(text.as_bytes(), 1).map_or(text.len(), |end| end + 1);
         let name = &body[..name_len];
         let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(name.to_ascii_lowercase())

@@ -768,12 +768,13 @@ fn first_sentences_with(terms: &[&str], sentences: &[&str]) -> Vec<Option<usize>
     }
     // Automatons of a few thousand terms each: building one takes time squared in the number of
     // terms that start others (`Term1`, `Term10`, `Term100`...).
+    const CHUNK: usize = 4096;
     let mut first = vec![None; terms.len()];
-    for (chunk, chunk_terms) in terms.chunks(4096).enumerate() {
+    for (chunk, chunk_terms) in terms.chunks(CHUNK).enumerate() {
         let Ok(automaton) = aho_corasick::AhoCorasick::new(chunk_terms) else {
             continue;
         };
-        let first = &mut first[chunk * 4096..];
+        let first = &mut first[chunk * CHUNK..];
         let mut missing = chunk_terms.len();
         for (i, sentence) in sentences.iter().enumerate() {
             for m in automaton.find_overlapping_iter(*sentence) {

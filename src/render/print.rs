@@ -334,27 +334,18 @@ fn rewrite_tag(raw: &str, out: &mut String, new: impl Fn(&str, &str) -> Option<S
         let Some(value) = new(name, &raw[value_start..value_end]) else {
             continue;
         };
+        out.push_str(&raw[copied..value_start]);
         match quote {
-            Some(q) => {
-                out.push_str(&raw[copied..value_start]);
-                match q {
-                    b'"' => out.push_str(&value.replace('"', "&quot;")),
-                    _ => out.push_str(&value.replace('\'', "&#39;")),
-                }
-                copied = value_end;
-            }
+            Some(b'"') => out.push_str(&value.replace('"', "&quot;")),
+            Some(_) => out.push_str(&value.replace('\'', "&#39;")),
+            None if can_be_bare(&value) => out.push_str(&value),
             None => {
-                out.push_str(&raw[copied..value_start]);
-                if can_be_bare(&value) {
-                    out.push_str(&value);
-                } else {
-                    out.push('"');
-                    out.push_str(&value);
-                    out.push('"');
-                }
-                copied = value_end;
+                out.push('"');
+                out.push_str(&value);
+                out.push('"');
             }
         }
+        copied = value_end;
     }
     out.push_str(&raw[copied..]);
 }

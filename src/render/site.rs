@@ -489,6 +489,19 @@ fn find_end_tag(html: &str, name: &str) -> Option<usize> {
     None
 }
 
+/// Where a tag whose text is `bytes` ends: its first `>` from `from` on outside quotes, `None` when
+/// it has none (or a quote is never closed).
+pub fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let at = i + memchr::memchr3(b'>', b'"', b'\'', &bytes[i..])?;
+        match bytes[at] {
+            b'>' => return Some(at),
+            quote => i = at + 1 + memchr::memchr(quote, &bytes[at + 1..])? + 1,
+        }
+    }
+}
+
 /// Copy the start or end tag at the start of `text` to `out` with its attribute values unquoted
 /// where HTML allows; returns the tag's length, its name as written and whether it is an end tag,
 /// or `None` when `text` does not start with a tag.
@@ -499,15 +512,7 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    // The tag's end: the first `>` outside quotes.
-    let mut i = name_start;
-    let end = loop {
-        let at = i + memchr::memchr3(b'>', b'"', b'\'', &bytes[i..])?;
-        match bytes[at] {
-            b'>' => break at,
-            quote => i = at + 1 + memchr::memchr(quote, &bytes[at + 1..])? + 1,
-        }
-    };
+    let end = tag_end(bytes, name_start)?;
     let tag = &text[..=end];
     let name_len = bytes[name_start..]
         .iter()
