@@ -291,6 +291,11 @@ impl BookCache {
         Self::key(&[&source.rel_path, &source.display_path, &source.text])
     }
 
+    /// The cache key of a note's rendering, given where every link goes (`links_key`).
+    fn render_key(note: &model::Note, links_key: &str) -> u64 {
+        Self::key(&[&note.rel_path, &note.body, links_key])
+    }
+
     fn key(parts: &[&str]) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -300,13 +305,13 @@ impl BookCache {
 
     /// The repaired note, from the cache when `key` (see [`BookCache::note_key`]) is known.
     fn prepare(&self, source: &SourceNote, key: u64) -> note::Prepared {
+        if self.off {
+            return note::prepare(source);
+        }
         if let Some(p) = self.prepared.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return p;
         }
         let p = note::prepare(source);
-        if self.off {
-            return p;
-        }
         if let Ok(mut m) = self.prepared.lock() {
             m.insert(key, p.clone());
         }
@@ -319,14 +324,14 @@ impl BookCache {
         links_key: &str,
         links: &markdown::LinkMap,
     ) -> markdown::Rendered {
-        let key = Self::key(&[&note.rel_path, &note.body, links_key]);
+        if self.off {
+            return markdown::render(&note.body, &note.rel_path, links, Highlighter::global());
+        }
+        let key = Self::render_key(note, links_key);
         if let Some(r) = self.rendered.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return r;
         }
         let r = markdown::render(&note.body, &note.rel_path, links, Highlighter::global());
-        if self.off {
-            return r;
-        }
         if let Ok(mut m) = self.rendered.lock() {
             m.insert(key, r.clone());
         }
@@ -408,7 +413,12 @@ pub fn make_book_with(
     progress: &Progress,
     compact: bool,
 ) -> MadeBook {
-    let prepared_keys: Vec<u64> = sources.iter().map(BookCache::note_key).collect();
+    // A one-off build keeps nothing, so it needs no keys.
+    let prepared_keys: Vec<u64> = if cache.off {
+        vec![0; sources.len()]
+    } else {
+        sources.par_iter().map(BookCache::note_key).collect()
+    };
     let prepared: Vec<note::Prepared> = timed("repair", || {
         sources
             .into_par_iter()
@@ -430,10 +440,14 @@ pub fn make_book_with(
         "{:016x}",
         BookCache::key(&[&format!("{slugs:?}"), &format!("{assets:?}")])
     );
-    let rendered_keys: Vec<u64> = notes
-        .iter()
-        .map(|n| BookCache::key(&[&n.rel_path, &n.body, &links_key]))
-        .collect();
+    let rendered_keys: Vec<u64> = if cache.off {
+        Vec::new()
+    } else {
+        notes
+            .par_iter()
+            .map(|n| BookCache::render_key(n, &links_key))
+            .collect()
+    };
     let rendered: Vec<(Chapter, Vec<Diagnostic>)> = notes
         .par_iter()
         .zip(slugs.par_iter())
@@ -450,10 +464,13 @@ pub fn make_book_with(
         chapters.push(chapter);
         diagnostics.extend(diags);
     }
-    let lang = config
-        .language
-        .clone()
-        .unwrap_or_else(|| detect_language(notes.iter().map(|n| n.body.as_str())));
+    let lang = config.language.clone().unwrap_or_else(|| {
+        let (cjk, letters) = notes
+            .par_iter()
+            .map(|n| language_counts(&n.body))
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        language_of(cjk, letters)
+    });
     let title = config.title.clone().unwrap_or_else(|| {
         if lang.starts_with("zh") {
             "学习笔记"
@@ -678,18 +695,29 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
 
 /// `zh` when a fifth or more of the letters in the notes are Chinese, else `en`.
 pub fn detect_language<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let (cjk, letters) = texts
+        .map(language_counts)
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    language_of(cjk, letters)
+}
+
+/// The CJK ideographs and the letters (ideographs included) of `text`.
+fn language_counts(text: &str) -> (usize, usize) {
     let (mut cjk, mut letters) = (0usize, 0usize);
-    for text in texts {
-        for c in text.chars() {
-            if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
-                // Alphabetic, without looking it up.
-                cjk += 1;
-                letters += 1;
-            } else if c.is_alphabetic() {
-                letters += 1;
-            }
+    for c in text.chars() {
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
+            // Alphabetic, without looking it up.
+            cjk += 1;
+            letters += 1;
+        } else if c.is_alphabetic() {
+            letters += 1;
         }
     }
+    (cjk, letters)
+}
+
+/// The language of text with `cjk` ideographs among `letters` letters.
+fn language_of(cjk: usize, letters: usize) -> String {
     if letters > 0 && cjk * 5 >= letters {
         "zh"
     } else {
