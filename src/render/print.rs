@@ -266,7 +266,11 @@ pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> St
         let raw = &html[start..end];
         pos = end;
         // Most tags (the spans of highlighted code) have none of these attributes.
-        if !(raw.contains("id=") || raw.contains("href=") || raw.contains("src=")) {
+        let wanted = memchr::memchr_iter(b'=', raw.as_bytes()).any(|at| {
+            let name = &raw.as_bytes()[..at];
+            name.ends_with(b"id") || name.ends_with(b"href") || name.ends_with(b"src")
+        });
+        if !wanted {
             continue;
         }
         out.push_str(&html[last..start]);
