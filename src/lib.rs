@@ -464,13 +464,10 @@ pub fn make_book_with(
         chapters.push(chapter);
         diagnostics.extend(diags);
     }
-    let lang = config.language.clone().unwrap_or_else(|| {
-        let (cjk, letters) = notes
-            .par_iter()
-            .map(|n| language_counts(&n.body))
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        language_of(cjk, letters)
-    });
+    let lang = config
+        .language
+        .clone()
+        .unwrap_or_else(|| detect_language(notes.par_iter().map(|n| n.body.as_str())));
     let title = config.title.clone().unwrap_or_else(|| {
         if lang.starts_with("zh") {
             "学习笔记"
@@ -694,11 +691,17 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
 }
 
 /// `zh` when a fifth or more of the letters in the notes are Chinese, else `en`.
-pub fn detect_language<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+/// The texts are read in parallel.
+pub fn detect_language<'a>(texts: impl ParallelIterator<Item = &'a str>) -> String {
     let (cjk, letters) = texts
         .map(language_counts)
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    language_of(cjk, letters)
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if letters > 0 && cjk * 5 >= letters {
+        "zh"
+    } else {
+        "en"
+    }
+    .to_string()
 }
 
 /// The CJK ideographs and the letters (ideographs included) of `text`.
@@ -714,16 +717,6 @@ fn language_counts(text: &str) -> (usize, usize) {
         }
     }
     (cjk, letters)
-}
-
-/// The language of text with `cjk` ideographs among `letters` letters.
-fn language_of(cjk: usize, letters: usize) -> String {
-    if letters > 0 && cjk * 5 >= letters {
-        "zh"
-    } else {
-        "en"
-    }
-    .to_string()
 }
 
 /// `studybook fix`: a note's text as repaired, normalised Markdown (front matter, then the body),

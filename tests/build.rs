@@ -216,13 +216,7 @@ fn a_broken_theme_fails_the_build_and_leaves_the_previous_output_untouched() {
     assert_success(&build(&notes, &out, None));
     let before = read_tree(&out);
 
-    let theme = tmp.path().join("theme");
-    fs::create_dir(&theme).unwrap();
-    fs::write(
-        theme.join("chapter.html"),
-        "<main>\n{% for x in %}\n</main>\n",
-    )
-    .unwrap();
+    let theme = theme_with_chapter(tmp.path(), "<main>\n{% for x in %}\n</main>\n");
     let output = build(&notes, &out, Some(&theme));
     assert!(!output.status.success(), "a broken template built");
     let err = stderr(&output);
@@ -457,15 +451,12 @@ fn chapter_pages_are_minified_whatever_the_theme_indentation() {
     // The default theme: chapter pages come out on few lines, without needless quotes.
     let out = tmp.path().join("default");
     assert_success(&build(&notes, &out, None));
-    let theme = tmp.path().join("theme");
-    fs::create_dir(&theme).unwrap();
     // A theme written with deep indentation, where the one-pass compactor does much worse than
     // the minifier: its chapter pages are minified all the same.
-    fs::write(
-        theme.join("chapter.html"),
+    let theme = theme_with_chapter(
+        tmp.path(),
         "{% extends \"page.html\" %}\n{% block main %}\n                    <article class=\"chapter\">\n                                        <h1 class=\"chapter-title\">{{ chapter.title }}</h1>\n                                        <div class=\"chapter-body\">\n                                                            {{ chapter.html | safe }}\n                                        </div>\n                    </article>\n{% endblock main %}\n",
-    )
-    .unwrap();
+    );
     let indented = tmp.path().join("indented");
     assert_success(&build(&notes, &indented, Some(&theme)));
     for out in [&out, &indented] {
@@ -485,4 +476,12 @@ fn chapter_pages_are_minified_whatever_the_theme_indentation() {
             assert!(!html.contains("  <h1"), "{}: {html}", page.display());
         }
     }
+}
+
+/// A theme folder in `dir` whose chapter template is `template`.
+fn theme_with_chapter(dir: &Path, template: &str) -> PathBuf {
+    let theme = dir.join("theme");
+    fs::create_dir(&theme).unwrap();
+    fs::write(theme.join("chapter.html"), template).unwrap();
+    theme
 }
