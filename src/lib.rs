@@ -459,6 +459,10 @@ pub fn make_book_with(
         })
         .collect();
     cache.keep_only(&prepared_keys, &rendered_keys);
+    if cache.off {
+        // Nothing is highlighted again in this build.
+        Highlighter::forget_lines();
+    }
     let mut chapters = Vec::with_capacity(rendered.len());
     for (chapter, diags) in rendered {
         chapters.push(chapter);

@@ -8,9 +8,11 @@
 //! Console sessions have no grammar of their own: prompts, commands and program output
 //! are told apart line by line here, and commands are highlighted as bash.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use syntect::highlighting::{
@@ -67,6 +69,12 @@ impl Highlighter {
             syntaxes: two_face::syntax::extra_newlines(),
             compounds: compound_selectors(&[themes.get(LIGHT_THEME), themes.get(DARK_THEME)]),
         }
+    }
+
+    /// Drops the tokenised lines kept so far by the threads of the current pool (see
+    /// [`LineMemo`]), freeing their memory.
+    pub fn forget_lines() {
+        rayon::broadcast(|_| LINE_MEMO.with_borrow_mut(|memo| *memo = LineMemo::default()));
     }
 
     /// Shared, lazily built instance (std::sync::OnceLock); building the syntax set is expensive.
@@ -470,13 +478,12 @@ impl<'a> Lines<'a> {
             escape_into(out, line);
             return;
         }
+        let syntaxes = &self.highlighter.syntaxes;
         let parsed = if line.ends_with('\n') {
-            self.parser.parse_line(line, &self.highlighter.syntaxes)
+            parse_line(&mut self.parser, line, syntaxes)
         } else {
             // Grammars expect each line to end with a newline; parse with one, render without.
-            let with_newline = format!("{line}\n");
-            self.parser
-                .parse_line(&with_newline, &self.highlighter.syntaxes)
+            parse_line(&mut self.parser, &format!("{line}\n"), syntaxes)
         };
         let (mark, open) = (out.len(), self.open);
         let rendered = parsed.is_ok_and(|ops| self.render(line, &ops, out));
@@ -563,6 +570,78 @@ impl<'a> Lines<'a> {
             }
         }
     }
+}
+
+/// Tokenised lines by their text: code repeats itself (the same statement, command or key in
+/// many blocks), and a grammar gives the same operations and end state for the same line
+/// started in the same state, so a line met again in that state is not tokenised again.
+/// Each thread keeps its own (parser states cannot be shared), at most [`MEMO_BUDGET`] bytes.
+#[derive(Default)]
+struct LineMemo {
+    /// Entries by the hash of their line.
+    entries: rustc_hash::FxHashMap<u64, Vec<MemoEntry>>,
+    /// Approximate bytes held.
+    bytes: usize,
+}
+
+struct MemoEntry {
+    line: Box<str>,
+    before: ParseState,
+    ops: Ops,
+    after: ParseState,
+}
+
+type Ops = Rc<[(usize, ScopeStackOp)]>;
+
+/// Approximate bytes a thread's [`LineMemo`] keeps at most; past it the memo starts again empty.
+const MEMO_BUDGET: usize = 32 << 20;
+/// Bytes counted for each parser state kept.
+const STATE_BYTES: usize = 160;
+
+thread_local! {
+    static LINE_MEMO: RefCell<LineMemo> = RefCell::new(LineMemo::default());
+}
+
+/// The operations of `line` (ending in a newline) parsed from `state`, which is moved on to the
+/// state after the line; from this thread's [`LineMemo`] when it has met the line in that state.
+fn parse_line(
+    state: &mut ParseState,
+    line: &str,
+    syntaxes: &SyntaxSet,
+) -> Result<Ops, syntect::parsing::ParsingError> {
+    let hash = {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(line)
+    };
+    let found = LINE_MEMO.with_borrow(|memo| {
+        memo.entries
+            .get(&hash)?
+            .iter()
+            .find(|e| &*e.line == line && &e.before == state)
+            .map(|e| (Rc::clone(&e.ops), e.after.clone()))
+    });
+    if let Some((ops, after)) = found {
+        *state = after;
+        return Ok(ops);
+    }
+    let before = state.clone();
+    let ops: Ops = state.parse_line(line, syntaxes)?.into();
+    let entry = MemoEntry {
+        line: line.into(),
+        before,
+        ops: Rc::clone(&ops),
+        after: state.clone(),
+    };
+    let size =
+        line.len() + ops.len() * std::mem::size_of::<(usize, ScopeStackOp)>() + 2 * STATE_BYTES;
+    LINE_MEMO.with_borrow_mut(|memo| {
+        if memo.bytes + size > MEMO_BUDGET {
+            *memo = LineMemo::default();
+        }
+        memo.bytes += size;
+        memo.entries.entry(hash).or_default().push(entry);
+    });
+    Ok(ops)
 }
 
 /// A console command being read: its parser state and what still continues it.
@@ -1572,6 +1651,26 @@ mod tests {
                 });
             }
         });
+    }
+
+    #[test]
+    fn a_line_met_again_is_rendered_as_in_its_own_state() {
+        // Each line on its own thread, so that the memo starts empty.
+        std::thread::spawn(|| {
+            let h = Highlighter::global();
+            let alone = h.highlight("python", "x = 10\n");
+            assert!(alone.contains("hl-numeric"), "{alone}");
+            // The same line inside a string, after it was kept in the memo at the top level.
+            let quoted = h.highlight("python", "s = \"\"\"\nx = 10\n\"\"\"\n");
+            let middle = quoted.lines().nth(1).unwrap();
+            assert!(!middle.contains("hl-numeric"), "{quoted}");
+            // Met again at the top level: the kept rendering, the same as the first time.
+            assert_eq!(h.highlight("python", "x = 10\n"), alone);
+            Highlighter::forget_lines();
+            assert_eq!(h.highlight("python", "x = 10\n"), alone);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
