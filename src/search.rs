@@ -59,8 +59,12 @@ impl Serialize for SortedTerms {
 /// A section's entry in the index: chapter, anchor, heading, excerpt.
 type Doc = (usize, String, String, String);
 
-/// A section's entry and its terms with their frequency class.
-type IndexedSection = (Doc, Vec<(String, u32)>);
+/// The sections of a chapter: each one's entry and its terms, as indexes into the chapter's
+/// terms, with their frequency class.
+struct IndexedChapter {
+    terms: Vec<String>,
+    sections: Vec<(Doc, Vec<(u32, u32)>)>,
+}
 
 /// Chapters indexed in parallel per batch (their terms are merged in order after each batch).
 const BATCH: usize = 64;
@@ -69,22 +73,38 @@ const BATCH: usize = 64;
 pub fn index_script(book: &Book) -> Vec<u8> {
     use rayon::prelude::*;
     let mut docs: Vec<Doc> = Vec::new();
-    let mut terms: HashMap<String, Vec<u32>> = HashMap::default();
+    // Each term's place in `postings`.
+    let mut ids: HashMap<String, usize> = HashMap::default();
+    let mut postings: Vec<Vec<u32>> = Vec::new();
+    let mut global: Vec<usize> = Vec::new();
     for start in (0..book.chapters.len()).step_by(BATCH) {
         let end = (start + BATCH).min(book.chapters.len());
-        let batch: Vec<Vec<IndexedSection>> = (start..end)
+        let batch: Vec<IndexedChapter> = (start..end)
             .into_par_iter()
             .map(|c| index_chapter(book, c))
             .collect();
-        for (doc, counts) in batch.into_iter().flatten() {
-            let id = docs.len() as u32;
-            for (term, tf) in counts {
-                terms.entry(term).or_default().push(id * 4 + tf);
+        for chapter in batch {
+            global.clear();
+            global.extend(chapter.terms.into_iter().map(|term| {
+                let next = postings.len();
+                *ids.entry(term).or_insert_with(|| {
+                    postings.push(Vec::new());
+                    next
+                })
+            }));
+            for (doc, counts) in chapter.sections {
+                let id = docs.len() as u32;
+                for (term, tf) in counts {
+                    postings[global[term as usize]].push(id * 4 + tf);
+                }
+                docs.push(doc);
             }
-            docs.push(doc);
         }
     }
-    let mut terms: Vec<(String, Vec<u32>)> = terms.into_iter().collect();
+    let mut terms: Vec<(String, Vec<u32>)> = ids
+        .into_iter()
+        .map(|(term, i)| (term, std::mem::take(&mut postings[i])))
+        .collect();
     terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let index = Index {
         version: 1,
@@ -105,42 +125,97 @@ pub fn index_script(book: &Book) -> Vec<u8> {
 /// The sections of chapter `c` with their terms and how often each occurs (1 once, 2 two or
 /// three times, 3 more), terms in no particular order: each term's postings are in the order of
 /// the sections whatever it is.
-fn index_chapter(book: &Book, c: usize) -> Vec<IndexedSection> {
+fn index_chapter(book: &Book, c: usize) -> IndexedChapter {
     let chapter = &book.chapters[c];
-    // One table for every section of the chapter, emptied after each.
-    let mut counts: HashMap<String, u32> = HashMap::default();
-    sections(chapter)
+    let mut counter = Counter::default();
+    let sections = sections(chapter)
         .into_iter()
         .map(|section| {
-            let mut count = |term: &str| match counts.get_mut(term) {
-                Some(n) => *n += 1,
-                None => {
-                    counts.insert(term.to_string(), 1);
-                }
-            };
             let heading = if section.anchor.is_empty() {
                 &chapter.title
             } else {
                 &section.heading
             };
             for text in [heading, &section.prose, &section.code] {
-                for_each_term(text, &mut count);
+                for_each_term_in(text, &mut counter);
             }
-            let counts: Vec<(String, u32)> = counts
-                .drain()
-                .map(|(term, n)| {
+            let Counter { counts, seen, .. } = &mut counter;
+            let found: Vec<(u32, u32)> = seen
+                .drain(..)
+                .map(|id| {
+                    let n = std::mem::take(&mut counts[id as usize]);
                     let tf = match n {
                         1 => 1,
                         2 | 3 => 2,
                         _ => 3,
                     };
-                    (term, tf)
+                    (id, tf)
                 })
                 .collect();
             let excerpt = excerpt(&section);
-            ((c, section.anchor, section.heading, excerpt), counts)
+            ((c, section.anchor, section.heading, excerpt), found)
         })
-        .collect()
+        .collect();
+    IndexedChapter {
+        terms: counter.terms,
+        sections,
+    }
+}
+
+/// The terms of a chapter, and how often each occurs in the section being read.
+#[derive(Default)]
+struct Counter {
+    /// Every term met in the chapter.
+    terms: Vec<String>,
+    /// Index in `terms` of each CJK term by its number, and of each word.
+    by_key: HashMap<u64, u32>,
+    by_word: HashMap<String, u32>,
+    /// Occurrences of each term in the current section, and the terms it has.
+    counts: Vec<u32>,
+    seen: Vec<u32>,
+}
+
+impl Counter {
+    fn add(&mut self, term: &str) -> u32 {
+        let id = self.terms.len() as u32;
+        self.terms.push(term.to_string());
+        self.counts.push(0);
+        id
+    }
+
+    fn count(&mut self, id: u32) {
+        let n = &mut self.counts[id as usize];
+        if *n == 0 {
+            self.seen.push(id);
+        }
+        *n += 1;
+    }
+}
+
+impl Terms for Counter {
+    fn cjk(&mut self, key: u64, term: &str) {
+        let id = match self.by_key.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.add(term);
+                self.by_key.insert(key, id);
+                id
+            }
+        };
+        self.count(id);
+    }
+
+    fn word(&mut self, term: &str) {
+        let id = match self.by_word.get(term) {
+            Some(&id) => id,
+            None => {
+                let id = self.add(term);
+                self.by_word.insert(term.to_string(), id);
+                id
+            }
+        };
+        self.count(id);
+    }
 }
 
 /// The start of a section's text: its prose, then its code, at most `EXCERPT_CHARS` characters.
@@ -196,47 +271,85 @@ fn is_word_char(c: char) -> bool {
 /// Every term of `text`, with repeats: each Latin word (lower case) and, for a camelCase word,
 /// each of its parts too; each pair of neighbouring CJK characters, or a lone one on its own.
 pub fn for_each_term(text: &str, emit: &mut impl FnMut(&str)) {
-    let chars: Vec<char> = text
-        .chars()
-        .map(|c| match c {
-            '\u{3000}' | '\u{ff01}'..='\u{ff5e}' => normalize_char(c),
-            _ => c,
-        })
-        .collect();
+    struct Each<F>(F);
+    impl<F: FnMut(&str)> Terms for Each<F> {
+        fn cjk(&mut self, _: u64, term: &str) {
+            (self.0)(term)
+        }
+        fn word(&mut self, term: &str) {
+            (self.0)(term)
+        }
+    }
+    for_each_term_in(text, &mut Each(emit));
+}
+
+/// What receives the terms of a text.
+trait Terms {
+    /// A CJK term, with a number that tells it apart from every other (one character, or a pair).
+    fn cjk(&mut self, key: u64, term: &str);
+    /// A Latin word, lower case.
+    fn word(&mut self, term: &str);
+}
+
+/// The terms of [`for_each_term`], given to `terms`.
+fn for_each_term_in(text: &str, terms: &mut impl Terms) {
+    // Full-width forms are read as their ASCII counterparts.
+    let read = |c: char| match c {
+        '\u{3000}' | '\u{ff01}'..='\u{ff5e}' => normalize_char(c),
+        _ => c,
+    };
+    let mut word: Vec<char> = Vec::new();
     let mut term = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let c = read(c);
         if is_cjk(c) {
-            while i < chars.len() && is_cjk(chars[i]) {
-                i += 1;
+            // CJK characters have no case nor full-width forms: the terms are slices of `text`.
+            let mut prev = c as u64;
+            let mut from = start;
+            let mut alone = true;
+            while let Some(&(at, next)) = chars.peek() {
+                if !is_cjk(next) {
+                    break;
+                }
+                chars.next();
+                let end = at + next.len_utf8();
+                terms.cjk(1 << 42 | prev << 21 | next as u64, &text[from..end]);
+                (from, prev, alone) = (at, next as u64, false);
             }
-            let run = &chars[start..i];
-            if run.len() == 1 {
-                term.clear();
-                term.push(normalize_char(run[0]));
-                emit(&term);
-            }
-            for pair in run.windows(2) {
-                term.clear();
-                term.extend(pair.iter().map(|&c| normalize_char(c)));
-                emit(&term);
+            if alone {
+                terms.cjk(prev, &text[start..start + c.len_utf8()]);
             }
         } else if is_word_char(c) {
-            while i < chars.len() && is_word_char(chars[i]) {
-                i += 1;
+            word.clear();
+            word.push(c);
+            let mut end = start + c.len_utf8();
+            while let Some(&(at, raw)) = chars.peek() {
+                let next = read(raw);
+                if !is_word_char(next) {
+                    break;
+                }
+                chars.next();
+                word.push(next);
+                end = at + raw.len_utf8();
             }
-            let word = &chars[start..i];
-            let parts = camel_parts(word);
+            let parts = camel_parts(&word);
             if parts.len() > 1 {
                 for part in &parts {
-                    emit_word(part, &mut term, emit);
+                    emit_word(part, &mut term, &mut |t| terms.word(t));
                 }
             }
-            emit_word(word, &mut term, emit);
-        } else {
-            i += 1;
+            let written = &text[start..end];
+            if word.len() >= MIN_WORD_CHARS
+                && written
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                // Already as it is searched.
+                terms.word(written);
+            } else {
+                emit_word(&word, &mut term, &mut |t| terms.word(t));
+            }
         }
     }
 }
@@ -255,10 +368,11 @@ fn camel_parts(word: &[char]) -> Vec<&[char]> {
     let mut start = 0;
     for i in 1..word.len() {
         let (prev, cur) = (word[i - 1], word[i]);
+        if !cur.is_uppercase() {
+            continue;
+        }
         let next_lower = word.get(i + 1).is_some_and(|c| c.is_lowercase());
-        if (prev.is_lowercase() && cur.is_uppercase())
-            || (prev.is_uppercase() && cur.is_uppercase() && next_lower)
-        {
+        if prev.is_lowercase() || (prev.is_uppercase() && next_lower) {
             parts.push(&word[start..i]);
             start = i;
         }
