@@ -210,7 +210,9 @@ impl PreparedBuild {
         let slug = self.book.chapters[ci].slug.clone();
         let mut chapter = chapter_of(&prepared.note, slug, rendered);
         if let Some(linker) = &self.linker {
-            chapter.html = linker.link(ci, &chapter.html).0;
+            let linked = linker.link(ci, &chapter.html);
+            chapter.html = linked.html;
+            chapter.term_definitions = linked.definitions;
         }
         chapter.html = render::site::compact(&chapter.html);
         let options = render::site::RenderOptions {
@@ -501,7 +503,7 @@ pub fn make_book_with(
         || timed("search", || search::index_script(&book)),
     );
     match gathered {
-        Ok((knowledge, chapter_html, made_linker)) => {
+        Ok((knowledge, linked, made_linker)) => {
             if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
                 eprintln!(
                     "knowledge: {} glossary entries (found by rule: {:?}), {} glossary links, {} comparisons, {} questions",
@@ -514,13 +516,14 @@ pub fn make_book_with(
             }
             book.chapters
                 .par_iter_mut()
-                .zip(chapter_html)
-                .for_each(|(chapter, html)| {
+                .zip(linked)
+                .for_each(|(chapter, linked)| {
                     chapter.html = if compact {
-                        render::site::compact(&html)
+                        render::site::compact(&linked.html)
                     } else {
-                        html
+                        linked.html
                     };
+                    chapter.term_definitions = linked.definitions;
                 });
             book.knowledge = knowledge;
             linker = Some(made_linker);
@@ -562,6 +565,7 @@ fn chapter_of(note: &model::Note, slug: String, rendered: markdown::Rendered) ->
         source: note.rel_path.clone(),
         html: rendered.html,
         headings: rendered.headings,
+        term_definitions: String::new(),
     }
 }
 

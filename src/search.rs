@@ -693,6 +693,7 @@ mod tests {
             categories: Vec::new(),
             source: format!("{slug}.md"),
             html: html.into(),
+            term_definitions: String::new(),
             headings: headings
                 .iter()
                 .map(|&(level, text, id)| Heading {

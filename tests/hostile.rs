@@ -290,10 +290,27 @@ fn is_books_own_script(tag: &StartTag) -> bool {
                 && !file[7..].contains('/')
                 && tag.content.trim().is_empty()
         }
+        None if is_definitions_table(tag) => true,
         None => tag
             .content
             .starts_with("try{var t=localStorage.getItem(\"studybook-theme\")"),
     }
+}
+
+/// The table of glossary definitions a chapter page carries: data, never run, a JSON object of
+/// strings with no `<` that could end the element.
+fn is_definitions_table(tag: &StartTag) -> bool {
+    let attr = |name: &str| {
+        tag.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    attr("type") == Some("application/json")
+        && attr("id") == Some("term-definitions")
+        && tag.attrs.len() == 2
+        && !tag.content.contains('<')
+        && serde_json::from_str::<std::collections::BTreeMap<String, String>>(&tag.content).is_ok()
 }
 
 /// What in `html` could run script: script elements that are not the book's own, event handler

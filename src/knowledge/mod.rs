@@ -209,7 +209,7 @@ impl Words {
 
 /// Build the knowledge of `book`, and its chapters' HTML (in order) with glossary links, related
 /// chapters and "referenced from" notes added.
-pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<String>, Linker) {
+pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Linked>, Linker) {
     let corpus = crate::timed("knowledge: corpus", || Corpus::of(book));
     let entries = crate::timed("knowledge: glossary", || glossary::build(&corpus, user));
     let chapters: Vec<(String, String)> = book
@@ -245,7 +245,7 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
                 chapters.clone(),
                 Words::for_language(lang),
             );
-            let linked: Vec<(String, usize)> = crate::timed("knowledge: links", || {
+            let linked: Vec<Linked> = crate::timed("knowledge: links", || {
                 use rayon::prelude::*;
                 book.chapters
                     .par_iter()
@@ -260,8 +260,7 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
             (linker, linked)
         },
     );
-    let link_count = linked.iter().map(|(_, n)| n).sum();
-    let chapter_html = linked.into_iter().map(|(html, _)| html).collect();
+    let link_count = linked.iter().map(|l| l.links).sum();
 
     let mut rule_counts = BTreeMap::new();
     for e in &entries {
@@ -297,7 +296,16 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Str
         link_count,
         rule_counts,
     };
-    (knowledge, chapter_html, linker)
+    (knowledge, linked, linker)
+}
+
+/// A chapter linked to the glossary.
+pub struct Linked {
+    pub html: String,
+    /// Links placed.
+    pub links: usize,
+    /// The definitions of the terms linked, by entry id: a JSON object, empty for none.
+    pub definitions: String,
 }
 
 /// Elements whose text is never linked.
@@ -398,9 +406,8 @@ impl Linker {
             .iter()
             .map(|e| {
                 format!(
-                    "<a class=\"term\" href=\"../glossary.html#{}\" data-def=\"{}\">",
-                    escape(&e.id),
-                    escape(&e.definition),
+                    "<a class=\"term\" href=\"../glossary.html#{}\">",
+                    escape(&e.id)
                 )
             })
             .collect();
@@ -420,8 +427,8 @@ impl Linker {
 
     /// Chapter `ci`'s HTML with the first mention of each term in every section linked to its
     /// glossary entry, "referenced from" notes after the sections others mention, and its related
-    /// chapters at the end; and the number of links placed.
-    pub fn link(&self, ci: usize, html: &str) -> (String, usize) {
+    /// chapters at the end; the number of links placed and the definitions of the terms linked.
+    pub fn link(&self, ci: usize, html: &str) -> Linked {
         self.link_sections(ci, html, html::sections(html).iter())
     }
 
@@ -431,9 +438,10 @@ impl Linker {
         ci: usize,
         html: &str,
         sections: impl Iterator<Item = &'s html::Section>,
-    ) -> (String, usize) {
+    ) -> Linked {
         let mut out = String::with_capacity(html.len() * 5 / 4);
         let mut count = 0;
+        let mut linked_entries = Vec::new();
         for (si, s) in sections.enumerate() {
             let at = SectionRef {
                 chapter: ci,
@@ -442,7 +450,13 @@ impl Linker {
             out.push_str(&html[s.heading_range.0..s.heading_range.1]);
             let body = &html[s.body_range.0..s.body_range.1];
             let skip: &[usize] = self.defined_in.get(&at).map_or(&[], Vec::as_slice);
-            let (linked, n) = link_section(body, &self.matcher, &self.link_tags, skip);
+            let (linked, n) = link_section(
+                body,
+                &self.matcher,
+                &self.link_tags,
+                skip,
+                &mut linked_entries,
+            );
             count += n;
             out.push_str(&linked);
             if let Some(from) = self.referrers.get(&at) {
@@ -459,7 +473,33 @@ impl Linker {
                 &self.words,
             ));
         }
-        (out, count)
+        linked_entries.sort_unstable();
+        linked_entries.dedup();
+        Linked {
+            html: out,
+            links: count,
+            definitions: self.definitions(&linked_entries),
+        }
+    }
+
+    /// The definitions of `entries` as a JSON object by entry id, safe inside a `<script>`
+    /// element; empty for no entries.
+    fn definitions(&self, entries: &[usize]) -> String {
+        if entries.is_empty() {
+            return String::new();
+        }
+        let map: BTreeMap<&str, &str> = entries
+            .iter()
+            .map(|&e| {
+                (
+                    self.entries[e].id.as_str(),
+                    self.entries[e].definition.as_str(),
+                )
+            })
+            .collect();
+        serde_json::to_string(&map)
+            .unwrap_or_default()
+            .replace('<', "\\u003c")
     }
 
     fn referenced_from(&self, from: &BTreeSet<SectionRef>) -> String {
@@ -501,11 +541,14 @@ impl Linker {
     }
 }
 
+/// The section `body` with the first mention of each term linked (but the terms in `skip`); the
+/// number of links; the terms linked are added to `linked_entries`.
 fn link_section(
     body: &str,
     matcher: &Matcher,
     link_tags: &[String],
     skip: &[usize],
+    linked_entries: &mut Vec<usize>,
 ) -> (String, usize) {
     let mut out = String::with_capacity(body.len());
     let mut linked: Vec<usize> = skip.to_vec();
@@ -534,6 +577,7 @@ fn link_section(
                         continue;
                     }
                     linked.push(entry);
+                    linked_entries.push(entry);
                     piece.push_str(&escape(&text[last..at]));
                     piece.push_str(&link_tags[entry]);
                     piece.push_str(&escape(found));
@@ -678,5 +722,47 @@ mod tests {
             out,
             "<h3>X</h3><p><a href=\"chapters/other.html#y\">o</a> <a href=\"chapters/ch.html#z\">z</a> <img src=\"files/a.png\"> <a href=\"https://e.com/\">e</a></p>"
         );
+    }
+
+    #[test]
+    fn each_linked_term_has_its_definition_once_in_a_script_safe_table() {
+        let chapter = |slug: &str, html: &str| crate::model::Chapter {
+            slug: slug.into(),
+            title: slug.into(),
+            date: None,
+            tags: Vec::new(),
+            categories: Vec::new(),
+            source: format!("{slug}.md"),
+            html: html.into(),
+            headings: Vec::new(),
+            term_definitions: String::new(),
+        };
+        let book = Book {
+            title: "t".into(),
+            chapters: vec![
+                chapter("a", "<p>Widget and more Widget.</p><p>No term here.</p>"),
+                chapter("b", "<p>Nothing to link.</p>"),
+            ],
+            knowledge: Default::default(),
+        };
+        let user = [UserEntry {
+            term: "Widget".into(),
+            aliases: Vec::new(),
+            definition: Some("A part, see </script><script>alert(1)</script>".into()),
+        }];
+        let (_, linked, _) = build(&book, &user, "en");
+        assert_eq!(linked[0].links, 1, "{}", linked[0].html);
+        assert!(!linked[0].html.contains("data-def"), "{}", linked[0].html);
+        let table: BTreeMap<String, String> =
+            serde_json::from_str(&linked[0].definitions).expect("a JSON object");
+        assert_eq!(table.len(), 1);
+        assert_eq!(
+            table.values().next().unwrap(),
+            "A part, see </script><script>alert(1)</script>"
+        );
+        assert!(!linked[0].definitions.contains('<'));
+        // A chapter that links no term has no table.
+        assert_eq!(linked[1].links, 0);
+        assert_eq!(linked[1].definitions, "");
     }
 }

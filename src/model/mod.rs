@@ -68,6 +68,9 @@ pub struct Chapter {
     pub source: String,
     pub html: String,
     pub headings: Vec<Heading>,
+    /// The definitions of the glossary terms its HTML links to, by entry id: a JSON object
+    /// (empty when it links to none), read by the page's script for the terms' cards.
+    pub term_definitions: String,
 }
 
 /// The whole book: chapters in reading order.

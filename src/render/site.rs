@@ -553,6 +553,7 @@ struct ChapterView<'a> {
     source: &'a str,
     headings: &'a [Heading],
     html: String,
+    term_definitions: &'a str,
 }
 
 impl<'a> ChapterView<'a> {
@@ -566,6 +567,7 @@ impl<'a> ChapterView<'a> {
             source: &c.source,
             headings: &c.headings,
             html,
+            term_definitions: &c.term_definitions,
         }
     }
 }

@@ -44,6 +44,21 @@
     });
   }
 
+  // Glossary terms show their definition in a card on hover or focus: the page carries each
+  // definition once, and every link to the term gets it.
+  var definitions = document.getElementById("term-definitions");
+  if (definitions) {
+    var byId = {};
+    try { byId = JSON.parse(definitions.textContent); } catch (e) { /* no cards */ }
+    document.querySelectorAll("a.term").forEach(function (term) {
+      var href = term.getAttribute("href") || "";
+      var id = href.slice(href.indexOf("#") + 1);
+      if (href.indexOf("#") >= 0 && Object.prototype.hasOwnProperty.call(byId, id)) {
+        term.setAttribute("data-def", byId[id]);
+      }
+    });
+  }
+
   var active = document.querySelector("#sidebar .active");
   if (active && active.scrollIntoView) {
     active.scrollIntoView({ block: "center" });
