@@ -23,8 +23,13 @@ pub fn tokens(html: &str) -> Vec<(usize, Token<'_>)> {
 
 /// The tokens of `html` with their byte offsets, one by one.
 pub fn token_iter(html: &str) -> impl Iterator<Item = (usize, Token<'_>)> {
+    token_iter_from(html, 0)
+}
+
+/// [`token_iter`] from byte offset `from` on.
+fn token_iter_from(html: &str, from: usize) -> impl Iterator<Item = (usize, Token<'_>)> {
     let bytes = html.as_bytes();
-    let mut i = 0;
+    let mut i = from;
     std::iter::from_fn(move || {
         if i >= html.len() {
             return None;
@@ -54,6 +59,67 @@ pub fn token_iter(html: &str) -> impl Iterator<Item = (usize, Token<'_>)> {
             Some((start, Token::Text(&html[start..end])))
         }
     })
+}
+
+/// [`token_iter`], but the content of each `<pre>` element (highlighted code: most of a page's
+/// tags) comes as one [`Token::Text`], tags and all, as it is written: readers that do not look
+/// into code blocks skip it at once.
+pub fn token_iter_pre_as_text(html: &str) -> impl Iterator<Item = (usize, Token<'_>)> {
+    let mut tokens = token_iter_from(html, 0);
+    // Where the content of a `<pre>` just read starts.
+    let mut pre_content: Option<usize> = None;
+    std::iter::from_fn(move || {
+        if let Some(start) = pre_content.take() {
+            let end = start + pre_content_len(&html[start..]);
+            if end > start {
+                tokens = token_iter_from(html, end);
+                return Some((start, Token::Text(&html[start..end])));
+            }
+        }
+        let (at, token) = tokens.next()?;
+        if let Token::Tag {
+            name: "pre",
+            closing: false,
+            raw,
+        } = token
+            && !raw.ends_with("/>")
+        {
+            pre_content = Some(at + raw.len());
+        }
+        Some((at, token))
+    })
+}
+
+/// The length of the content of a `<pre>` element starting `html`: up to its end tag, `<pre>`
+/// elements inside it included; all of `html` when the element is not closed.
+fn pre_content_len(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut depth = 1usize;
+    let mut from = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[from..]) {
+        let at = from + off;
+        let rest = &bytes[at + 1..];
+        let (closing, name) = match rest.strip_prefix(b"/") {
+            Some(name) => (true, name),
+            None => (false, rest),
+        };
+        let is_pre = name.starts_with(b"pre")
+            && name
+                .get(3)
+                .is_none_or(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace());
+        if is_pre {
+            if closing {
+                depth -= 1;
+                if depth == 0 {
+                    return at;
+                }
+            } else {
+                depth += 1;
+            }
+        }
+        from = at + 1;
+    }
+    html.len()
 }
 
 /// Text with its entities decoded.
@@ -171,7 +237,7 @@ pub struct Section {
 
 /// The sections of a chapter's HTML, split at every top-level heading that has an id.
 pub fn sections(html: &str) -> Vec<Section> {
-    let toks = tokens(html);
+    let toks: Vec<(usize, Token<'_>)> = token_iter_pre_as_text(html).collect();
     let mut out = vec![Section {
         id: String::new(),
         heading: String::new(),
@@ -262,7 +328,7 @@ pub fn prose_both(html: &str) -> (String, String) {
     let mut in_code = 0usize;
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
     let mut added: Option<(&str, usize)> = None;
-    for (_, tok) in token_iter(html) {
+    for (_, tok) in token_iter_pre_as_text(html) {
         if let Some((tag, depth)) = added.as_mut() {
             if let Token::Tag { name, closing, .. } = tok
                 && name == *tag
@@ -367,6 +433,68 @@ mod tests {
         assert!(body.contains("Quoted"));
         assert!(PAGE[s[0].body_range.0..s[0].body_range.1].starts_with("<p>intro &amp; more</p>"));
         assert!(PAGE[s[2].heading_range.0..s[2].heading_range.1].starts_with("<h3 id=\"b\">"));
+    }
+
+    #[test]
+    fn code_blocks_come_whole_and_the_rest_as_tokens() {
+        let html = "<p>a</p><pre class=\"hl\"><code><span>x</span><pre>in</pre>y</code></pre><p>b</p><pre>open<b>";
+        let all: Vec<(usize, Token<'_>)> = token_iter(html).collect();
+        let whole: Vec<(usize, Token<'_>)> = token_iter_pre_as_text(html).collect();
+        // Outside code blocks the tokens are the same; each block's content is one text.
+        let texts: Vec<&str> = whole
+            .iter()
+            .filter_map(|(_, t)| match t {
+                Token::Text(t) => Some(*t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "a",
+                "<code><span>x</span><pre>in</pre>y</code>",
+                "b",
+                "open<b>"
+            ]
+        );
+        assert_eq!(whole.len(), 11, "{whole:?}");
+        // The tokens cover the text, in order, without gaps.
+        let mut at = 0;
+        for (offset, t) in &whole {
+            assert_eq!(*offset, at);
+            at += token_len(t);
+        }
+        assert_eq!(at, html.len());
+        assert_eq!(all.first(), whole.first());
+        assert_eq!(prose(html, true), prose_from(&all));
+    }
+
+    /// [`prose`] computed from the plain tokens: text outside `<pre>`.
+    fn prose_from(tokens: &[(usize, Token<'_>)]) -> String {
+        let mut depth = 0usize;
+        let mut out = String::new();
+        for (_, t) in tokens {
+            match t {
+                Token::Tag {
+                    name: "pre",
+                    closing,
+                    ..
+                } => {
+                    if *closing {
+                        depth = depth.saturating_sub(1);
+                    } else {
+                        depth += 1;
+                    }
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+                Token::Tag { name, .. } if is_block(name) && !out.ends_with('\n') => out.push('\n'),
+                Token::Text(t) if depth == 0 => out.push_str(t),
+                _ => {}
+            }
+        }
+        out
     }
 
     #[test]

@@ -554,7 +554,7 @@ fn link_section(
     let mut linked: Vec<usize> = skip.to_vec();
     let mut blocked = 0usize;
     let mut count = 0;
-    for (_, tok) in html::token_iter(body) {
+    for (_, tok) in html::token_iter_pre_as_text(body) {
         match tok {
             Token::Tag { name, closing, raw } => {
                 if is_unlinked(name) && !raw.ends_with("/>") {
