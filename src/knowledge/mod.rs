@@ -568,7 +568,11 @@ fn link_section(
             }
             Token::Text(t) if blocked > 0 => out.push_str(t),
             Token::Text(t) => {
-                let text = unescape(t);
+                let text: std::borrow::Cow<'_, str> = if t.contains('&') {
+                    unescape(t).into()
+                } else {
+                    t.into()
+                };
                 let mut last = 0;
                 let mut changed = false;
                 let mut piece = String::new();

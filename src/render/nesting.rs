@@ -11,9 +11,9 @@ const VOID: &[&str] = &[
     "wbr",
 ];
 
-/// Block elements: they start a new line. When one is dropped here, a `<br>` keeps its text
-/// apart; a line break right after one of their tags is not shown (see `site::compact`).
-pub(crate) const BLOCK: &[&str] = &[
+/// Block elements, as [`is_block`] finds them.
+#[cfg(test)]
+const BLOCK: &[&str] = &[
     "address",
     "article",
     "aside",
@@ -51,6 +51,58 @@ pub(crate) const BLOCK: &[&str] = &[
     "ul",
 ];
 
+/// Whether `name` (any case) is a block element's: they start a new line. When one is dropped
+/// here, a `<br>` keeps its text apart; a line break right after one of their tags is not shown
+/// (see `site::compact`).
+pub(crate) fn is_block(name: &str) -> bool {
+    const LONGEST: usize = 10;
+    if name.len() > LONGEST {
+        return false;
+    }
+    let mut lower = [0u8; LONGEST];
+    for (l, b) in lower.iter_mut().zip(name.bytes()) {
+        *l = b.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..name.len()],
+        b"address"
+            | b"article"
+            | b"aside"
+            | b"blockquote"
+            | b"dd"
+            | b"details"
+            | b"div"
+            | b"dl"
+            | b"dt"
+            | b"figcaption"
+            | b"figure"
+            | b"footer"
+            | b"h1"
+            | b"h2"
+            | b"h3"
+            | b"h4"
+            | b"h5"
+            | b"h6"
+            | b"header"
+            | b"hr"
+            | b"li"
+            | b"nav"
+            | b"ol"
+            | b"p"
+            | b"pre"
+            | b"section"
+            | b"summary"
+            | b"table"
+            | b"tbody"
+            | b"td"
+            | b"tfoot"
+            | b"th"
+            | b"thead"
+            | b"tr"
+            | b"ul"
+    )
+}
+
 /// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
 /// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
 /// within the bound are kept as they are.
@@ -78,7 +130,7 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
                 let drop = open.len() >= max_depth;
                 if !drop {
                     out.push(tag);
-                } else if BLOCK.contains(&name.as_str()) && !out.ends_with_br {
+                } else if is_block(&name) && !out.ends_with_br {
                     out.push("<br>");
                 }
                 open.push((name, drop));
@@ -181,6 +233,28 @@ fn parse_tag(tag: &str) -> Option<(String, bool, bool)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn block_names_are_found_in_any_case_and_nothing_else() {
+        for name in BLOCK {
+            assert!(is_block(name), "{name}");
+            assert!(is_block(&name.to_ascii_uppercase()), "{name}");
+            assert!(!is_block(&format!("{name}x")), "{name}x");
+        }
+        for name in [
+            "",
+            "a",
+            "span",
+            "code",
+            "blockquotes",
+            "figcaptions",
+            "b",
+            "h7",
+            "préé",
+        ] {
+            assert!(!is_block(name), "{name}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -339,18 +339,27 @@ impl<'a> Pages<'a> {
             match split_slots(&shell, slots) {
                 Some(pieces) => {
                     w.write_all(pieces[0].as_bytes())?;
-                    let mut start = 0;
-                    while start < slots {
-                        let end = (start + SLOT_BATCH).min(slots);
-                        let batch: Vec<String> = (start..end)
+                    let make = |from: usize| -> Vec<String> {
+                        (from..(from + SLOT_BATCH).min(slots))
                             .into_par_iter()
                             .map(|i| content(i, self.options.minify))
-                            .collect();
-                        for (i, html) in (start..end).zip(batch) {
-                            w.write_all(html.as_bytes())?;
-                            w.write_all(pieces[i + 1].as_bytes())?;
-                        }
-                        start = end;
+                            .collect()
+                    };
+                    // Each batch is written while the next one is made.
+                    let mut start = 0;
+                    let mut batch = make(0);
+                    while !batch.is_empty() {
+                        let after = start + batch.len();
+                        let mut next = Vec::new();
+                        rayon::in_place_scope(|scope| {
+                            scope.spawn(|_| next = make(after));
+                            for (i, html) in (start..after).zip(&batch) {
+                                w.write_all(html.as_bytes())?;
+                                w.write_all(pieces[i + 1].as_bytes())?;
+                            }
+                            std::io::Result::Ok(())
+                        })?;
+                        (start, batch) = (after, next);
                     }
                 }
                 None => {
@@ -466,9 +475,7 @@ const RAW_TEXT: [&str; 4] = ["pre", "textarea", "script", "style"];
 
 /// Whether `name` (any case) is a block element's.
 fn is_block(name: &str) -> bool {
-    crate::render::nesting::BLOCK
-        .iter()
-        .any(|b| b.eq_ignore_ascii_case(name))
+    crate::render::nesting::is_block(name)
 }
 
 /// Where `</name` (any case) first starts in `html`.
