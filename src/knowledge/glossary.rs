@@ -95,6 +95,29 @@ fn to_lowercase(text: &str) -> String {
     out
 }
 
+/// Whether lower-casing `text` changes nothing but its ASCII letters. CJK text (U+3000 to
+/// U+9FFF, three bytes led by 0xE3 to 0xE9) has no case and is passed over without being decoded.
+fn lowers_as_ascii(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            0..=0x7f => i += 1,
+            0xe3..=0xe9 => i += 3,
+            _ => {
+                let Some(c) = text[i..].chars().next() else {
+                    return false;
+                };
+                if c.to_lowercase().ne(std::iter::once(c)) {
+                    return false;
+                }
+                i += c.len_utf8();
+            }
+        }
+    }
+    true
+}
+
 /// The key under which names are merged: width-folded, lower-case, without spaces, dashes or a plural `s`.
 pub fn norm(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -799,8 +822,10 @@ fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
     // Occurrences of each term in all the texts (lower-cased first when `lower`).
     let count_in = |terms: Vec<&str>, lower: bool| -> HashMap<String, usize> {
         let terms: Vec<&str> = terms.into_iter().filter(|t| !t.is_empty()).collect();
+        // Lower-case terms are found in any ASCII case; other letters are lowered first.
         let Ok(ac) = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(lower)
             .build(&terms)
         else {
             return HashMap::new();
@@ -811,7 +836,7 @@ fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
                 || vec![0usize; terms.len()],
                 |mut counts, text| {
                     let lowered;
-                    let text = if lower {
+                    let text = if lower && !lowers_as_ascii(text) {
                         lowered = to_lowercase(text);
                         lowered.as_str()
                     } else {
@@ -950,34 +975,46 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
     // Display forms of each key, with how often each was found.
     let mut forms: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
     let mut rules: HashMap<String, HashSet<&'static str>> = HashMap::new();
-    let mut add_names = |names: &[String], rule: &'static str, groups: &mut Groups| {
-        let keys: Vec<String> = names
-            .iter()
-            .filter(|n| is_term_like(n))
-            .map(|n| {
-                let key = norm(n);
-                *forms
-                    .entry(key.clone())
-                    .or_default()
-                    .entry(n.trim().to_string())
-                    .or_default() += 1;
-                rules.entry(key.clone()).or_default().insert(rule);
-                key
-            })
-            .collect();
-        for k in &keys {
-            groups.find(k);
-        }
-        // An English term and its abbreviation are one concept for certain.
-        let certain = names.len() == 2 && names.iter().all(|n| n.is_ascii());
-        for w in keys.windows(2) {
-            groups.union(&w[0], &w[1], certain);
-        }
-        keys
-    };
+    // The key and display form of each name that may be a term, found in parallel.
+    // An English term and its abbreviation are one concept for certain.
+    let named: Vec<(Vec<(String, &str)>, bool)> = found
+        .par_iter()
+        .map(|f| {
+            let names = f
+                .names
+                .iter()
+                .filter(|n| is_term_like(n))
+                .map(|n| (norm(n), n.trim()))
+                .collect();
+            let certain = f.names.len() == 2 && f.names.iter().all(|n| n.is_ascii());
+            (names, certain)
+        })
+        .collect();
+    let mut add_names =
+        |names: &[(String, &str)], certain: bool, rule: &'static str, groups: &mut Groups| {
+            let keys: Vec<String> = names
+                .iter()
+                .map(|(key, form)| {
+                    *forms
+                        .entry(key.clone())
+                        .or_default()
+                        .entry((*form).to_string())
+                        .or_default() += 1;
+                    rules.entry(key.clone()).or_default().insert(rule);
+                    key.clone()
+                })
+                .collect();
+            for k in &keys {
+                groups.find(k);
+            }
+            for w in keys.windows(2) {
+                groups.union(&w[0], &w[1], certain);
+            }
+            keys
+        };
     let mut definitions: Vec<(String, String, SectionRef, i32)> = Vec::new();
-    for f in &found {
-        let keys = add_names(&f.names, f.rule, &mut groups);
+    for (f, (names, certain)) in found.iter().zip(&named) {
+        let keys = add_names(names, *certain, f.rule, &mut groups);
         if let (Some((sentence, at, score)), Some(first)) = (&f.definition, keys.first()) {
             definitions.push((first.clone(), sentence.clone(), *at, *score));
         }
@@ -1099,28 +1136,42 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             .enumerate()
             .flat_map(|(i, d)| d.names.iter().map(move |n| (n.clone(), i))),
     );
-    let mut mentions: Vec<Vec<SectionRef>> = vec![Vec::new(); drafts.len()];
-    let mut name_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); drafts.len()];
-    let found: Vec<(SectionRef, Vec<(usize, String)>)> = sections
+    // Each section's matches, by name: a match differs from its name only in ASCII case, so
+    // it counts under the name's key.
+    let found: Vec<Vec<usize>> = sections
         .par_iter()
-        .map(|&(at, section)| {
-            let found = matcher
-                .find_all(&section.prose_with_code)
-                .into_iter()
-                .map(|(entry, text)| (entry, norm(text)))
-                .collect();
-            (at, found)
-        })
+        .map(|&(_, section)| matcher.find_names(&section.prose_with_code))
         .collect();
-    for (at, found) in found {
-        let mut seen = HashSet::new();
-        for (entry, name) in found {
-            *name_counts[entry].entry(name).or_default() += 1;
-            if seen.insert(entry) {
-                mentions[entry].push(at);
+    let (mentions, name_counts) = rayon::join(
+        || {
+            let mut mentions: Vec<Vec<SectionRef>> = vec![Vec::new(); drafts.len()];
+            let mut last: Vec<Option<usize>> = vec![None; drafts.len()];
+            for (s, names) in found.iter().enumerate() {
+                for &name in names {
+                    let entry = matcher.name(name).1;
+                    if last[entry] != Some(s) {
+                        last[entry] = Some(s);
+                        mentions[entry].push(sections[s].0);
+                    }
+                }
             }
-        }
-    }
+            mentions
+        },
+        || {
+            let mut hits = vec![0usize; matcher.name_count()];
+            for &name in found.iter().flatten() {
+                hits[name] += 1;
+            }
+            let mut name_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); drafts.len()];
+            for (i, &n) in hits.iter().enumerate() {
+                if n > 0 {
+                    let (name, entry) = matcher.name(i);
+                    *name_counts[entry].entry(norm(name)).or_default() += n;
+                }
+            }
+            name_counts
+        },
+    );
 
     let root_of: HashMap<String, usize> = drafts
         .iter()
@@ -1363,6 +1414,25 @@ mod tests {
             "MixedCASE-only ASCII",
         ] {
             assert_eq!(to_lowercase(text), text.to_lowercase(), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_lowers_as_ascii_only_when_no_other_letter_has_a_lower_case() {
+        for (text, ascii) in [
+            ("", true),
+            ("Pod 是 Kubernetes 中最小的调度单位。ConfigMap：配置", true),
+            ("“引号”…—·×é，（全角）", true),
+            ("ΟΔΟΣ 与", false),
+            ("İstanbul", false),
+            ("全角ＡＢＣ", false),
+            ("ǅ", false),
+            ("Kelvin \u{212a}", false),
+        ] {
+            assert_eq!(lowers_as_ascii(text), ascii, "{text}");
+            if ascii {
+                assert_eq!(text.to_ascii_lowercase(), text.to_lowercase(), "{text}");
+            }
         }
     }
 

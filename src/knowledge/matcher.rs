@@ -45,24 +45,10 @@ impl Matcher {
 
     /// Every match in `text`, left to right, as `(entry, matched text, byte offset)`.
     pub fn find_at_all<'t>(&self, text: &'t str) -> Vec<(usize, &'t str, usize)> {
-        let Some(automaton) = &self.automaton else {
-            return Vec::new();
-        };
         let mut out = Vec::new();
-        let mut at = 0;
-        while at < text.len() {
-            let Some(m) = automaton.find(Input::new(text).span(at..text.len())) else {
-                break;
-            };
-            let (name, entry, exact) = &self.names[m.pattern().as_usize()];
-            let found = &text[m.start()..m.end()];
-            if is_whole(text, m.start(), m.end()) && (!exact || found == name) {
-                out.push((*entry, found, m.start()));
-                at = m.end();
-            } else {
-                at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
+        self.each_match(text, |pattern, start, end| {
+            out.push((self.names[pattern].1, &text[start..end], start));
+        });
         out
     }
 
@@ -72,6 +58,46 @@ impl Matcher {
             .into_iter()
             .map(|(e, t, _)| (e, t))
             .collect()
+    }
+
+    /// Every match in `text`, left to right, by the index of the name found (see [`Matcher::name`]).
+    pub fn find_names(&self, text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.each_match(text, |pattern, _, _| out.push(pattern));
+        out
+    }
+
+    /// How many names there are: [`Matcher::find_names`] gives indexes below this.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Name `i` and its entry. A match of it differs from it at most in the case of ASCII letters.
+    pub fn name(&self, i: usize) -> (&str, usize) {
+        let (name, entry, _) = &self.names[i];
+        (name, *entry)
+    }
+
+    /// Calls `found(name index, start, end)` for every match in `text`, left to right.
+    fn each_match(&self, text: &str, mut found: impl FnMut(usize, usize, usize)) {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = automaton.find(Input::new(text).span(at..text.len())) else {
+                break;
+            };
+            let pattern = m.pattern().as_usize();
+            let (name, _, exact) = &self.names[pattern];
+            let matched = &text[m.start()..m.end()];
+            if is_whole(text, m.start(), m.end()) && (!exact || matched == name) {
+                found(pattern, m.start(), m.end());
+                at = m.end();
+            } else {
+                at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
     }
 }
 
@@ -108,6 +134,18 @@ mod tests {
             found,
             [(1, "无头服务"), (1, "Headless service"), (2, "服务")]
         );
+    }
+
+    #[test]
+    fn matches_come_by_name_and_differ_from_it_only_in_ascii_case() {
+        let m = matcher(&[("Pod", 0), ("Headless Service", 1), ("无头服务", 1)]);
+        let found = m.find_names("pod、headless SERVICE 和无头服务，Pods");
+        let names: Vec<(&str, usize)> = found.iter().map(|&i| m.name(i)).collect();
+        assert_eq!(
+            names,
+            [("Pod", 0), ("Headless Service", 1), ("无头服务", 1)]
+        );
+        assert!(found.iter().all(|&i| i < m.name_count()));
     }
 
     #[test]

@@ -150,7 +150,11 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     if !blocks.is_empty() {
         html = fill_code_slots(&html, &mut blocks);
     }
-    let html = nesting::limit_depth(&html, nesting::MAX_DEPTH);
+    let limited = match nesting::limit_depth(&html, nesting::MAX_DEPTH) {
+        std::borrow::Cow::Owned(limited) => Some(limited),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let html = limited.unwrap_or(html);
     Rendered {
         html,
         headings,

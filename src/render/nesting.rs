@@ -106,15 +106,15 @@ pub(crate) fn is_block(name: &str) -> bool {
 /// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
 /// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
 /// within the bound are kept as they are.
-pub fn limit_depth(html: &str, max_depth: usize) -> String {
+pub fn limit_depth(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     if !too_deep(html, max_depth) {
-        return html.to_string();
+        return html.into();
     }
     let mut out = Out {
         html: String::with_capacity(html.len()),
         ends_with_br: false,
     };
-    // Open elements: the name, and whether its tags were dropped.
+    // Open elements: the lower-case name, and whether its tags were dropped.
     let mut open: Vec<(String, bool)> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
@@ -124,37 +124,37 @@ pub fn limit_depth(html: &str, max_depth: usize) -> String {
         let tag = &rest[..end];
         rest = &rest[end..];
         match parse_tag(tag) {
-            Some((name, false, self_closing))
-                if !self_closing && !VOID.contains(&name.as_str()) =>
-            {
+            Some((name, false, self_closing)) if !self_closing && !is_void(name) => {
                 let drop = open.len() >= max_depth;
                 if !drop {
                     out.push(tag);
-                } else if is_block(&name) && !out.ends_with_br {
+                } else if is_block(name) && !out.ends_with_br {
                     out.push("<br>");
                 }
-                open.push((name, drop));
+                open.push((name.to_ascii_lowercase(), drop));
             }
-            Some((name, true, _)) => match open.iter().rposition(|(n, _)| *n == name) {
-                Some(at) => {
-                    // Close what the end tag closes; only the kept ones are written.
-                    for (open_name, dropped) in open.drain(at..).rev() {
-                        if !dropped {
-                            out.push(&format!("</{open_name}>"));
+            Some((name, true, _)) => {
+                match open.iter().rposition(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    Some(at) => {
+                        // Close what the end tag closes; only the kept ones are written.
+                        for (open_name, dropped) in open.drain(at..).rev() {
+                            if !dropped {
+                                out.push(&format!("</{open_name}>"));
+                            }
                         }
                     }
+                    None => {
+                        out.push(tag);
+                    }
                 }
-                None => {
-                    out.push(tag);
-                }
-            },
+            }
             _ => {
                 out.push(tag);
             }
         }
     }
     out.push(rest);
-    out.html
+    out.html.into()
 }
 
 /// HTML being written, and whether it ends with a `<br>` (trailing whitespace aside), known
@@ -182,9 +182,7 @@ fn too_deep(html: &str, max_depth: usize) -> bool {
         rest = &rest[lt..];
         let end = tag_end(rest);
         match parse_tag(&rest[..end]) {
-            Some((name, false, self_closing))
-                if !self_closing && !VOID.contains(&name.as_str()) =>
-            {
+            Some((name, false, self_closing)) if !self_closing && !is_void(name) => {
                 depth += 1;
                 if depth > max_depth {
                     return true;
@@ -213,9 +211,14 @@ fn tag_end(s: &str) -> usize {
     s.len()
 }
 
-/// A tag's lower-case name, whether it is an end tag, and whether it ends with `/>`. `None` for
-/// comments, doctypes and a `<` that starts no tag.
-fn parse_tag(tag: &str) -> Option<(String, bool, bool)> {
+/// Whether `name` (any case) is a void element's: it has no end tag.
+fn is_void(name: &str) -> bool {
+    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// A tag's name (as written), whether it is an end tag, and whether it ends with `/>`. `None`
+/// for comments, doctypes and a `<` that starts no tag.
+fn parse_tag(tag: &str) -> Option<(&str, bool, bool)> {
     let inner = tag.strip_prefix('<')?;
     let (closing, inner) = match inner.strip_prefix('/') {
         Some(rest) => (true, rest),
@@ -228,7 +231,7 @@ fn parse_tag(tag: &str) -> Option<(String, bool, bool)> {
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    Some((name.to_ascii_lowercase(), closing, tag.ends_with("/>")))
+    Some((name, closing, tag.ends_with("/>")))
 }
 
 #[cfg(test)]
