@@ -24,6 +24,21 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
+/// The anchor GitHub, and the editors and sites that follow it, give a heading: lower case;
+/// letters, digits, `-` and `_` kept; each space a `-`; everything else dropped
+/// (`v8.0.0 版本` -> `v800-版本`). Notes link to sections by these.
+pub fn github_slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' {
+            out.push('-');
+        }
+    }
+    out
+}
+
 /// Hands out ids unique within one page: a repeated id gets `-1`, `-2`, ...
 #[derive(Debug, Default, Clone)]
 pub struct UniqueIds {
@@ -39,6 +54,11 @@ impl UniqueIds {
             seen: reserved.iter().map(|s| s.to_string()).collect(),
             next_suffix: Default::default(),
         }
+    }
+
+    /// Takes `id` as it is when no other element of the page has it.
+    pub fn claim(&mut self, id: &str) -> bool {
+        self.seen.insert(id.to_string())
     }
 
     pub fn unique(&mut self, base: &str) -> String {
@@ -66,6 +86,16 @@ mod tests {
         assert_eq!(slugify("2.1创建 PV"), "2-1创建-pv");
         assert_eq!(slugify("pod的重启策略有哪些？"), "pod的重启策略有哪些");
         assert_eq!(slugify("  ** "), "section");
+    }
+
+    #[test]
+    fn github_anchors_drop_punctuation_and_keep_each_space() {
+        assert_eq!(
+            github_slug("tidb_gc_enable 从 v5.0 版本开始引入"),
+            "tidb_gc_enable-从-v50-版本开始引入"
+        );
+        assert_eq!(github_slug("A - B (c)"), "a---b-c");
+        assert_eq!(github_slug("？"), "");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::model::Heading;
 use crate::render::highlight::Highlighter;
 use crate::render::{nesting, sanitize};
 use crate::repair::yaml::{self, Hint};
-use crate::slug::{UniqueIds, slugify};
+use crate::slug::{self, UniqueIds, slugify};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 
@@ -77,9 +77,16 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                 let id = ids.unique(&slugify(&text));
                 let mut inner_html = String::new();
                 pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
+                // Links written for GitHub and the editors that follow it reach the heading too.
+                let github = slug::github_slug(&text);
+                let alias = if !github.is_empty() && github != id && ids.claim(&github) {
+                    format!("<span id=\"{}\"></span>", escape_attr(&github))
+                } else {
+                    String::new()
+                };
                 let n = heading_number(level);
                 out.push(Event::Html(CowStr::from(format!(
-                    "<h{n} id=\"{id}\">{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a></h{n}>\n",
+                    "<h{n} id=\"{id}\">{alias}{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a></h{n}>\n",
                     id = escape_attr(&id),
                 ))));
                 headings.push(Heading {
@@ -283,7 +290,7 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
     });
-    if has_scheme || dest.starts_with('#') || dest.starts_with('/') || dest.is_empty() {
+    if has_scheme || dest.starts_with('#') || dest.starts_with("//") || dest.is_empty() {
         return Resolved::Kept(dest.to_string());
     }
     let (path, fragment) = match dest.split_once('#') {
@@ -291,7 +298,13 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
         None => (dest, None),
     };
     let decoded = percent_decode(path);
-    let base = note_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    // A path from the root (`/k8s/pod.md`) starts at the notes folder, as documentation sites
+    // read it; one that names no note or file there may be a page of the site, kept as written.
+    let from_root = decoded.starts_with('/');
+    let base = match note_path.rsplit_once('/') {
+        Some((dir, _)) if !from_root => dir,
+        _ => "",
+    };
     let joined = normalize_path(&if base.is_empty() {
         decoded
     } else {
@@ -302,8 +315,15 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
             Some(f) => format!("{page}#{f}"),
             None => page.clone(),
         }),
+        None if from_root && !is_note_path(&joined) => Resolved::Kept(dest.to_string()),
         None => Resolved::Missing(dest.to_string()),
     }
+}
+
+/// Whether a path names a Markdown note.
+fn is_note_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
 fn normalize_path(path: &str) -> String {
@@ -595,6 +615,48 @@ mod tests {
         );
         assert!(out.html.contains("href=\"https://x.io/a.md\""));
         assert!(out.broken_links.is_empty());
+    }
+
+    #[test]
+    fn headings_answer_to_their_github_anchors_too() {
+        let out = render(
+            "## tidb_gc_enable 从 v5.0 版本开始引入\n\n## Pod 生命周期\n",
+            "a.md",
+            &LinkMap::new(),
+            Highlighter::global(),
+        );
+        assert!(
+            out.html.contains(
+                "<h2 id=\"tidb_gc_enable-从-v5-0-版本开始引入\"><span id=\"tidb_gc_enable-从-v50-版本开始引入\"></span>"
+            ),
+            "{}",
+            out.html
+        );
+        // The same anchor either way: no second id.
+        assert!(
+            out.html.contains("<h2 id=\"pod-生命周期\">Pod"),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn links_from_the_root_start_at_the_notes_folder() {
+        let mut links = LinkMap::new();
+        links.insert("k8s/存储.md".to_string(), "k8s-存储.html".to_string());
+        links.insert("img/a.png".to_string(), "../files/img/a.png".to_string());
+        let body = "[s](/k8s/存储.md#pv) ![a](/img/a.png) [site](/about/) [cdn](//cdn.io/x.js) [gone](/k8s/gone.md)";
+        let out = render(body, "docs/intro.md", &links, Highlighter::global());
+        for href in [
+            "href=\"k8s-%E5%AD%98%E5%82%A8.html#pv\"",
+            "src=\"../files/img/a.png\"",
+            "href=\"/about/\"",
+            "href=\"//cdn.io/x.js\"",
+        ] {
+            assert!(out.html.contains(href), "{href} in {}", out.html);
+        }
+        let broken: Vec<&str> = out.broken_links.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(broken, ["/k8s/gone.md"]);
     }
 
     #[test]
