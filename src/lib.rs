@@ -661,9 +661,14 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
         })
         .collect();
     // The lines containing each text, in the repaired body and as written.
+    // One finder for both bodies; built as an NFA, which takes no time squared in the length of
+    // the texts as a DFA of a few long lines would.
+    let finder = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(&texts);
     let containing = |body: &[&str]| -> Vec<Vec<usize>> {
         let mut found = vec![Vec::new(); texts.len()];
-        let Ok(finder) = aho_corasick::AhoCorasick::new(&texts) else {
+        let Ok(finder) = &finder else {
             return found;
         };
         for (i, line) in body.iter().enumerate() {

@@ -298,18 +298,34 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
         None => (dest, None),
     };
     let decoded = percent_decode(path);
-    // A path from the root (`/k8s/pod.md`) starts at the notes folder, as documentation sites
-    // read it; one that names no note or file there may be a page of the site, kept as written.
+    // A path from the root (`/k8s/pod.md`) starts at the root of the site the note was written
+    // for: the notes folder, or the first folder above the note (a copied documentation site)
+    // where the path names something. One that names nothing may be a page of the site, kept
+    // as written.
     let from_root = decoded.starts_with('/');
-    let base = match note_path.rsplit_once('/') {
-        Some((dir, _)) if !from_root => dir,
-        _ => "",
+    let dir = note_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let join = |base: &str| {
+        normalize_path(&if base.is_empty() {
+            decoded.clone()
+        } else {
+            format!("{base}/{decoded}")
+        })
     };
-    let joined = normalize_path(&if base.is_empty() {
-        decoded
+    let joined = if from_root {
+        let roots = std::iter::once("").chain(
+            dir.match_indices('/')
+                .map(|(at, _)| &dir[..at])
+                .chain((!dir.is_empty()).then_some(dir)),
+        );
+        let candidates: Vec<String> = roots.map(join).collect();
+        candidates
+            .iter()
+            .find(|path| links.contains_key(*path))
+            .unwrap_or(&candidates[0])
+            .clone()
     } else {
-        format!("{base}/{decoded}")
-    });
+        join(dir)
+    };
     match links.get(&joined) {
         Some(page) => Resolved::Rewritten(match fragment {
             Some(f) => format!("{page}#{f}"),
@@ -645,8 +661,25 @@ mod tests {
         let mut links = LinkMap::new();
         links.insert("k8s/存储.md".to_string(), "k8s-存储.html".to_string());
         links.insert("img/a.png".to_string(), "../files/img/a.png".to_string());
+        // A documentation site copied into the notes has its own root.
+        links.insert(
+            "site/v1/setup.md".to_string(),
+            "site-v1-setup.html".to_string(),
+        );
         let body = "[s](/k8s/存储.md#pv) ![a](/img/a.png) [site](/about/) [cdn](//cdn.io/x.js) [gone](/k8s/gone.md)";
         let out = render(body, "docs/intro.md", &links, Highlighter::global());
+        let copied = render(
+            "[v](/v1/setup.md) [k](/k8s/存储.md)",
+            "site/guide/intro.md",
+            &links,
+            Highlighter::global(),
+        );
+        assert!(
+            copied.html.contains("href=\"site-v1-setup.html\"")
+                && copied.html.contains("href=\"k8s-%E5%AD%98%E5%82%A8.html\""),
+            "{}",
+            copied.html
+        );
         for href in [
             "href=\"k8s-%E5%AD%98%E5%82%A8.html#pv\"",
             "src=\"../files/img/a.png\"",
