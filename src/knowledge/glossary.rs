@@ -422,6 +422,31 @@ static SPLIT_PARTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\s*(?:&|/|、|和|与|及|\band\b|\bvs\.?)\s*").expect("valid regex")
 });
 
+/// The end of `name` that `abbr` abbreviates: the abbreviation's letters, in order, with its first
+/// letter starting the name (`Time to live` for `TTL`). Words are dropped from the front until
+/// one fits (`Use Persistent Volume Claim` gives `Persistent Volume Claim` for `PVC`).
+fn abbreviated<'n>(name: &'n str, abbr: &str) -> Option<&'n str> {
+    let fits = |name: &str| {
+        let mut rest = name.chars().map(|c| c.to_ascii_lowercase());
+        let mut letters = abbr.chars().map(|c| c.to_ascii_lowercase());
+        letters
+            .next()
+            .is_some_and(|first| rest.next() == Some(first))
+            && letters.all(|l| rest.any(|c| c == l))
+    };
+    let mut rest = name;
+    loop {
+        if fits(rest) {
+            return Some(rest);
+        }
+        rest = rest.split_once([' ', '-'])?.1.trim_start();
+    }
+}
+
+/// A name bracketed after more different names than this (`（GA）`, `（实验特性）`) marks a status
+/// or a kind, not a translation: those pairs join no concepts unless they are certain.
+const MAX_PARTNERS: usize = 3;
+
 /// Short names `kubectl` accepts for the API's kinds (`kubectl api-resources`).
 const SHORT_NAMES: &[(&str, &str)] = &[
     ("po", "Pod"),
@@ -629,8 +654,12 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     });
                 }
                 for c in LATIN_THEN_ABBR.captures_iter(text) {
+                    // `Time to live (TTL)`, not `TTL (GA)`: the letters must fit the name.
+                    let Some(name) = abbreviated(c[1].trim(), &c[2]) else {
+                        continue;
+                    };
                     found.push(Found {
-                        names: vec![c[1].trim().to_string(), c[2].to_string()],
+                        names: vec![name.to_string(), c[2].to_string()],
                         rule: "bilingual",
                         definition: def.clone(),
                         require: None,
@@ -990,6 +1019,18 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             (names, certain)
         })
         .collect();
+    let mut partners: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (f, (names, _)) in found.iter().zip(&named) {
+        if let ([(a, _), (b, _)], "bilingual") = (names.as_slice(), f.rule) {
+            partners.entry(a).or_default().insert(b);
+            partners.entry(b).or_default().insert(a);
+        }
+    }
+    let hubs: HashSet<&str> = partners
+        .into_iter()
+        .filter(|(_, p)| p.len() > MAX_PARTNERS)
+        .map(|(k, _)| k)
+        .collect();
     let mut add_names =
         |names: &[(String, &str)], certain: bool, rule: &'static str, groups: &mut Groups| {
             let keys: Vec<String> = names
@@ -1007,7 +1048,8 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             for k in &keys {
                 groups.find(k);
             }
-            for w in keys.windows(2) {
+            let joins = certain || !keys.iter().any(|k| hubs.contains(k.as_str()));
+            for w in keys.windows(2).filter(|_| joins) {
                 groups.union(&w[0], &w[1], certain);
             }
             keys
@@ -1434,6 +1476,22 @@ mod tests {
                 assert_eq!(text.to_ascii_lowercase(), text.to_lowercase(), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn an_abbreviation_fits_the_words_it_abbreviates() {
+        assert_eq!(abbreviated("Time to live", "TTL"), Some("Time to live"));
+        assert_eq!(
+            abbreviated("Use Persistent Volume Claim", "PVC"),
+            Some("Persistent Volume Claim")
+        );
+        assert_eq!(
+            abbreviated("Role-Based Access Control", "RBAC"),
+            Some("Role-Based Access Control")
+        );
+        assert_eq!(abbreviated("TTL", "GA"), None);
+        assert_eq!(abbreviated("SQL Binding", "GA"), None);
+        assert_eq!(abbreviated("Google Cloud KMS", "GA"), None);
     }
 
     #[test]

@@ -729,6 +729,62 @@ mod tests {
     }
 
     #[test]
+    fn a_status_bracketed_after_many_names_joins_none_of_them() {
+        let chapter = |slug: &str, html: &str| crate::model::Chapter {
+            slug: slug.into(),
+            title: slug.into(),
+            date: None,
+            tags: Vec::new(),
+            categories: Vec::new(),
+            source: format!("{slug}.md"),
+            html: html.into(),
+            headings: Vec::new(),
+            term_definitions: String::new(),
+        };
+        let book = Book {
+            title: "t".into(),
+            chapters: vec![chapter(
+                "a",
+                "<p>数据过期（GA）：按时间删除过期的数据。</p><p>写出组件（GA）：把数据写到下游系统。</p>\
+                 <p>正式支持（GA）的特性可以用于生产环境。</p><p>备份恢复（GA）比以前快了很多倍。</p>\
+                 <p>多值索引（GA）可以加速查询。</p><p>容器组（Pod）是最小的调度单位。</p>\
+                 <p>数据过期、写出组件、正式支持、备份恢复、多值索引、容器组和 Pod 都在这里。</p>",
+            )],
+            knowledge: Default::default(),
+        };
+        let (knowledge, _, _) = build(&book, &[], "zh");
+        let names = |e: &GlossaryEntry| -> Vec<String> {
+            std::iter::once(e.term.clone())
+                .chain(e.aliases.clone())
+                .collect()
+        };
+        // A real translation still joins its name.
+        assert!(
+            knowledge.glossary.iter().any(|e| {
+                let n = names(e);
+                n.contains(&"Pod".to_string()) && n.contains(&"容器组".to_string())
+            }),
+            "{:?}",
+            knowledge.glossary
+        );
+        for e in &knowledge.glossary {
+            let n = names(e);
+            let joined = [
+                "数据过期",
+                "写出组件",
+                "正式支持",
+                "备份恢复",
+                "多值索引",
+                "GA",
+            ]
+            .iter()
+            .filter(|name| n.contains(&name.to_string()))
+            .count();
+            assert!(joined <= 1, "{n:?}");
+        }
+    }
+
+    #[test]
     fn each_linked_term_has_its_definition_once_in_a_script_safe_table() {
         let chapter = |slug: &str, html: &str| crate::model::Chapter {
             slug: slug.into(),
