@@ -728,9 +728,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_status_bracketed_after_many_names_joins_none_of_them() {
-        let chapter = |slug: &str, html: &str| crate::model::Chapter {
+    /// A chapter of `html`, named `slug`.
+    fn chapter(slug: &str, html: &str) -> crate::model::Chapter {
+        crate::model::Chapter {
             slug: slug.into(),
             title: slug.into(),
             date: None,
@@ -740,7 +740,11 @@ mod tests {
             html: html.into(),
             headings: Vec::new(),
             term_definitions: String::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_status_bracketed_after_many_names_joins_none_of_them() {
         let book = Book {
             title: "t".into(),
             chapters: vec![chapter(
@@ -786,17 +790,6 @@ mod tests {
 
     #[test]
     fn each_linked_term_has_its_definition_once_in_a_script_safe_table() {
-        let chapter = |slug: &str, html: &str| crate::model::Chapter {
-            slug: slug.into(),
-            title: slug.into(),
-            date: None,
-            tags: Vec::new(),
-            categories: Vec::new(),
-            source: format!("{slug}.md"),
-            html: html.into(),
-            headings: Vec::new(),
-            term_definitions: String::new(),
-        };
         let book = Book {
             title: "t".into(),
             chapters: vec![

@@ -152,16 +152,12 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     if ctx.has_raw_html {
         // Elements nested without end (`<div>` thousands of times) are flattened first: the
         // sanitizer's parser slows down with the depth of what is open.
-        html = sanitize::clean(&nesting::limit_depth(&html, nesting::MAX_DEPTH));
+        html = sanitize::clean(&nesting::limit_depth(html, nesting::MAX_DEPTH));
     }
     if !blocks.is_empty() {
         html = fill_code_slots(&html, &mut blocks);
     }
-    let limited = match nesting::limit_depth(&html, nesting::MAX_DEPTH) {
-        std::borrow::Cow::Owned(limited) => Some(limited),
-        std::borrow::Cow::Borrowed(_) => None,
-    };
-    let html = limited.unwrap_or(html);
+    let html = nesting::limit_depth(html, nesting::MAX_DEPTH);
     Rendered {
         html,
         headings,
@@ -312,17 +308,15 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
         })
     };
     let joined = if from_root {
-        let roots = std::iter::once("").chain(
-            dir.match_indices('/')
-                .map(|(at, _)| &dir[..at])
-                .chain((!dir.is_empty()).then_some(dir)),
-        );
-        let candidates: Vec<String> = roots.map(join).collect();
-        candidates
-            .iter()
-            .find(|path| links.contains_key(*path))
-            .unwrap_or(&candidates[0])
-            .clone()
+        let above = dir
+            .match_indices('/')
+            .map(|(at, _)| &dir[..at])
+            .chain((!dir.is_empty()).then_some(dir));
+        std::iter::once("")
+            .chain(above)
+            .map(join)
+            .find(|path| links.contains_key(path))
+            .unwrap_or_else(|| join(""))
     } else {
         join(dir)
     };

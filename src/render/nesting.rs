@@ -11,8 +11,7 @@ const VOID: &[&str] = &[
     "wbr",
 ];
 
-/// Block elements, as [`is_block`] finds them.
-#[cfg(test)]
+/// Block elements (see [`is_block`]).
 const BLOCK: &[&str] = &[
     "address",
     "article",
@@ -55,60 +54,15 @@ const BLOCK: &[&str] = &[
 /// here, a `<br>` keeps its text apart; a line break right after one of their tags is not shown
 /// (see `site::compact`).
 pub(crate) fn is_block(name: &str) -> bool {
-    const LONGEST: usize = 10;
-    if name.len() > LONGEST {
-        return false;
-    }
-    let mut lower = [0u8; LONGEST];
-    for (l, b) in lower.iter_mut().zip(name.bytes()) {
-        *l = b.to_ascii_lowercase();
-    }
-    matches!(
-        &lower[..name.len()],
-        b"address"
-            | b"article"
-            | b"aside"
-            | b"blockquote"
-            | b"dd"
-            | b"details"
-            | b"div"
-            | b"dl"
-            | b"dt"
-            | b"figcaption"
-            | b"figure"
-            | b"footer"
-            | b"h1"
-            | b"h2"
-            | b"h3"
-            | b"h4"
-            | b"h5"
-            | b"h6"
-            | b"header"
-            | b"hr"
-            | b"li"
-            | b"nav"
-            | b"ol"
-            | b"p"
-            | b"pre"
-            | b"section"
-            | b"summary"
-            | b"table"
-            | b"tbody"
-            | b"td"
-            | b"tfoot"
-            | b"th"
-            | b"thead"
-            | b"tr"
-            | b"ul"
-    )
+    BLOCK.iter().any(|b| b.eq_ignore_ascii_case(name))
 }
 
 /// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
 /// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
 /// within the bound are kept as they are.
-pub fn limit_depth(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
-    if !too_deep(html, max_depth) {
-        return html.into();
+pub fn limit_depth(html: String, max_depth: usize) -> String {
+    if !too_deep(&html, max_depth) {
+        return html;
     }
     let mut out = Out {
         html: String::with_capacity(html.len()),
@@ -116,7 +70,7 @@ pub fn limit_depth(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     };
     // Open elements: the lower-case name, and whether its tags were dropped.
     let mut open: Vec<(String, bool)> = Vec::new();
-    let mut rest = html;
+    let mut rest = html.as_str();
     while let Some(lt) = rest.find('<') {
         out.push(&rest[..lt]);
         rest = &rest[lt..];
@@ -154,7 +108,7 @@ pub fn limit_depth(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
         }
     }
     out.push(rest);
-    out.html.into()
+    out.html
 }
 
 /// HTML being written, and whether it ends with a `<br>` (trailing whitespace aside), known
@@ -236,6 +190,8 @@ fn parse_tag(tag: &str) -> Option<(&str, bool, bool)> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn block_names_are_found_in_any_case_and_nothing_else() {
         for name in BLOCK {
@@ -258,25 +214,24 @@ mod tests {
         }
     }
 
-    use super::*;
-
     #[test]
     fn shallow_html_is_unchanged() {
         let html = "<ul><li>a<ul><li title=\"x > y\">b<br>c</li></ul></li></ul><p>d<img src=\"i.png\"></p>";
-        assert_eq!(limit_depth(html, 4), html);
+        assert_eq!(limit_depth(html.to_string(), 4), html);
     }
 
     #[test]
     fn deep_elements_keep_their_text_without_their_tags() {
         let html = "<ul><li>1<ul><li>2<ul><li>3<ul><li>4</li></ul></li></ul></li></ul></li></ul><p>after</p>";
         assert_eq!(
-            limit_depth(html, 2),
+            limit_depth(html.to_string(), 2),
             "<ul><li>1<br>2<br>3<br>4</li></ul><p>after</p>"
         );
         // As the Markdown renderer writes lists: one break between items, not one per tag.
         assert_eq!(
             limit_depth(
-                "<ul>\n<li>1\n<ul>\n<li>2\n<ul>\n<li>3</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>\n",
+                "<ul>\n<li>1\n<ul>\n<li>2\n<ul>\n<li>3</li>\n</ul>\n</li>\n</ul>\n</li>\n</ul>\n"
+                    .to_string(),
                 2
             ),
             "<ul>\n<li>1\n<br>\n2\n<br>\n3\n\n\n\n</li>\n</ul>\n"
@@ -287,7 +242,7 @@ mod tests {
     fn thousands_of_nested_elements_become_shallow() {
         let n = 5000;
         let html = format!("{}x{}", "<div>".repeat(n), "</div>".repeat(n));
-        let limited = limit_depth(&html, MAX_DEPTH);
+        let limited = limit_depth(html, MAX_DEPTH);
         assert!(!too_deep(&limited, MAX_DEPTH));
         assert_eq!(limited.matches("<div>").count(), MAX_DEPTH);
         assert_eq!(limited.matches("</div>").count(), MAX_DEPTH);
@@ -298,7 +253,7 @@ mod tests {
     fn quoted_brackets_and_comments_are_not_tags() {
         let html = "<div title=\"<div>\"><!-- <div> --><div>a</div></div>";
         assert_eq!(
-            limit_depth(html, 1),
+            limit_depth(html.to_string(), 1),
             "<div title=\"<div>\"><!-- <div> --><br>a</div>"
         );
     }

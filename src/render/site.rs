@@ -447,7 +447,7 @@ pub fn compact(html: &str) -> String {
             continue;
         };
         pos = at + len;
-        after_block = is_block(name);
+        after_block = crate::render::nesting::is_block(name);
         if !closing && RAW_TEXT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
             let end = find_end_tag(&html[pos..], name).map_or(html.len(), |e| pos + e);
             if end > pos {
@@ -472,11 +472,6 @@ pub fn can_be_bare(value: &str) -> bool {
 
 /// Elements whose content [`compact`] copies as it is.
 const RAW_TEXT: [&str; 4] = ["pre", "textarea", "script", "style"];
-
-/// Whether `name` (any case) is a block element's.
-fn is_block(name: &str) -> bool {
-    crate::render::nesting::is_block(name)
-}
 
 /// Where `</name` (any case) first starts in `html`.
 fn find_end_tag(html: &str, name: &str) -> Option<usize> {
