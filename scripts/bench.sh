@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build-speed benchmark: studybook beside Hugo, mdBook and the floor (pulldown-cmark + syntect
-# on all cores, `cargo bench --bench floor`), on a corpus and on a 4x copy of it.
+# on all cores, `cargo bench --bench floor -- --plain-syntect`; without the flag, the same with
+# studybook's own highlighter), on a corpus and on a 4x copy of it.
 #
 # usage: scripts/bench.sh [CORPUS] [--times N]
 #
@@ -29,7 +30,7 @@ while (($#)); do
         shift
         ;;
     -h | --help)
-        sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     -*)
@@ -179,11 +180,12 @@ for size in x1 x4; do
         out="$work/out-studybook"
         STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$out" -- \
             "$studybook" build --notes "$work/$size" --out "$out"
-        sed -n 's/^timing: \(.*\): \([0-9.]*\) ms\( (.*)\)\{0,1\}$/\1\t\2/p' "$work/studybook-$size-$run.log" |
+        sed -n 's/^timing: \([^0-9]*\): \([0-9.]*\) ms.*$/\1\t\2/p' "$work/studybook-$size-$run.log" |
             awk -v s="$size" -v r="$run" -F'\t' '{printf "%s\t%s\t%s\t%s\n", s, r, $1, $2}' >>"$stages"
         rm -rf "$out"
 
-        run_timed floor "$size" "$run" "$work/out-floor" -- "$floor" "$work/$size"
+        run_timed floor "$size" "$run" "$work/out-floor" -- "$floor" "$work/$size" --plain-syntect
+        run_timed floor-memo "$size" "$run" "$work/out-floor" -- "$floor" "$work/$size"
 
         if $have_hugo; then
             rm -rf "$work/hugo-$size/resources"
@@ -213,7 +215,7 @@ for line in open(results_path):
     tool, size, _run, wall, peak = line.rstrip("\n").split("\t")
     runs.setdefault((tool, size), []).append((float(wall), int(peak) / 1024))
 
-tools = [t for t in ("studybook", "floor", "hugo", "mdbook") if (t, "x1") in runs]
+tools = [t for t in ("studybook", "floor", "floor-memo", "hugo", "mdbook") if (t, "x1") in runs]
 med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
 peak = {k: max(p for _, p in v) for k, v in runs.items()}
 
@@ -221,6 +223,8 @@ def ratio(a, b):
     return f"{med[a] / med[b]:.2f}" if a in med and b in med else "-"
 
 print(f"\nclean builds: median wall of {len(runs[('studybook', 'x1')])} run(s), peak = highest max RSS")
+print("floor: pulldown-cmark + syntect as shipped (a grammar per fence, ClassedHTMLGenerator);")
+print("floor-memo: the same with studybook's highlighter (lines met before in the same state reused)")
 print(f"| tool | corpus | pages | wall s | pages/s | peak MiB | ×Hugo | ×floor |")
 print(f"|---|---|---|---|---|---|---|---|")
 for size in ("x1", "x4"):

@@ -60,10 +60,32 @@ impl From<Fatal> for BuildError {
     }
 }
 
+/// Processor time used by this process so far (user and system, all threads), in ms; Linux only.
+fn cpu_ms() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) closed by the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are the 14th and 15th fields; the rest starts at the 3rd. Ticks of 10 ms.
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 pub(crate) fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
+    let timings = std::env::var_os("STUDYBOOK_TIMINGS").is_some();
+    let cpu_start = if timings { cpu_ms() } else { 0.0 };
     let start = Instant::now();
     let value = f();
-    if std::env::var_os("STUDYBOOK_TIMINGS").is_some() {
+    if timings {
         // Resident memory now and at most so far (Linux), to find the stage that needs most.
         let memory = std::fs::read_to_string("/proc/self/status")
             .map(|status| {
@@ -76,8 +98,9 @@ pub(crate) fn timed<T>(stage: &str, f: impl FnOnce() -> T) -> T {
             })
             .unwrap_or_default();
         eprintln!(
-            "timing: {stage}: {:.1} ms ({memory} kB)",
-            start.elapsed().as_secs_f64() * 1e3
+            "timing: {stage}: {:.1} ms, cpu {:.0} ms ({memory} kB)",
+            start.elapsed().as_secs_f64() * 1e3,
+            cpu_ms() - cpu_start
         );
     }
     value
@@ -450,16 +473,18 @@ pub fn make_book_with(
             .map(|n| BookCache::render_key(n, &links_key))
             .collect()
     };
-    let rendered: Vec<(Chapter, Vec<Diagnostic>)> = notes
-        .par_iter()
-        .zip(slugs.par_iter())
-        .map(|(note, slug)| {
-            let rendered = cache.render(note, &links_key, &links);
-            progress.step();
-            let diagnostics = placed_diagnostics(note, &rendered);
-            (chapter_of(note, slug.clone(), rendered), diagnostics)
-        })
-        .collect();
+    let rendered: Vec<(Chapter, Vec<Diagnostic>)> = timed("markdown", || {
+        notes
+            .par_iter()
+            .zip(slugs.par_iter())
+            .map(|(note, slug)| {
+                let rendered = cache.render(note, &links_key, &links);
+                progress.step();
+                let diagnostics = placed_diagnostics(note, &rendered);
+                (chapter_of(note, slug.clone(), rendered), diagnostics)
+            })
+            .collect()
+    });
     cache.keep_only(&prepared_keys, &rendered_keys);
     if cache.off {
         // Nothing is highlighted again in this build.
@@ -514,17 +539,19 @@ pub fn make_book_with(
                     knowledge.review.len()
                 );
             }
-            book.chapters
-                .par_iter_mut()
-                .zip(linked)
-                .for_each(|(chapter, linked)| {
-                    chapter.html = if compact {
-                        render::site::compact(&linked.html)
-                    } else {
-                        linked.html
-                    };
-                    chapter.term_definitions = linked.definitions;
-                });
+            timed("compact", || {
+                book.chapters
+                    .par_iter_mut()
+                    .zip(linked)
+                    .for_each(|(chapter, linked)| {
+                        chapter.html = if compact {
+                            render::site::compact(&linked.html)
+                        } else {
+                            linked.html
+                        };
+                        chapter.term_definitions = linked.definitions;
+                    })
+            });
             book.knowledge = knowledge;
             linker = Some(made_linker);
         }
