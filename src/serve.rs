@@ -289,7 +289,8 @@ impl Server {
 
     fn file(&self, stream: &mut TcpStream, path: &str, method: &str) -> std::io::Result<()> {
         let site = self.site.read().map(|s| s.clone()).unwrap_or_default();
-        let mut rel = crate::render::print::percent_decode(path.trim_start_matches('/'));
+        let mut rel =
+            crate::render::print::percent_decode(path.trim_start_matches('/')).into_owned();
         if rel.is_empty() || rel.ends_with('/') {
             rel.push_str("index.html");
         }

@@ -293,7 +293,7 @@ fn resolve_link(dest: &str, note_path: &str, links: &LinkMap) -> Resolved {
         Some((p, f)) => (p, Some(f)),
         None => (dest, None),
     };
-    let decoded = percent_decode(path);
+    let decoded = crate::render::print::percent_decode(path).into_owned();
     // A path from the root (`/k8s/pod.md`) starts at the root of the site the note was written
     // for: the notes folder, or the first folder above the note (a copied documentation site)
     // where the path names something. One that names nothing may be a page of the site, kept
@@ -348,28 +348,6 @@ fn normalize_path(path: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(
-                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                16,
-            )
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn heading_number(level: HeadingLevel) -> u8 {

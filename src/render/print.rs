@@ -368,14 +368,17 @@ fn has_scheme(url: &str) -> bool {
 /// reported as missing) is kept as written.
 fn from_root(url: &str, slugs: &HashSet<&str>) -> String {
     if let Some(rest) = url.strip_prefix("../")
-        && (rest.starts_with(&format!("{FILES_DIR}/")) || rest.starts_with("chapters/"))
+        && (rest
+            .strip_prefix(FILES_DIR)
+            .is_some_and(|r| r.starts_with('/'))
+            || rest.starts_with("chapters/"))
     {
         return rest.to_string();
     }
     let path = url.split('#').next().unwrap_or("");
     let is_chapter = path
         .strip_suffix(".html")
-        .is_some_and(|stem| slugs.contains(percent_decode(stem).as_str()));
+        .is_some_and(|stem| slugs.contains(percent_decode(stem).as_ref()));
     if is_chapter && !has_scheme(url) {
         format!("chapters/{url}")
     } else {
@@ -403,7 +406,7 @@ fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
     let target = path
         .strip_prefix("chapters/")
         .and_then(|p| p.strip_suffix(".html"))
-        .filter(|stem| !stem.contains('/') && slugs.contains(percent_decode(stem).as_str()));
+        .filter(|stem| !stem.contains('/') && slugs.contains(percent_decode(stem).as_ref()));
     match (target, fragment) {
         (Some(stem), Some(f)) if !f.is_empty() => format!("#{}", heading_anchor(stem, f)),
         (Some(stem), _) => format!("#{}", chapter_anchor(stem)),
@@ -411,28 +414,29 @@ fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
     }
 }
 
-/// `%XX` escapes of a URL path decoded (UTF-8).
-pub(crate) fn percent_decode(s: &str) -> String {
+/// `%XX` escapes of a URL path decoded (UTF-8); a path without any is returned as it is.
+pub(crate) fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
     let bytes = s.as_bytes();
+    let Some(first) = memchr::memchr(b'%', bytes) else {
+        return std::borrow::Cow::Borrowed(s);
+    };
+    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
+        if bytes[i] == b'%'
+            && let Some(&[high, low]) = bytes.get(i + 1..i + 3)
+            && let (Some(high), Some(low)) = (hex(high), hex(low))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+            continue;
         }
+        out.push(bytes[i]);
+        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]

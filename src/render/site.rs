@@ -434,7 +434,7 @@ pub fn compact(html: &str) -> String {
         }
         let rest = &html[at..];
         if rest.starts_with("<!--") {
-            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            let end = memchr::memmem::find(rest.as_bytes(), b"-->").map_or(rest.len(), |e| e + 3);
             out.push_str(&rest[..end]);
             after_block = false;
             pos = at + end;
@@ -524,9 +524,9 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
     let quoted_once = tag.contains('\'');
-    while let Some(q) = rest.find("=\"").filter(|_| !quoted_once) {
+    while let Some(q) = find_eq_quote(rest).filter(|_| !quoted_once) {
         let value_start = q + 2;
-        let Some(len) = rest[value_start..].find('"') else {
+        let Some(len) = memchr::memchr(b'"', &rest.as_bytes()[value_start..]) else {
             break;
         };
         let value = &rest[value_start..value_start + len];
@@ -542,6 +542,14 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     }
     out.push_str(rest);
     Some((end + 1, name, closing))
+}
+
+/// Where `="` first starts in `text`.
+fn find_eq_quote(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'"', bytes)
+        .find(|&i| i > 0 && bytes[i - 1] == b'=')
+        .map(|i| i - 1)
 }
 
 /// The chapter as its page's template sees it: its body is the slot's text.
