@@ -306,6 +306,31 @@ const GENERIC: &[&str] = &[
     "this",
     "that",
     "it",
+    "更多",
+    "基本",
+    "前者",
+    "后者",
+    "按照",
+    "描述",
+    "解释",
+    "表示",
+    "处理",
+    "错误",
+    "本文",
+    "本文档",
+    "本节",
+    "本章",
+    "本指南",
+    "概述",
+    "概况",
+    "举例",
+    "建议",
+    "开始",
+    "快速",
+    "关键",
+    "基础",
+    "含义",
+    "何时",
 ];
 
 /// Words that end a heading about a concept without being part of its name.
@@ -336,8 +361,11 @@ fn is_generic(name: &str) -> bool {
 }
 
 /// Function characters that do not start or end a Chinese term.
-const FUNCTION_CHARS: &str =
-    "的是了在和与及或为用于过来被将把使个中对向通即也就都而并让由从以其该此这那种有要可会能";
+const FUNCTION_CHARS: &str = "的是了在和与及或为用于过来被将把使个中对向通即也就都而并让由从以其该此这那种有要可会能但仍却仅";
+
+/// Characters that do not end a Chinese term: adverbs before a verb, and the first half of a word
+/// a definition's verb ends (`但是`, `只用于`, `适用于`), so `拆分但` of `拆分但是不排序` is none.
+const NOT_LAST_CHARS: &str = "只还适才又";
 
 /// Whether `name` can head a glossary entry.
 fn is_term_like(name: &str) -> bool {
@@ -361,7 +389,18 @@ fn is_term_like(name: &str) -> bool {
     if han > 0 {
         let first = chars[0];
         let last = chars[chars.len() - 1];
-        if han > 8 || FUNCTION_CHARS.contains(first) || FUNCTION_CHARS.contains(last) {
+        if han > 8
+            || FUNCTION_CHARS.contains(first)
+            || FUNCTION_CHARS.contains(last)
+            || NOT_LAST_CHARS.contains(last)
+        {
+            return false;
+        }
+        // `卷的核心` of `卷的核心作用是…`: a phrase about a thing, not the name of one.
+        if chars
+            .windows(3)
+            .any(|w| w[1] == '的' && is_han(w[0]) && is_han(w[2]))
+        {
             return false;
         }
         return han >= 2 || chars.len() >= 3;
@@ -1476,6 +1515,47 @@ mod tests {
                 assert_eq!(text.to_ascii_lowercase(), text.to_lowercase(), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn subjects_cut_from_a_phrase_are_not_terms() {
+        // The part before `是` or `用于` where that verb ends a longer word or follows an adverb.
+        for name in [
+            "拆分但",
+            "本节只",
+            "仅适",
+            "但前提",
+            "仍然",
+            "卷的核心",
+            "后者",
+            "更多",
+        ] {
+            assert!(!is_term_like(name), "{name}");
+        }
+        for name in [
+            "只读副本",
+            "还原",
+            "适配器",
+            "异常",
+            "准入控制",
+            "静态端口",
+            "Pod 的 IP",
+        ] {
+            assert!(is_term_like(name), "{name}");
+        }
+        assert!(find_definition_subject("拆分但是不排序，详见 #9086").is_none());
+        assert!(find_definition_subject("仅适用于 leader 的约束列表。").is_none());
+        assert_eq!(
+            find_definition_subject("准入控制是 API Server 的插件集合。").as_deref(),
+            Some("准入控制")
+        );
+    }
+
+    /// The term the definition rule takes from `sentence`, if it is one.
+    fn find_definition_subject(sentence: &str) -> Option<String> {
+        let c = DEFINITION.captures(sentence)?;
+        let term = c.get(1).or_else(|| c.get(2))?.as_str().trim().to_string();
+        is_term_like(&term).then_some(term)
     }
 
     #[test]
