@@ -443,6 +443,23 @@ pub(crate) fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn percent_escapes_are_decoded_and_other_percent_signs_kept() {
+        assert!(matches!(
+            percent_decode("k8s-存储.html"),
+            std::borrow::Cow::Borrowed("k8s-存储.html")
+        ));
+        assert_eq!(
+            percent_decode("k8s-%E5%AD%98%e5%82%a8.html"),
+            "k8s-存储.html"
+        );
+        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
+        for kept in ["100%", "%zz", "%+1", "a%4", "%%41"] {
+            let expected = kept.replace("%41", "A");
+            assert_eq!(percent_decode(kept), expected, "{kept}");
+        }
+    }
+
     fn rewrite(html: &str) -> String {
         let slugs: HashSet<&str> = ["a", "k8s-存储"].into_iter().collect();
         rewrite_chapter_html(html, "a", &slugs)
