@@ -7,8 +7,9 @@
 //! grammars and HTML as a build, lines met before in the same state reused).
 //!
 //! Run with `STUDYBOOK_BENCH_CORPUS=DIR cargo bench --bench floor` or
-//! `cargo bench --bench floor -- DIR [--plain-syntect]`. `scripts/bench.sh` runs it beside studybook, Hugo and
-//! mdBook. Prints `floor: pages N, bytes N, blocks N, wall S s` and the time of each phase.
+//! `cargo bench --bench floor -- DIR [--plain-syntect]`. `scripts/bench.sh` runs it beside
+//! studybook, Hugo and mdBook. Prints `floor: pages N, bytes N, blocks N, wall S s` and the time
+//! of each phase.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

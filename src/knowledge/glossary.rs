@@ -367,6 +367,13 @@ const FUNCTION_CHARS: &str = "的是了在和与及或为用于过来被将把�
 /// a definition's verb ends (`但是`, `只用于`, `适用于`), so `拆分但` of `拆分但是不排序` is none.
 const NOT_LAST_CHARS: &str = "只还适才又";
 
+/// The name a definition sentence (`X 是…`, `X 用于…`, `X: …`) defines, when it can head an entry.
+fn definition_subject(sentence: &str) -> Option<String> {
+    let c = DEFINITION.captures(sentence)?;
+    let term = c.get(1).or_else(|| c.get(2))?.as_str().trim().to_string();
+    is_term_like(&term).then_some(term)
+}
+
 /// Whether `name` can head a glossary entry.
 fn is_term_like(name: &str) -> bool {
     let name = name.trim();
@@ -797,19 +804,15 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
             }
             // Definition sentences.
             for sentence in &sentences_of {
-                if let Some(c) = DEFINITION.captures(sentence) {
-                    let Some(term) = c.get(1).or_else(|| c.get(2)) else {
-                        continue;
-                    };
-                    let term = term.as_str().trim().to_string();
-                    if is_term_like(&term) && sentence.chars().count() >= term.chars().count() + 6 {
-                        found.push(Found {
-                            require: Some((term.clone(), false, 2)),
-                            names: vec![term],
-                            rule: "definition",
-                            definition: Some((sentence.to_string(), at, 10)),
-                        });
-                    }
+                if let Some(term) = definition_subject(sentence)
+                    && sentence.chars().count() >= term.chars().count() + 6
+                {
+                    found.push(Found {
+                        require: Some((term.clone(), false, 2)),
+                        names: vec![term],
+                        rule: "definition",
+                        definition: Some((sentence.to_string(), at, 10)),
+                    });
                 }
             }
             // Kinds and fields of the API named in prose.
@@ -1543,19 +1546,12 @@ mod tests {
         ] {
             assert!(is_term_like(name), "{name}");
         }
-        assert!(find_definition_subject("拆分但是不排序，详见 #9086").is_none());
-        assert!(find_definition_subject("仅适用于 leader 的约束列表。").is_none());
+        assert!(definition_subject("拆分但是不排序，详见 #9086").is_none());
+        assert!(definition_subject("仅适用于 leader 的约束列表。").is_none());
         assert_eq!(
-            find_definition_subject("准入控制是 API Server 的插件集合。").as_deref(),
+            definition_subject("准入控制是 API Server 的插件集合。").as_deref(),
             Some("准入控制")
         );
-    }
-
-    /// The term the definition rule takes from `sentence`, if it is one.
-    fn find_definition_subject(sentence: &str) -> Option<String> {
-        let c = DEFINITION.captures(sentence)?;
-        let term = c.get(1).or_else(|| c.get(2))?.as_str().trim().to_string();
-        is_term_like(&term).then_some(term)
     }
 
     #[test]
