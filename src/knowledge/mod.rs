@@ -165,6 +165,9 @@ pub struct GlossaryEntry {
     pub aliases: Vec<String>,
     pub definition: String,
     pub letter: String,
+    /// Whether this is the first entry under its letter (the glossary is in letter order), so
+    /// a page can start the letter's group in one pass over the entries.
+    pub first_of_letter: bool,
     pub explained_in: Vec<Place>,
     /// The first sections that mention the term.
     pub mentioned_in: Vec<Place>,
@@ -270,12 +273,14 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Lin
     }
     let glossary: Vec<GlossaryEntry> = entries
         .iter()
-        .map(|e| GlossaryEntry {
+        .enumerate()
+        .map(|(i, e)| GlossaryEntry {
             id: e.id.clone(),
             term: e.term.clone(),
             aliases: e.aliases.clone(),
             definition: e.definition.clone(),
             letter: e.letter.clone(),
+            first_of_letter: i == 0 || entries[i - 1].letter != e.letter,
             explained_in: e.explained_in.iter().map(|&r| place(r)).collect(),
             mentioned_in: e
                 .mentioned_in
