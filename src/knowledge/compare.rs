@@ -59,6 +59,15 @@ pub fn compared_in_heading(heading: &str) -> Vec<String> {
         .next()
         .unwrap_or("")
         .trim();
+    // Each pattern needs one of these words: most headings are passed over without them.
+    let lower = first.to_ascii_lowercase();
+    let may_compare = ["区别", "差异", "不同", "异同", "对比", "比较", "关系"]
+        .iter()
+        .chain(&["difference", "comparison", "vs", "versus"])
+        .any(|w| lower.contains(w));
+    if !may_compare {
+        return Vec::new();
+    }
     let caps = COMPARE_HEADING
         .captures(first)
         .or_else(|| DIFFERENCE_OF.captures(first))

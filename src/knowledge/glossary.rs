@@ -458,8 +458,22 @@ static DEFINITION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:[-*•·]\s*)?(?:([A-Za-z][A-Za-z0-9.\-]*(?: [A-Za-z][A-Za-z0-9.\-]*){0,2})\s*(?:[（(][^）)]{1,40}[)）])?\s*(?:是一种|是一个|是指|就是|指的是|是|用于|用来|负责|：|:|\s(?:is|are|means|refers to)\s)|([\p{Han}]{2,6}|[A-Za-z][A-Za-z0-9]*\s?[\p{Han}]{1,4})\s*(?:[（(][^）)]{1,40}[)）])?\s*(?:是一种|是一个|是指|就是|指的是|是|用于|用来|负责))")
         .expect("valid regex")
 });
-static LATIN_TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9]*").expect("valid regex"));
+/// Calls `found` with every Latin word of `text`: an ASCII letter, then ASCII letters and digits.
+fn for_each_latin_token(text: &str, mut found: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            found(&text[start..i]);
+        } else {
+            i += 1;
+        }
+    }
+}
 static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\d+(?:\.\d+)*\.?\s*|[（(]\d+[)）]\s*|[一二三四五六七八九十]+[、.．]\s*)")
         .expect("valid regex")
@@ -467,6 +481,10 @@ static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
 static SPLIT_PARTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\s*(?:&|/|、|和|与|及|\band\b|\bvs\.?)\s*").expect("valid regex")
 });
+/// [`SPLIT_PARTS`] for a text without `and` or `vs`, where it splits the same. Without word
+/// boundaries, it is found without falling back to a slower engine on Chinese text.
+static SPLIT_PARTS_SYMBOLS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*(?:&|/|、|和|与|及)\s*").expect("valid regex"));
 
 /// The end of `name` that `abbr` abbreviates: the abbreviation's letters, in order, with its first
 /// letter starting the name (`Time to live` for `TTL`). Words are dropped from the front until
@@ -538,7 +556,7 @@ pub fn bare_heading(text: &str) -> String {
 /// Whether a heading is a question.
 pub fn is_question(heading: &str) -> bool {
     static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)[？?]\s*(?:[（(][^）)]*[)）])?\s*$|^(?:什么是|如何|怎么|怎样|为什么|为何|是否|简述|简单讲|简单描述|简单说|讲一下|说一下|说说|谈谈|解释一下|描述一下)|吗[）)]?$|呢$|哪些|哪几|有什么|是什么|什么意思|如何|怎么|为什么|为何|多少|几种|^(?:what|how|why|when|where|which|who|is|are|can|does|do|should)\b")
+        Regex::new(r"(?i)[？?]\s*(?:[（(][^）)]*[)）])?\s*$|^(?:什么是|如何|怎么|怎样|为什么|为何|是否|简述|简单讲|简单描述|简单说|讲一下|说一下|说说|谈谈|解释一下|描述一下)|吗[）)]?$|呢$|哪些|哪几|有什么|是什么|什么意思|如何|怎么|为什么|为何|多少|几种|^(?:what|how|why|when|where|which|who|is|are|can|does|do|should)(?:$|\W)")
             .expect("valid regex")
     });
     let t = NUMBERING.replace(heading.trim(), "");
@@ -574,7 +592,12 @@ fn heading_terms(heading: &str) -> Vec<Vec<String>> {
             None => is_heading_name(part).then(|| vec![part.to_string()]),
         }
     };
-    let parts: Option<Vec<Vec<String>>> = SPLIT_PARTS
+    let split = if bare.contains("and") || bare.contains("vs") {
+        &*SPLIT_PARTS
+    } else {
+        &*SPLIT_PARTS_SYMBOLS
+    };
+    let parts: Option<Vec<Vec<String>>> = split
         .split(&bare)
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -817,10 +840,9 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
             }
             // Kinds and fields of the API named in prose.
             let mut lower = String::new();
-            for m in LATIN_TOKEN.find_iter(&section.prose) {
-                let word = m.as_str();
+            for_each_latin_token(&section.prose, |word| {
                 if word.len() < 3 {
-                    continue;
+                    return;
                 }
                 lower.clear();
                 lower.push_str(word);
@@ -844,7 +866,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                         require: None,
                     });
                 }
-            }
+            });
             found
         })
         .collect();
@@ -1103,37 +1125,46 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             definitions.push((first.clone(), sentence.clone(), *at, *score));
         }
     }
-    // Short names join their kinds when the notes use them.
-    let longest = SHORT_NAMES.iter().map(|(short, _)| short.len()).max();
-    let words: HashSet<&str> = corpus
-        .chapters
-        .par_iter()
-        .flat_map_iter(|c| c.iter())
-        .map(|s| {
-            LATIN_TOKEN
-                .find_iter(&s.prose)
-                .chain(LATIN_TOKEN.find_iter(&s.code))
-                .filter(|m| Some(m.len()) <= longest)
-                .filter_map(|m| {
-                    SHORT_NAMES
-                        .iter()
-                        .find(|(short, _)| short.eq_ignore_ascii_case(m.as_str()))
-                        .map(|(short, _)| *short)
-                })
-                .collect::<HashSet<_>>()
-        })
-        .reduce(HashSet::new, |mut a, b| {
-            a.extend(b);
-            a
-        });
-    for (short, kind) in SHORT_NAMES {
-        let key = norm(kind);
-        if forms.contains_key(&key) && words.contains(*short) {
+    // Short names join their kinds when the notes use them (as a Latin word, in any case).
+    let wanted: Vec<(&str, &str)> = SHORT_NAMES
+        .iter()
+        .copied()
+        .filter(|(_, kind)| forms.contains_key(&norm(kind)))
+        .collect();
+    let used: HashSet<&str> = if wanted.is_empty() {
+        HashSet::new()
+    } else {
+        corpus
+            .chapters
+            .par_iter()
+            .flat_map_iter(|c| c.iter())
+            .map(|s| {
+                let mut used = HashSet::new();
+                for text in [&s.prose, &s.code] {
+                    for_each_latin_token(text, |token| {
+                        if let Some((short, _)) = wanted
+                            .iter()
+                            .find(|(short, _)| short.eq_ignore_ascii_case(token))
+                        {
+                            used.insert(*short);
+                        }
+                    });
+                }
+                used
+            })
+            .reduce(HashSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    };
+    for (short, kind) in wanted {
+        if used.contains(short) {
+            let key = norm(kind);
             let k = norm(short);
             forms
                 .entry(k.clone())
                 .or_default()
-                .entry((*short).to_string())
+                .entry(short.to_string())
                 .or_default();
             groups.union(&key, &k, true);
         }
@@ -1381,10 +1412,21 @@ fn first_mention_sentence(
 ) -> Option<(String, Option<SectionRef>)> {
     let mut best: Option<(i32, String, SectionRef)> = None;
     let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    // The lower-case names, leftmost first, in any ASCII case: in a sentence whose lower case
+    // differs only in ASCII letters, a match is where the name is in the lower-cased sentence.
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(true)
+        .build(&names)
+        .ok()?;
     for &r in at {
         for s in sentences(&corpus.section(r).prose) {
-            let lower = to_lowercase(s);
-            let Some(pos) = names.iter().filter_map(|n| lower.find(n.as_str())).min() else {
+            let found = if lowers_as_ascii(s) {
+                automaton.find(s)
+            } else {
+                automaton.find(&to_lowercase(s))
+            };
+            let Some(pos) = found.map(|m| m.start()) else {
                 continue;
             };
             let len = s.chars().count() as i32;
@@ -1433,6 +1475,27 @@ mod tests {
             .map(|t| sentences.iter().position(|s| s.contains(t)))
             .collect();
         assert_eq!(first_sentences_with(&terms, &sentences), one_by_one);
+    }
+
+    #[test]
+    fn latin_tokens_are_found_as_the_pattern_finds_them() {
+        for text in [
+            "kubectl get po -n kube-system",
+            "3pv和PVC2个svc_x",
+            "Ｐｏｄ ｓｖｃ é9ab",
+            "",
+            "9",
+        ] {
+            let mut tokens: Vec<String> = Vec::new();
+            for_each_latin_token(text, |t| tokens.push(t.to_string()));
+            static LATIN_TOKEN: LazyLock<Regex> =
+                LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9]*").expect("valid regex"));
+            let expected: Vec<String> = LATIN_TOKEN
+                .find_iter(text)
+                .map(|m| m.as_str().to_string())
+                .collect();
+            assert_eq!(tokens, expected, "{text}");
+        }
     }
 
     /// Sentences read character by character, for reference.
