@@ -273,6 +273,35 @@ const GENERIC: &[&str] = &[
     "每个",
     "另外",
     "同时",
+    // Words that point at the text or a figure (`上述是…`, `下表是…`).
+    "上述",
+    "下述",
+    "前述",
+    "上表",
+    "下表",
+    "上图",
+    "下图",
+    "如上",
+    "以上",
+    "前面",
+    "后面",
+    // Sentence adverbs and conjunctions (`无论是…`, `特别是…`, `譬如…`).
+    "无论",
+    "不论",
+    "同样",
+    "特别",
+    "实际",
+    "其实",
+    "尤其",
+    "往往",
+    "总之",
+    "此外",
+    "而且",
+    "或者",
+    "譬如",
+    "诸如",
+    "假如",
+    "适合",
     "介绍说明",
     "创建方式",
     "使用方式",
@@ -363,6 +392,13 @@ fn is_generic(name: &str) -> bool {
 /// Function characters that do not start or end a Chinese term.
 const FUNCTION_CHARS: &str = "的是了在和与及或为用于过来被将把使个中对向通即也就都而并让由从以其该此这那种有要可会能但仍却仅";
 
+/// Connectives that lead a clause and so never start a Chinese name.
+const CONNECTIVES: &[&str] = &[
+    "例如", "比如", "譬如", "诸如", "如果", "假如", "因为", "所以", "但是", "然后", "首先", "其次",
+    "因此", "无论", "不论", "同样", "特别", "其实", "尤其", "另外", "此外", "而且", "或者", "以及",
+    "并且", "总之",
+];
+
 /// Characters that do not end a Chinese term: adverbs before a verb, and the first half of a word
 /// a definition's verb ends (`但是`, `只用于`, `适用于`), so `拆分但` of `拆分但是不排序` is none.
 const NOT_LAST_CHARS: &str = "只还适才又";
@@ -370,7 +406,16 @@ const NOT_LAST_CHARS: &str = "只还适才又";
 /// The name a definition sentence (`X 是…`, `X 用于…`, `X: …`) defines, when it can head an entry.
 fn definition_subject(sentence: &str) -> Option<String> {
     let c = DEFINITION.captures(sentence)?;
+    let whole = c.get(0)?;
+    // `是否` and `是不是` ask whether: `查询是否有…` defines nothing.
+    if whole.as_str().ends_with('是') && sentence[whole.end()..].starts_with(['否', '不']) {
+        return None;
+    }
     let term = c.get(1).or_else(|| c.get(2))?.as_str().trim().to_string();
+    // A subject that holds `是` (`优化器是不` of `优化器是不是…`) runs past the sentence's verb.
+    if term.contains('是') {
+        return None;
+    }
     is_term_like(&term).then_some(term)
 }
 
@@ -400,6 +445,17 @@ fn is_term_like(name: &str) -> bool {
             || FUNCTION_CHARS.contains(first)
             || FUNCTION_CHARS.contains(last)
             || NOT_LAST_CHARS.contains(last)
+        {
+            return false;
+        }
+        // `例如加索引`, `如果你的集群`: a phrase led by a connective, not a name.
+        if CONNECTIVES.iter().any(|c| name.starts_with(c)) {
+            return false;
+        }
+        // `一类`, `两种`, `每个节点`: a count of things, not the name of one.
+        if chars.len() >= 2
+            && "一两几每各某".contains(first)
+            && "类种个些次条项份组批部".contains(chars[1])
         {
             return false;
         }
@@ -1617,6 +1673,35 @@ mod tests {
             definition_subject("准入控制是 API Server 的插件集合。").as_deref(),
             Some("准入控制")
         );
+    }
+
+    #[test]
+    fn questions_pointers_counts_and_connectives_define_nothing() {
+        // `是否` and `是不是` ask; they do not define.
+        assert!(definition_subject("检测容器是否启动，启动之后才会探测。").is_none());
+        assert!(definition_subject("优化器是不是会选这个索引，要看统计信息。").is_none());
+        assert_eq!(
+            definition_subject("优化器是数据库里选择执行计划的组件。").as_deref(),
+            Some("优化器")
+        );
+        // Words that point at a figure, counts of things and clauses led by a connective.
+        for name in [
+            "上述",
+            "下表",
+            "上图",
+            "一类",
+            "两种",
+            "每个节点",
+            "无论",
+            "特别",
+            "例如加索引",
+            "如果你的集群",
+        ] {
+            assert!(!is_term_like(name), "{name}");
+        }
+        for name in ["一致性", "优化器", "上游", "下游集群", "特权容器"] {
+            assert!(is_term_like(name), "{name}");
+        }
     }
 
     #[test]
