@@ -411,6 +411,10 @@ fn definition_subject(sentence: &str) -> Option<String> {
     if whole.as_str().ends_with('是') && sentence[whole.end()..].starts_with(['否', '不']) {
         return None;
     }
+    // `https://…` is an address, not a name and its definition.
+    if whole.as_str().ends_with([':', '：']) && sentence[whole.end()..].starts_with("//") {
+        return None;
+    }
     let term = c.get(1).or_else(|| c.get(2))?.as_str().trim().to_string();
     // A subject that holds `是` (`优化器是不` of `优化器是不是…`) runs past the sentence's verb.
     if term.contains('是') {
@@ -475,10 +479,22 @@ fn is_term_like(name: &str) -> bool {
 /// Particles that may stand before a term in a run of Chinese text (`的静态端口` -> `静态端口`).
 const LEADING_PARTICLES: &str = "的了和与及或在是被把将对向从由以而并且也都为";
 
+/// Words inside a run of Chinese characters that a name before a bracket does not reach across.
+const INNER_BREAKS: &[&str] = &["被", "通过", "包括", "或者", "以及"];
+
 /// The Chinese term that ends right before a bracket, when it can be told with confidence: the
 /// run of Chinese characters (after a leading particle) when it is short, up to six characters
 /// when nothing but punctuation, space or Latin text stands before it.
 fn han_tail(run: &str, standalone: bool) -> Option<String> {
+    // A word that joins two parts of a clause (`卷通过挂载`, `容器被终止`): the name is after it.
+    let (run, standalone) = match INNER_BREAKS
+        .iter()
+        .filter_map(|b| run.rfind(b).map(|at| at + b.len()))
+        .max()
+    {
+        Some(after) => (&run[after..], false),
+        None => (run, standalone),
+    };
     let chars: Vec<char> = run.chars().collect();
     let start = chars.iter().position(|c| !LEADING_PARTICLES.contains(*c))?;
     let len = chars.len() - start;
@@ -1680,6 +1696,11 @@ mod tests {
         // `是否` and `是不是` ask; they do not define.
         assert!(definition_subject("检测容器是否启动，启动之后才会探测。").is_none());
         assert!(definition_subject("优化器是不是会选这个索引，要看统计信息。").is_none());
+        assert!(definition_subject("https://example.com/docs/k8s/pv.html").is_none());
+        assert_eq!(
+            definition_subject("kubelet: 在每个节点上运行的代理。").as_deref(),
+            Some("kubelet")
+        );
         assert_eq!(
             definition_subject("优化器是数据库里选择执行计划的组件。").as_deref(),
             Some("优化器")
@@ -1739,6 +1760,13 @@ mod tests {
             Some("服务发现机制")
         );
         assert_eq!(han_tail("服务发现机制", false), None);
+        // Not across a word that joins two parts of a clause.
+        assert_eq!(han_tail("卷通过挂载", true).as_deref(), Some("挂载"));
+        assert_eq!(han_tail("容器被终止", true).as_deref(), Some("终止"));
+        assert_eq!(
+            han_tail("网络或者存储插件", true).as_deref(),
+            Some("存储插件")
+        );
     }
 
     #[test]
