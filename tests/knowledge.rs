@@ -490,3 +490,37 @@ fn hover_cards_and_the_review_marks_work_from_file_urls() {
     let problems = page.problems().unwrap();
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+#[test]
+fn a_table_of_concepts_gives_each_concept_an_entry_defined_by_the_cell_beside_it() {
+    let notes = tempfile::tempdir().unwrap();
+    fs::write(
+        notes.path().join("helm.md"),
+        "# Helm\n\nHelm 是 Kubernetes 的包管理器。\n\n\
+         | 核心概念 | 解释 | 类比 |\n|---|---|---|\n\
+         | Chart | Helm 的软件包,包含应用所需的全部资源定义。 | 安装包 |\n\
+         | Release | Chart 在集群中运行的一个实例。 | 安装好的软件 |\n\
+         | Repository (Repo) | Chart 的存放仓库,用于存储和共享 Chart。 | 应用商店 |\n\
+         | Mirror | 10.0.0.1 | - |\n\n\
+         | 参数 | 说明 |\n|---|---|\n| replicaCount | 副本的数量,默认是一个。 |\n",
+    )
+    .unwrap();
+    let (_tmp, out) = support::build_book(notes.path());
+    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    let entry = |name: &str| entries.iter().find(|(_, dt, _)| dt.starts_with(name));
+    let (_, _, chart) = entry("Chart").expect("Chart has an entry");
+    assert!(text_of(chart).contains("Chart：Helm 的软件包"), "{chart}");
+    let (_, repository, definition) = entry("Repository").expect("Repository has an entry");
+    assert!(
+        repository.contains("Repo"),
+        "the bracketed name is an alias: {repository}"
+    );
+    assert!(
+        text_of(definition).contains("Chart 的存放仓库"),
+        "{definition}"
+    );
+    assert!(entry("Release").is_some());
+    // A cell beside with no words explains nothing; a table of parameters lists no concepts.
+    assert!(entry("Mirror").is_none());
+    assert!(entry("replicaCount").is_none());
+}

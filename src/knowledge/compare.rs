@@ -87,6 +87,16 @@ pub fn compared_in_heading(heading: &str) -> Vec<String> {
     }
 }
 
+/// How far `written` is from `name` when it reads as a misspelling of it (`replaceset` for
+/// `replicaset`): within two edits, and not the same word with an ending added or taken away
+/// (`release` is not `released`).
+fn misspelling(name: &str, written: &str) -> Option<usize> {
+    if name.starts_with(written) || written.starts_with(name) {
+        return None;
+    }
+    crate::repair::schema::edit_distance_within(name, written, 2)
+}
+
 /// Looks names up among the glossary's entries.
 struct Resolver<'a> {
     by_name: &'a HashMap<String, usize>,
@@ -140,9 +150,7 @@ impl Resolver<'_> {
             let close = (n.len() - 1..=n.len() + 1)
                 .filter_map(|len| self.by_shape.get(&(first, len)))
                 .flatten()
-                .filter_map(|&(name, i)| {
-                    crate::repair::schema::edit_distance_within(name, &n, 2).map(|d| (d, name, i))
-                })
+                .filter_map(|&(name, i)| misspelling(name, &n).map(|d| (d, name, i)))
                 .min();
             if let Some((_, _, i)) = close {
                 return Some(i);
@@ -173,7 +181,9 @@ impl Resolver<'_> {
 pub struct Table {
     range: (usize, usize),
     pub header: Vec<String>,
-    first_column: Vec<String>,
+    pub first_column: Vec<String>,
+    /// The cell beside each of `first_column`, when the row has one.
+    pub second_column: Vec<Option<String>>,
 }
 
 pub fn tables(body: &str) -> Vec<Table> {
@@ -193,8 +203,11 @@ pub fn tables(body: &str) -> Vec<Table> {
         {
             let mut header = Vec::new();
             let mut first_column = Vec::new();
+            let mut second_column: Vec<Option<String>> = Vec::new();
             let mut cell: Option<(bool, String)> = None;
             let mut cell_in_row = 0;
+            // Whether the row being read gave `first_column` its first cell.
+            let mut row_has_first = false;
             let mut j = k + 1;
             let mut end = body.len();
             while j < toks.len() {
@@ -212,7 +225,7 @@ pub fn tables(body: &str) -> Vec<Table> {
                         name: "tr",
                         closing: false,
                         ..
-                    } => cell_in_row = 0,
+                    } => (cell_in_row, row_has_first) = (0, false),
                     Token::Tag {
                         name: name @ ("th" | "td"),
                         closing: false,
@@ -231,6 +244,13 @@ pub fn tables(body: &str) -> Vec<Table> {
                                 header.push(text.trim().to_string());
                             } else if cell_in_row == 1 {
                                 first_column.push(text.trim().to_string());
+                                second_column.push(None);
+                                row_has_first = true;
+                            } else if cell_in_row == 2
+                                && row_has_first
+                                && let Some(beside) = second_column.last_mut()
+                            {
+                                *beside = Some(text.trim().to_string());
                             }
                         }
                     }
@@ -247,6 +267,7 @@ pub fn tables(body: &str) -> Vec<Table> {
                 range: (start, end),
                 header,
                 first_column,
+                second_column,
             });
             k = j;
         }
@@ -424,12 +445,25 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelling_is_close_but_not_another_form_of_the_word() {
+        assert!(misspelling("replicaset", "replaceset").is_some());
+        assert!(misspelling("statefulset", "statfulset").is_some());
+        assert_eq!(misspelling("released", "release"), None);
+        assert_eq!(misspelling("deployment", "deployments"), None);
+        assert_eq!(misspelling("configmap", "secretmap"), None);
+    }
+
+    #[test]
     fn tables_give_header_and_first_column() {
         let html = "<p>x</p><table><thead><tr><th>特性</th><th>A</th><th>B</th></tr></thead><tbody><tr><td>r1</td><td>1</td><td>2</td></tr><tr><td>r2</td><td>3</td><td>4</td></tr></tbody></table>";
         let t = tables(html);
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].header, ["特性", "A", "B"]);
         assert_eq!(t[0].first_column, ["r1", "r2"]);
+        assert_eq!(
+            t[0].second_column,
+            [Some("1".to_string()), Some("3".to_string())]
+        );
         assert!(html[t[0].range.0..t[0].range.1].starts_with("<table>"));
         assert!(html[t[0].range.0..t[0].range.1].ends_with("</table>"));
     }

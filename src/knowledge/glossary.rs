@@ -681,6 +681,46 @@ fn heading_terms(heading: &str) -> Vec<Vec<String>> {
     }
 }
 
+/// Whether a table's first header says its first column lists concepts (`核心概念`, `术语`).
+fn names_concepts(header: &str) -> bool {
+    const HEADERS: &[&str] = &[
+        "概念",
+        "核心概念",
+        "基本概念",
+        "关键概念",
+        "主要概念",
+        "术语",
+        "名词",
+        "组件",
+        "核心组件",
+        "concept",
+        "concepts",
+        "term",
+        "terms",
+        "component",
+        "components",
+    ];
+    let h = header.trim().to_lowercase();
+    HEADERS.contains(&h.as_str())
+}
+
+/// The names of a cell that names one concept, a bracketed second name split off
+/// (`Repository (Repo)`), or none when the cell is not a name.
+fn bracketed_names(cell: &str) -> Option<Vec<String>> {
+    static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([^()（）]+?)\s*[（(]\s*([^()（）]+?)\s*[)）]$").expect("valid regex")
+    });
+    let cell = cell.trim();
+    let names = match BRACKETED.captures(cell) {
+        Some(c) => vec![c[1].trim().to_string(), c[2].trim().to_string()],
+        None => vec![cell.to_string()],
+    };
+    names
+        .iter()
+        .all(|n| is_term_like(n) && n.chars().count() <= 30)
+        .then_some(names)
+}
+
 fn is_heading_name(part: &str) -> bool {
     if !is_term_like(part) || part.contains('的') {
         return false;
@@ -854,6 +894,28 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                             rule: "table",
                             definition: None,
                             require: Some((cell.to_lowercase(), true, 2)),
+                        });
+                    }
+                }
+                // Concepts listed down a table whose first header says so (`| 核心概念 | 解释 |`),
+                // each explained by the cell beside it.
+                if table.header.first().is_some_and(|h| names_concepts(h)) {
+                    for (name, beside) in table.first_column.iter().zip(&table.second_column) {
+                        let Some(names) = bracketed_names(name) else {
+                            continue;
+                        };
+                        // An explanation has words (not an address or a version number).
+                        let Some(beside) = beside.as_ref().filter(|d| {
+                            d.chars().count() >= 6
+                                && d.chars().filter(|c| c.is_alphabetic()).count() >= 4
+                        }) else {
+                            continue;
+                        };
+                        found.push(Found {
+                            names,
+                            rule: "table",
+                            definition: Some((format!("{}：{beside}", name.trim()), at, 9)),
+                            require: None,
                         });
                     }
                 }
