@@ -524,3 +524,32 @@ fn a_table_of_concepts_gives_each_concept_an_entry_defined_by_the_cell_beside_it
     assert!(entry("Mirror").is_none());
     assert!(entry("replicaCount").is_none());
 }
+
+#[test]
+fn a_chinese_name_glued_to_a_latin_word_is_not_cut_out_of_it() {
+    let notes = tempfile::tempdir().unwrap();
+    fs::write(
+        notes.path().join("net.md"),
+        "# 网络\n\n每个 Pod 都有自己的 IP地址(IP-per-Pod),其他 Pod 可以用这个地址访问它。\n\n\
+         IP-per-Pod 让端口不再冲突。\n\n网络插件通过容器网络接口(CNI)接入集群。\n",
+    )
+    .unwrap();
+    let (_tmp, out) = support::build_book(notes.path());
+    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    let names: Vec<&str> = entries.iter().map(|(_, dt, _)| dt.as_str()).collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("地址")),
+        "地址 is half of IP地址: {names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("IP-per-Pod")),
+        "{names:?}"
+    );
+    // Not glued: the Chinese name and the bracketed one are one entry.
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("容器网络接口") && n.contains("CNI")),
+        "{names:?}"
+    );
+}

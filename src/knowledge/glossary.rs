@@ -479,20 +479,24 @@ fn is_term_like(name: &str) -> bool {
 /// Particles that may stand before a term in a run of Chinese text (`的静态端口` -> `静态端口`).
 const LEADING_PARTICLES: &str = "的了和与及或在是被把将对向从由以而并且也都为";
 
-/// Words inside a run of Chinese characters that a name before a bracket does not reach across.
-const INNER_BREAKS: &[&str] = &["被", "通过", "包括", "或者", "以及"];
+/// Words inside a run of Chinese characters that a name before a bracket does not reach across:
+/// they join two parts of a clause or say what a thing is called.
+const INNER_BREAKS: &[&str] = &[
+    "被", "通过", "包括", "或者", "以及", "称为", "叫做", "叫作", "视作", "视为", "简称",
+];
 
 /// The Chinese term that ends right before a bracket, when it can be told with confidence: the
 /// run of Chinese characters (after a leading particle) when it is short, up to six characters
 /// when nothing but punctuation, space or Latin text stands before it.
 fn han_tail(run: &str, standalone: bool) -> Option<String> {
-    // A word that joins two parts of a clause (`卷通过挂载`, `容器被终止`): the name is after it.
+    // A word that joins two parts of a clause (`卷通过挂载`, `容器被终止`): the name is after it,
+    // as clearly bounded as after punctuation.
     let (run, standalone) = match INNER_BREAKS
         .iter()
         .filter_map(|b| run.rfind(b).map(|at| at + b.len()))
         .max()
     {
-        Some(after) => (&run[after..], false),
+        Some(after) => (&run[after..], true),
         None => (run, standalone),
     };
     let chars: Vec<char> = run.chars().collect();
@@ -821,9 +825,18 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     let Some(run) = c.get(1) else {
                         continue;
                     };
-                    let standalone = !text[..run.start()].chars().next_back().is_some_and(is_han);
+                    let before = text[..run.start()].chars().next_back();
+                    let standalone = !before.is_some_and(is_han);
                     let latin = c[2].trim().to_string();
-                    let names = match han_tail(run.as_str(), standalone) {
+                    // Glued to a Latin word before it (`IP地址(IP-per-Pod)`), the Chinese part
+                    // is half of a longer name: only the bracketed name is taken.
+                    let glued = before.is_some_and(|b| b.is_ascii_alphanumeric());
+                    let tail = if glued {
+                        None
+                    } else {
+                        han_tail(run.as_str(), standalone)
+                    };
+                    let names = match tail {
                         Some(zh) => vec![zh, latin],
                         None => vec![latin],
                     };
@@ -1825,6 +1838,7 @@ mod tests {
         // Not across a word that joins two parts of a clause.
         assert_eq!(han_tail("卷通过挂载", true).as_deref(), Some("挂载"));
         assert_eq!(han_tail("容器被终止", true).as_deref(), Some("终止"));
+        assert_eq!(han_tail("称为混合搜索", false).as_deref(), Some("混合搜索"));
         assert_eq!(
             han_tail("网络或者存储插件", true).as_deref(),
             Some("存储插件")
