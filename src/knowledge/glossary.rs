@@ -642,9 +642,6 @@ pub fn is_question(heading: &str) -> bool {
 /// The concepts a heading names, each with its names (`RS (ReplicaSet)` is one concept with two
 /// names; `PV & PVC` two concepts), or none when the heading does not name concepts.
 fn heading_terms(heading: &str) -> Vec<Vec<String>> {
-    static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^([^()（）]+?)\s*[（(]\s*([^()（）]+?)\s*[)）]$").expect("valid regex")
-    });
     let bare = bare_heading(heading);
     if bare.is_empty() || is_question(&bare) {
         return Vec::new();
@@ -659,15 +656,7 @@ fn heading_terms(heading: &str) -> Vec<Vec<String>> {
         })
         .unwrap_or(&bare)
         .to_string();
-    let concept = |part: &str| -> Option<Vec<String>> {
-        match BRACKETED.captures(part) {
-            Some(c) => {
-                let names = vec![c[1].trim().to_string(), c[2].trim().to_string()];
-                names.iter().all(|n| is_heading_name(n)).then_some(names)
-            }
-            None => is_heading_name(part).then(|| vec![part.to_string()]),
-        }
-    };
+    let concept = |part: &str| bracketed_names(part, is_heading_name);
     let split = if bare.contains("and") || bare.contains("vs") {
         &*SPLIT_PARTS
     } else {
@@ -708,21 +697,18 @@ fn names_concepts(header: &str) -> bool {
     HEADERS.contains(&h.as_str())
 }
 
-/// The names of a cell that names one concept, a bracketed second name split off
-/// (`Repository (Repo)`), or none when the cell is not a name.
-fn bracketed_names(cell: &str) -> Option<Vec<String>> {
+/// The names of a text that names one concept, a bracketed second name split off
+/// (`RS (ReplicaSet)`, `Repository (Repo)`), or none when a name is not one `is_name` takes.
+fn bracketed_names(text: &str, is_name: impl Fn(&str) -> bool) -> Option<Vec<String>> {
     static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^([^()（）]+?)\s*[（(]\s*([^()（）]+?)\s*[)）]$").expect("valid regex")
     });
-    let cell = cell.trim();
-    let names = match BRACKETED.captures(cell) {
+    let text = text.trim();
+    let names = match BRACKETED.captures(text) {
         Some(c) => vec![c[1].trim().to_string(), c[2].trim().to_string()],
-        None => vec![cell.to_string()],
+        None => vec![text.to_string()],
     };
-    names
-        .iter()
-        .all(|n| is_term_like(n) && n.chars().count() <= 30)
-        .then_some(names)
+    names.iter().all(|n| is_name(n)).then_some(names)
 }
 
 fn is_heading_name(part: &str) -> bool {
@@ -914,7 +900,9 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 // each explained by the cell beside it.
                 if table.header.first().is_some_and(|h| names_concepts(h)) {
                     for (name, beside) in table.first_column.iter().zip(&table.second_column) {
-                        let Some(names) = bracketed_names(name) else {
+                        let Some(names) =
+                            bracketed_names(name, |n| is_term_like(n) && n.chars().count() <= 30)
+                        else {
                             continue;
                         };
                         // An explanation has words (not an address or a version number).
