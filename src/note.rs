@@ -90,6 +90,10 @@ fn unclosed_fences(body: &str) -> Vec<(usize, bool)> {
             .to_string()
     };
     let mut unclosed = Vec::new();
+    if !body.contains("```") && !body.contains("~~~") {
+        // No fence at all.
+        return unclosed;
+    }
     for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
         let Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(_))) = event else {
             continue;
@@ -196,6 +200,10 @@ fn blank_out(body: &str, range: &Range<usize>) -> String {
 }
 
 fn first_block(body: &str) -> FirstBlock {
+    first_block_of(first_block_source(body))
+}
+
+fn first_block_of(body: &str) -> FirstBlock {
     let mut parser = Parser::new_ext(body, markdown::options()).into_offset_iter();
     let Some((event, range)) = parser.next() else {
         return FirstBlock::Other;
@@ -226,6 +234,25 @@ fn first_block(body: &str) -> FirstBlock {
         }
         _ => FirstBlock::Other,
     }
+}
+
+/// The start of `body` that holds its first block as the whole body would have it: up to the
+/// first blank line after some text, which ends a heading or a paragraph (any other first block is
+/// [`FirstBlock::Other`] either way). The whole body when a bracket could be a link whose
+/// definition comes later.
+fn first_block_source(body: &str) -> &str {
+    let mut seen_text = false;
+    let mut at = 0;
+    for line in body.split_inclusive('\n') {
+        let blank = line.trim_matches([' ', '\t', '\r', '\n']).is_empty();
+        if blank && seen_text {
+            break;
+        }
+        seen_text |= !blank;
+        at += line.len();
+    }
+    let head = &body[..at];
+    if head.contains('[') { body } else { head }
 }
 
 /// Text of the first heading anywhere in the body.
@@ -358,6 +385,28 @@ mod tests {
             assert_eq!(unclosed_fences(closed), vec![], "{closed}");
         }
         assert_eq!(unclosed_fences("- ```\n  x\n\nafter\n").len(), 1);
+    }
+
+    #[test]
+    fn the_first_block_is_read_from_the_start_of_the_body_alone() {
+        for body in [
+            "# 标题\n\n正文\n",
+            "\n\n  标题一行\n第二行\n\n正文",
+            "标题\n===\n\n正文",
+            "段落 `code`\n- 列表\n\n正文",
+            "```yaml\na: 1\n\nb: 2\n```\n",
+            "<!-- 注释\n\n-->\n标题",
+            "- 一\n\n- 二\n",
+            "> 引用\n\n正文",
+            "见 [文档][doc]\n\n[doc]: https://example.com\n",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n正文",
+            "只有一行",
+            "",
+            "\r\n标题\r\n\r\n正文\r\n",
+        ] {
+            assert_eq!(first_block(body), first_block_of(body), "{body:?}");
+        }
+        assert!(first_block_source("标题\n\n很长的正文").len() < 8);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Anchor ids and file names that keep Chinese text: `Service 与 Deployment` -> `service-与-deployment`.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 /// Lower-case Latin letters, keep every other letter or digit (Chinese included), `-` and `_`;
 /// whitespace and punctuation become single `-`. Empty results become `section`.

@@ -1,7 +1,7 @@
 //! Comparisons: tables whose header (or first column) names two or more concepts, and sections
 //! whose heading compares concepts (`X和Y的区别`, `X vs Y`), grouped by the concepts compared.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -107,7 +107,7 @@ struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     fn new(by_name: &'a HashMap<String, usize>, entries: &'a [Entry]) -> Resolver<'a> {
-        let mut by_shape: HashMap<(u8, usize), Vec<(&str, usize)>> = HashMap::new();
+        let mut by_shape: HashMap<(u8, usize), Vec<(&str, usize)>> = HashMap::default();
         for (name, &i) in by_name {
             if let Some(&first) = name.as_bytes().first()
                 && name.is_ascii()
@@ -312,7 +312,7 @@ pub fn gather(
     entries: &[Entry],
     place: &dyn Fn(SectionRef) -> Place,
 ) -> Vec<Comparison> {
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         for n in e.names() {
             by_name.entry(norm(n)).or_insert(i);
@@ -320,7 +320,7 @@ pub fn gather(
     }
     let resolver = Resolver::new(&by_name, entries);
     let mut groups: Vec<Comparison> = Vec::new();
-    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::default();
     let mut add = |concepts: Vec<Concept>, item: Item, groups: &mut Vec<Comparison>| {
         let mut concepts_unique: Vec<Concept> = Vec::new();
         let mut key: Vec<String> = Vec::new();

@@ -10,7 +10,8 @@
 //! - `kind` / `field`: Kubernetes kinds and fields of the API schema named in the prose;
 //! - `user`: entries of the optional `glossary.yaml` in the notes folder (they win).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use rayon::prelude::*;
@@ -1058,7 +1059,7 @@ fn keep_required(found: Vec<Found>, texts: &[&str]) -> Vec<Found> {
             .ascii_case_insensitive(lower)
             .build(&terms)
         else {
-            return HashMap::new();
+            return HashMap::default();
         };
         let counts = texts
             .par_iter()
@@ -1199,12 +1200,12 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
     let found = find_names(corpus);
     let sections: Vec<(SectionRef, &super::SectionText)> = corpus.sections().collect();
     let mut groups = Groups {
-        parent: HashMap::new(),
-        latin: HashMap::new(),
+        parent: HashMap::default(),
+        latin: HashMap::default(),
     };
     // Display forms of each key, with how often each was found.
-    let mut forms: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
-    let mut rules: HashMap<String, HashSet<&'static str>> = HashMap::new();
+    let mut forms: HashMap<String, BTreeMap<String, usize>> = HashMap::default();
+    let mut rules: HashMap<String, HashSet<&'static str>> = HashMap::default();
     // The key and display form of each name that may be a term, found in parallel.
     // An English term and its abbreviation are one concept for certain.
     let named: Vec<(Vec<(String, &str)>, bool)> = found
@@ -1220,7 +1221,7 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             (names, certain)
         })
         .collect();
-    let mut partners: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut partners: HashMap<&str, HashSet<&str>> = HashMap::default();
     for (f, (names, _)) in found.iter().zip(&named) {
         if let ([(a, _), (b, _)], "bilingual") = (names.as_slice(), f.rule) {
             partners.entry(a).or_default().insert(b);
@@ -1269,14 +1270,14 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         .filter(|(_, kind)| forms.contains_key(&norm(kind)))
         .collect();
     let used: HashSet<&str> = if wanted.is_empty() {
-        HashSet::new()
+        HashSet::default()
     } else {
         corpus
             .chapters
             .par_iter()
             .flat_map_iter(|c| c.iter())
             .map(|s| {
-                let mut used = HashSet::new();
+                let mut used = HashSet::default();
                 for text in [&s.prose, &s.code] {
                     for_each_latin_token(text, |token| {
                         if let Some((short, _)) = wanted
@@ -1289,7 +1290,7 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
                 }
                 used
             })
-            .reduce(HashSet::new, |mut a, b| {
+            .reduce(HashSet::default, |mut a, b| {
                 a.extend(b);
                 a
             })
@@ -1414,7 +1415,8 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             for &name in found.iter().flatten() {
                 hits[name] += 1;
             }
-            let mut name_counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); drafts.len()];
+            let mut name_counts: Vec<HashMap<String, usize>> =
+                vec![HashMap::default(); drafts.len()];
             for (i, &n) in hits.iter().enumerate() {
                 if n > 0 {
                     let (name, entry) = matcher.name(i);

@@ -7,7 +7,8 @@ pub mod html;
 pub mod matcher;
 pub mod review;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -355,7 +356,7 @@ impl Linker {
                 .map(move |n| (n.to_string(), i))
                 .collect::<Vec<_>>()
         }));
-        let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::new();
+        let mut referrers: HashMap<SectionRef, BTreeSet<SectionRef>> = HashMap::default();
         for e in entries {
             for &home in &e.explained_in {
                 let from = referrers.entry(home).or_default();
@@ -392,7 +393,7 @@ impl Linker {
                 term_chapters[t].push(c);
             }
         }
-        let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::new();
+        let mut defined_in: HashMap<SectionRef, Vec<usize>> = HashMap::default();
         for (i, e) in entries.iter().enumerate() {
             if let Some(at) = e.defined_at {
                 defined_in.entry(at).or_default().push(i);
@@ -615,7 +616,7 @@ fn related_chapters(
     titles: &[(String, String)],
     words: &Words,
 ) -> String {
-    let mut shared: HashMap<usize, usize> = HashMap::new();
+    let mut shared: HashMap<usize, usize> = HashMap::default();
     for &t in &chapter_terms[ci] {
         for &j in &term_chapters[t] {
             if j != ci {

@@ -8,8 +8,9 @@
 //! Console sessions have no grammar of their own: prompts, commands and program output
 //! are told apart line by line here, and commands are highlighted as bash.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
@@ -427,7 +428,7 @@ thread_local! {
     /// regions are a few lines long, and working out a scope's classes costs more than a line.
     /// Every highlighter styles with the same two themes, so they share these.
     static SCOPE_CLASSES: std::cell::Cell<HashMap<Scope, Option<String>>> =
-        std::cell::Cell::new(HashMap::new());
+        std::cell::Cell::new(HashMap::default());
 }
 
 impl Drop for Lines<'_> {
@@ -943,7 +944,7 @@ impl Props {
 /// Empty when both themes style the same selectors with the same properties.
 fn cover_rules(light: &Theme, dark: &Theme) -> Vec<Rule> {
     let by_path = |theme: &Theme| {
-        let mut map: HashMap<Vec<Scope>, Props> = HashMap::new();
+        let mut map: HashMap<Vec<Scope>, Props> = HashMap::default();
         for item in &theme.scopes {
             for selector in &item.scope.selectors {
                 let entry = map.entry(selector.extract_scopes()).or_default();

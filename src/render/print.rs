@@ -8,8 +8,8 @@ use crate::diagnostics::Fatal;
 use crate::model::{Book, Chapter};
 use crate::render::site::{Pages, Words, can_be_bare, compact};
 use crate::render::templates::Templates;
+use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
-use std::collections::HashSet;
 
 /// Path of the print page in the output folder.
 pub const PRINT_PAGE: &str = "print.html";

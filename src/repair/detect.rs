@@ -58,6 +58,19 @@ const LABELS: &[(&str, &str)] = &[
     ("xml", "xml"),
 ];
 
+/// The length of the longest name in [`LABELS`].
+const LONGEST_LABEL: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < LABELS.len() {
+        if LABELS[i].0.len() > longest {
+            longest = LABELS[i].0.len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 static GUTTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s{0,3}(\d{1,4})\s*\|\s?(.*)$").expect("valid regex"));
 static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
@@ -142,7 +155,11 @@ pub fn without_comment(line: &str) -> &str {
 
 /// The language a lone label line names.
 pub fn label_language(line: &str) -> Option<&'static str> {
-    let word = line.trim().trim_end_matches(':').to_ascii_lowercase();
+    let word = line.trim().trim_end_matches(':');
+    if word.len() > LONGEST_LABEL {
+        return None;
+    }
+    let word = word.to_ascii_lowercase();
     LABELS
         .iter()
         .find(|(l, _)| *l == word)
@@ -165,6 +182,10 @@ pub fn is_yaml_line(line: &str) -> bool {
     let t = line.trim();
     if t == "---" {
         return true;
+    }
+    // Both shapes hold a `key:`.
+    if !t.contains(':') {
+        return false;
     }
     YAML_KEY.is_match(line) || YAML_GLUED_KEY.is_match(line)
 }
@@ -201,6 +222,13 @@ fn is_commented_manifest(t: &str) -> bool {
 /// Another language recognisable from one line.
 fn other_language(line: &str) -> Option<&'static str> {
     let t = line.trim();
+    // Every one starts with a Latin letter.
+    if t.chars()
+        .next()
+        .is_none_or(|c| (c.is_ascii() && !c.is_ascii_alphabetic()) || is_cjk(c))
+    {
+        return None;
+    }
     if DOCKERFILE.is_match(t) {
         return Some("dockerfile");
     }
@@ -264,16 +292,28 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Code(lang);
     }
     let cjk = cjk_ratio(t);
-    if (is_yaml_line(line) || is_flattened_yaml(line)) && cjk < 0.6 {
+    if cjk < 0.6 && (is_yaml_line(line) || is_flattened_yaml(line)) {
         return LineKind::Yaml;
     }
-    let code = without_comment(t);
+    // Only a `#` can start a comment.
+    let code = if t.contains('#') {
+        without_comment(t)
+    } else {
+        t
+    };
+    let code_cjk = if code.len() == t.len() {
+        cjk
+    } else {
+        cjk_ratio(code)
+    };
     // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
     // command and its first argument are plain ASCII.
-    let ascii_head = code.split_whitespace().take(2).all(|w| w.is_ascii());
-    let limit = if ascii_head { 0.5 } else { 0.35 };
-    if cjk_ratio(code) < limit && shell::looks_like_command(code) {
-        return LineKind::Command;
+    if code_cjk < 0.5 {
+        let ascii_head = code.split_whitespace().take(2).all(|w| w.is_ascii());
+        let limit = if ascii_head { 0.5 } else { 0.35 };
+        if code_cjk < limit && shell::looks_like_command(code) {
+            return LineKind::Command;
+        }
     }
     if is_markdown(line) {
         return LineKind::Markdown;

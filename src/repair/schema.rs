@@ -4,7 +4,7 @@
 //! regeneration command): `k8s.json` is generated from the k8s-openapi schema, `compose.json` from the
 //! Compose Specification. Each maps a type to its fields and each field to the shapes it may take.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -147,11 +147,11 @@ impl Schema {
     fn load() -> Schema {
         let mut schema = Schema {
             types: Vec::new(),
-            kinds: HashMap::new(),
+            kinds: HashMap::default(),
             generic_root: None,
             compose_root: None,
-            by_field: HashMap::new(),
-            words: HashSet::new(),
+            by_field: HashMap::default(),
+            words: HashSet::default(),
         };
         let k8s: RawTree = serde_json::from_str(K8S_JSON).unwrap_or_else(|_| RawTree::empty());
         let compose: RawTree =
@@ -331,8 +331,8 @@ impl Schema {
 impl RawTree {
     fn empty() -> RawTree {
         RawTree {
-            roots: HashMap::new(),
-            types: HashMap::new(),
+            roots: HashMap::default(),
+            types: HashMap::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! vocabulary make likely; they never drop or reorder a non-whitespace character. When a place
 //! is doubtful it is left alone: a wrong split is worse than a missed one.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -220,11 +220,18 @@ pub fn prompt_len(line: &str) -> Option<usize> {
     {
         return Some(m.end());
     }
-    if let Some(m) = colon_prompt_re().find(line).filter(|m| m.start() == 0) {
+    if let Some(m) = line
+        .contains('@')
+        .then(|| colon_prompt_re().find(line))
+        .flatten()
+        .filter(|m| m.start() == 0)
+    {
         return Some(m.end());
     }
-    if let Some(m) = versioned_shell_prompt_re()
-        .find(line)
+    if let Some(m) = line
+        .starts_with(['b', 's', 'z'])
+        .then(|| versioned_shell_prompt_re().find(line))
+        .flatten()
         .filter(|m| m.start() == 0)
     {
         return Some(m.end());

@@ -2,7 +2,7 @@
 
 use super::fix::Fix;
 use regex::Regex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 /// Metadata found in the text itself.
@@ -1087,7 +1087,7 @@ struct Outline<'a> {
 
 impl<'a> Outline<'a> {
     fn new(entries: &'a [NumberedEntry]) -> Outline<'a> {
-        let mut span: HashMap<&[u32], (usize, usize)> = HashMap::new();
+        let mut span: HashMap<&[u32], (usize, usize)> = HashMap::default();
         for e in entries.iter().filter(|e| e.heading_shaped) {
             span.entry(&e.path)
                 .and_modify(|s| s.1 = e.index)
