@@ -466,6 +466,17 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
         }
         if tag.name == "pre" {
             pre_depth += 1;
+            // A highlighted block (text in spans) is read in one go, up to its end tag.
+            if let Some(len) = (pre_depth == 1 && !tag.source.ends_with("/>"))
+                .then(|| plain_code_len(&html[after..]))
+                .flatten()
+            {
+                let code = &mut sections.last_mut().expect("one section at least").code;
+                code.push('\n');
+                push_code_text(code, &html[after..after + len]);
+                pos = after + len;
+                continue;
+            }
         }
         if is_block(&tag.name) {
             separate(&mut sections, pre_depth > 0);
@@ -477,6 +488,47 @@ pub fn sections(chapter: &Chapter) -> Vec<Section> {
         section.code = collapse(&section.code);
     }
     sections
+}
+
+/// The length of the content of a `<pre>` element starting `html` when it holds only text,
+/// `<span>` and `<code>` elements, as highlighted code does: up to its end tag. `None` for
+/// anything else, or when the element does not end.
+fn plain_code_len(html: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[from..]) {
+        let at = from + off;
+        let rest = &bytes[at..];
+        let named = |name: &[u8]| {
+            rest.len() > name.len()
+                && &rest[..name.len()] == name
+                && !rest[name.len()].is_ascii_alphanumeric()
+        };
+        if named(b"</pre") {
+            return Some(at);
+        }
+        if !(named(b"<span") || named(b"</span") || named(b"<code") || named(b"</code")) {
+            return None;
+        }
+        from = at + crate::render::site::tag_end(rest, 1)? + 1;
+    }
+    None
+}
+
+/// The text of some highlighted code (see [`plain_code_len`]): its tags left out, its entities
+/// decoded.
+fn push_code_text(out: &mut String, code: &str) {
+    let bytes = code.as_bytes();
+    let mut pos = 0;
+    while pos < code.len() {
+        let Some(off) = memchr::memchr(b'<', &bytes[pos..]) else {
+            crate::knowledge::html::push_unescaped(out, &code[pos..]);
+            return;
+        };
+        crate::knowledge::html::push_unescaped(out, &code[pos..pos + off]);
+        let at = pos + off;
+        pos = crate::render::site::tag_end(bytes, at + 1).map_or(code.len(), |end| end + 1);
+    }
 }
 
 /// An HTML start or end tag at the start of `text`.
@@ -843,6 +895,23 @@ mod tests {
             ..section
         };
         assert_eq!(excerpt(&short), "说明 kubectl get pods");
+    }
+
+    #[test]
+    fn code_is_read_alike_highlighted_or_not() {
+        let highlighted = "<p>看</p><pre class=\"hl\" data-lang=\"bash\"><code><span class=\"hl-k\" title=\"a>b\">echo</span> &quot;a&lt;b&quot;\n<span>ls</span></code></pre><p>完</p>";
+        let plain =
+            "<p>看</p><pre><code><b>echo</b> &quot;a&lt;b&quot;\n<i>ls</i></code></pre><p>完</p>";
+        for html in [highlighted, plain] {
+            let s = sections(&chapter("c", "C", html, &[]));
+            assert_eq!(s[0].code, "echo \"a<b\" ls", "{html}");
+            assert_eq!(s[0].prose, "看 完", "{html}");
+        }
+        // Unclosed, or with a block inside: read tag by tag.
+        let s = sections(&chapter("c", "C", "<pre><code>a<span>b", &[]));
+        assert_eq!(s[0].code, "ab");
+        assert_eq!(plain_code_len("<code>a</code><div>b</div></pre>"), None);
+        assert_eq!(plain_code_len("<code>a</code></pre>"), Some(14));
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         note_path,
         links,
         has_raw_html: false,
+        raw_events: 0,
         broken: Vec::new(),
     };
     let mut footnotes = Footnotes::default();
@@ -63,9 +64,12 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     // the rest of the page is sanitized, which then reads a fraction of the HTML.
     let slots = !body.contains(CODE_SLOT);
     let mut blocks: Vec<String> = Vec::new();
+    // The events of `out` that hold HTML from the note, in order.
+    let mut raw_items: Vec<usize> = Vec::new();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
 
     while let Some((event, range)) = parser.next() {
+        let raw_before = ctx.raw_events;
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 let inner: Vec<Event<'_>> = parser
@@ -146,8 +150,15 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
             }
             other => out.push(ctx.safe_event(other, range.start)),
         }
+        if ctx.raw_events > raw_before {
+            raw_items.push(out.len() - 1);
+        }
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
+    if ctx.has_raw_html && slots {
+        // Blocks made of Markdown alone are safe by construction too: they wait in slots as well.
+        out = slot_safe_blocks(out, &raw_items, &mut blocks);
+    }
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     if ctx.has_raw_html {
         // Elements nested without end (`<div>` thousands of times) are flattened first: the
@@ -173,6 +184,53 @@ const CODE_SLOT: char = '\u{E002}';
 /// The text standing for code block `i` until [`fill_code_slots`].
 fn code_slot(i: usize) -> String {
     format!("{CODE_SLOT}{i}{CODE_SLOT}")
+}
+
+/// `events` with each top-level block that holds no HTML from the note (`raw`: the indexes of
+/// the events that do, ascending) written ahead, its code blocks filled in, and put in a slot of
+/// `blocks`.
+fn slot_safe_blocks<'a>(
+    events: Vec<Event<'a>>,
+    raw: &[usize],
+    blocks: &mut Vec<String>,
+) -> Vec<Event<'a>> {
+    let mut reduced = Vec::with_capacity(events.len() / 4);
+    let mut raw = raw.iter().copied().peekable();
+    let mut item: Vec<Event<'a>> = Vec::new();
+    let mut item_raw = false;
+    let mut depth = 0usize;
+    for (i, event) in events.into_iter().enumerate() {
+        if raw.peek() == Some(&i) {
+            raw.next();
+            item_raw = true;
+        }
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        item.push(event);
+        if depth > 0 {
+            continue;
+        }
+        if item_raw || !matches!(item[0], Event::Start(_)) {
+            reduced.append(&mut item);
+        } else {
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(&mut html, item.drain(..));
+            let mut html = fill_code_slots(&html, blocks);
+            let mut slot = code_slot(blocks.len());
+            if html.ends_with('\n') {
+                html.pop();
+                slot.push('\n');
+            }
+            blocks.push(html);
+            reduced.push(Event::Html(CowStr::from(slot)));
+        }
+        item_raw = false;
+    }
+    reduced.append(&mut item);
+    reduced
 }
 
 /// `html` with each code block's slot replaced by the block (taken from `blocks`).
@@ -224,6 +282,8 @@ struct LinkContext<'l> {
     note_path: &'l str,
     links: &'l LinkMap,
     has_raw_html: bool,
+    /// How many events of HTML from the note have been made safe so far.
+    raw_events: usize,
     broken: Vec<(usize, String)>,
 }
 
@@ -231,7 +291,10 @@ impl LinkContext<'_> {
     /// Make an event safe to emit: rewrite local links, neutralise script URLs, note raw HTML.
     fn safe_event<'a>(&mut self, mut event: Event<'a>, offset: usize) -> Event<'a> {
         match &mut event {
-            Event::Html(_) | Event::InlineHtml(_) => self.has_raw_html = true,
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.has_raw_html = true;
+                self.raw_events += 1;
+            }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 *dest_url = CowStr::from(self.rewrite(dest_url, offset));
             }
@@ -465,6 +528,28 @@ mod tests {
         assert!(out.html.contains("&lt;script&gt;"), "{}", out.html);
         // Each block is followed by one line break, as any block is.
         assert!(!out.html.contains("</pre>\n\n"), "{}", out.html);
+    }
+
+    #[test]
+    fn markdown_blocks_beside_raw_html_are_kept_in_place_and_only_the_html_is_cleaned() {
+        let body = "前言 [链接](javascript:alert(1))\n\n<div class=\"note\">\n\n| 左 | 中 |\n|:--|:-:|\n| a | b |\n\n- [ ] 待办\n\n</div>\n\n段落 <img src=\"a.png\" onerror=\"x()\"> 尾\n\n<script>alert(2)</script>\n\n结语\n";
+        let html = r(body).html;
+        for gone in [
+            "onerror",
+            "alert",
+            "javascript:",
+            CODE_SLOT.to_string().as_str(),
+        ] {
+            assert!(!html.contains(gone), "{gone}: {html}");
+        }
+        // In order, the Markdown table inside the note's <div>, its alignment kept as in any
+        // chapter.
+        let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s}: {html}"));
+        assert!(at("前言") < at("<div class=\"note\">"));
+        assert!(at("<div class=\"note\">") < at("<th style=\"text-align: center\">中</th>"));
+        assert!(at("type=\"checkbox\"") < at("</div>"));
+        assert!(at("</div>") < at("<img src=\"a.png\">"));
+        assert!(at("<img src=\"a.png\">") < at("结语"));
     }
 
     #[test]

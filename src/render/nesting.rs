@@ -153,16 +153,7 @@ fn too_deep(html: &str, max_depth: usize) -> bool {
 /// The length of the tag at the start of `s` (which starts with `<`): up to the first `>` outside
 /// quotes, or all of `s`.
 fn tag_end(s: &str) -> usize {
-    let mut quote = None;
-    for (i, b) in s.bytes().enumerate().skip(1) {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if q == b => quote = None,
-            (None, b'>') => return i + 1,
-            _ => {}
-        }
-    }
-    s.len()
+    crate::render::site::tag_end(s.as_bytes(), 1).map_or(s.len(), |end| end + 1)
 }
 
 /// Whether `name` (any case) is a void element's: it has no end tag.

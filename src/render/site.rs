@@ -531,7 +531,8 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
         };
         let value = &rest[value_start..value_start + len];
         out.push_str(&rest[..=q]);
-        if can_be_bare(value) {
+        // A bare value would take the `/` of a closing `/>` into it (`type=checkbox/`).
+        if can_be_bare(value) && !rest[value_start + len + 1..].starts_with('/') {
             out.push_str(value);
         } else {
             out.push('"');
@@ -821,6 +822,14 @@ mod tests {
             "<pre class=hl><code>a:\n  b: \"c\"\n</code></pre><p>1 < 2 & <!-- x=\"y\" -->\n<span title='a=\"b\"'>s</span></p>"
         );
         assert_eq!(compact("<a href=\"x/\">"), "<a href=\"x/\">");
+        assert_eq!(
+            compact("<input disabled=\"\" type=\"checkbox\"/>"),
+            "<input disabled=\"\" type=\"checkbox\"/>"
+        );
+        assert_eq!(
+            compact("<img src=\"a.png\" alt=\"a\" />"),
+            "<img src=a.png alt=a />"
+        );
         assert_eq!(compact("<p>a</p\nb"), "<p>a</p\nb");
     }
 
