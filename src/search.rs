@@ -333,10 +333,13 @@ fn for_each_term_in(text: &str, terms: &mut impl Terms) {
                 word.push(next);
                 end = at + raw.len_utf8();
             }
-            let parts = camel_parts(&word);
-            if parts.len() > 1 {
-                for part in &parts {
-                    emit_word(part, &mut term, &mut |t| terms.word(t));
+            // Only a capital after the first letter starts a part.
+            if word[1..].iter().any(|c| c.is_uppercase()) {
+                let parts = camel_parts(&word);
+                if parts.len() > 1 {
+                    for part in &parts {
+                        emit_word(part, &mut term, &mut |t| terms.word(t));
+                    }
                 }
             }
             let written = &text[start..end];
