@@ -54,8 +54,20 @@ const BLOCK: &[&str] = &[
 /// here, a `<br>` keeps its text apart; a line break right after one of their tags is not shown
 /// (see `site::compact`).
 pub(crate) fn is_block(name: &str) -> bool {
-    BLOCK.iter().any(|b| b.eq_ignore_ascii_case(name))
+    // Most tags are short inline ones (`span`, `a`, `code`): told apart by length and first
+    // letter before the names are compared.
+    let Some(&first) = name.as_bytes().first() else {
+        return false;
+    };
+    let first = first.to_ascii_lowercase();
+    name.len() <= LONGEST_BLOCK
+        && BLOCK.iter().any(|b| {
+            b.len() == name.len() && b.as_bytes()[0] == first && b.eq_ignore_ascii_case(name)
+        })
 }
+
+/// The length of the longest name in [`BLOCK`].
+const LONGEST_BLOCK: usize = 10;
 
 /// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
 /// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
@@ -182,6 +194,11 @@ fn parse_tag(tag: &str) -> Option<(&str, bool, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_block_name_is_known() {
+        assert_eq!(BLOCK.iter().map(|b| b.len()).max(), Some(LONGEST_BLOCK));
+    }
 
     #[test]
     fn block_names_are_found_in_any_case_and_nothing_else() {

@@ -377,13 +377,13 @@ pub fn differ_only_in_fence_info(a: &str, b: &str) -> bool {
 fn fence_code_with(text: &str, free_lines: bool) -> (String, Vec<Fix>) {
     let lines: Vec<&str> = text.split('\n').collect();
     let context = NoteContext::of(&lines);
-    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 16);
+    let mut out = LineOut::with_capacity(text.len() + 64);
     let mut fixes = Vec::new();
-    let free = |start: usize, end: usize, out: &mut Vec<String>, fixes: &mut Vec<Fix>| {
+    let free = |start: usize, end: usize, out: &mut LineOut, fixes: &mut Vec<Fix>| {
         if free_lines {
             fence_free_lines(&lines, start, end, &context, out, fixes);
         } else {
-            out.extend(lines[start..end].iter().map(|l| l.to_string()));
+            out.extend(lines[start..end].iter().copied());
         }
     };
     let mut i = 0;
@@ -406,7 +406,40 @@ fn fence_code_with(text: &str, free_lines: bool) -> (String, Vec<Fix>) {
         &mut out,
         &mut fixes,
     );
-    (out.join("\n"), fixes)
+    (out.finish(), fixes)
+}
+
+/// Lines written one after another, joined by line breaks.
+struct LineOut {
+    text: String,
+    lines: usize,
+}
+
+impl LineOut {
+    fn with_capacity(bytes: usize) -> LineOut {
+        LineOut {
+            text: String::with_capacity(bytes),
+            lines: 0,
+        }
+    }
+
+    fn push(&mut self, line: impl AsRef<str>) {
+        if self.lines > 0 {
+            self.text.push('\n');
+        }
+        self.text.push_str(line.as_ref());
+        self.lines += 1;
+    }
+
+    fn extend<S: AsRef<str>>(&mut self, lines: impl IntoIterator<Item = S>) {
+        for line in lines {
+            self.push(line);
+        }
+    }
+
+    fn finish(self) -> String {
+        self.text
+    }
 }
 
 /// The fence marker of an opening fence line (```` ``` ```` or `~~~`, up to 3 spaces indented) and its info string.
@@ -444,7 +477,7 @@ fn relabel_fence(
     open: usize,
     end: usize,
     closed: bool,
-    out: &mut Vec<String>,
+    out: &mut LineOut,
     fixes: &mut Vec<Fix>,
 ) {
     let (fence, info) = fence_open(lines[open]).expect("an opening fence");
@@ -478,17 +511,17 @@ fn relabel_fence(
     out.push(opening);
     match repaired_fenced_yaml(&lang, indent, &body) {
         Some((text, body_fixes)) => {
-            out.extend(text.lines().map(str::to_string));
+            out.extend(text.lines());
             fixes.extend(
                 body_fixes
                     .into_iter()
                     .map(|f| Fix::new(open + 1 + f.line, f.rule, f.message)),
             );
         }
-        None => out.extend(body.iter().map(|l| l.to_string())),
+        None => out.extend(body.iter().copied()),
     }
     if closed {
-        out.push(lines[end].to_string());
+        out.push(lines[end]);
     } else {
         fixes.push(Fix::new(
             open + 1,
@@ -708,7 +741,7 @@ fn fence_free_lines(
     start: usize,
     end: usize,
     context: &NoteContext,
-    out: &mut Vec<String>,
+    out: &mut LineOut,
     fixes: &mut Vec<Fix>,
 ) {
     let kinds: Vec<LineKind> = lines[start..end].iter().map(|l| classify(l)).collect();
@@ -724,7 +757,7 @@ fn fence_free_lines(
         emit_region(&lines[start..end], start, &region, context, out, fixes);
         i = region.end;
     }
-    out.extend(lines[start + i..end].iter().map(|l| l.to_string()));
+    out.extend(lines[start + i..end].iter().copied());
 }
 
 /// Write one region as a fenced block, repairing its content by language.
@@ -733,7 +766,7 @@ fn emit_region(
     offset: usize,
     region: &Region,
     context: &NoteContext,
-    out: &mut Vec<String>,
+    out: &mut LineOut,
     fixes: &mut Vec<Fix>,
 ) {
     let first_line = offset + region.start + 1;
@@ -809,17 +842,17 @@ fn emit_region(
         if region.truncated { " truncated" } else { "" }
     ));
     out.push(code);
-    out.push("```".to_string());
+    out.push("```");
 }
 
 /// Manifests written through heredocs (`cat <<EOF | kubectl apply -f -`) are repaired like any manifest.
 fn repair_heredoc_manifests(script: &str) -> (String, Vec<Fix>) {
     let lines: Vec<&str> = script.split('\n').collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut out = LineOut::with_capacity(script.len() + 64);
     let mut fixes = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        out.push(lines[i].to_string());
+        out.push(lines[i]);
         let Some(word) = HEREDOC.captures(lines[i]).map(|c| c[1].to_string()) else {
             i += 1;
             continue;
@@ -841,10 +874,10 @@ fn repair_heredoc_manifests(script: &str) -> (String, Vec<Fix>) {
                 continue;
             }
         }
-        out.extend(lines[i + 1..end].iter().map(|l| l.to_string()));
+        out.extend(lines[i + 1..end].iter().copied());
         i = end;
     }
-    (out.join("\n"), fixes)
+    (out.finish(), fixes)
 }
 
 /// Lines of a block without the blank lines around it, trailing whitespace trimmed.
