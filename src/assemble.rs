@@ -17,16 +17,25 @@ pub fn reading_order(a: &Note, b: &Note) -> Ordering {
 
 /// Page names for notes in reading order: the path without extension, slugified, unique.
 pub fn chapter_slugs(notes: &[Note]) -> Vec<String> {
+    slugs_of(notes.iter().map(|n| n.rel_path.as_str()))
+}
+
+fn slugs_of<'a>(rel_paths: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut ids = UniqueIds::default();
-    notes
-        .iter()
-        .map(|n| {
-            let stem = n
-                .rel_path
-                .rsplit_once('.')
-                .map_or(n.rel_path.as_str(), |(stem, _)| stem);
+    rel_paths
+        .map(|path| {
+            let stem = path.rsplit_once('.').map_or(path, |(stem, _)| stem);
             ids.unique(&slugify(stem))
         })
+        .collect()
+}
+
+/// The pages that the notes at `rel_paths` will most likely get, before the notes are read
+/// through and put in order (two notes whose names make the same slug may swap pages).
+pub fn likely_chapter_pages<'a>(rel_paths: impl Iterator<Item = &'a str>) -> Vec<String> {
+    slugs_of(rel_paths)
+        .into_iter()
+        .map(|slug| format!("chapters/{slug}.html"))
         .collect()
 }
 

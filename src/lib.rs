@@ -118,12 +118,25 @@ pub fn build_with(
     cache: &BookCache,
     progress: &Progress,
 ) -> Result<BuildReport, BuildError> {
-    let prepared = prepare_build(options, cache, progress)?;
-    let diagnostics = prepared.diagnostics.clone();
-    let written = output::write_with(&options.out_dir, |sink| prepared.render(sink))
-        .map_err(|fatal| BuildError { fatal, diagnostics });
+    let mut diagnostics = Vec::new();
+    let mut book = None;
+    // The output folder is checked and its writer started first: it creates the chapters' files
+    // while the book is being made.
+    let written = output::write_with(&options.out_dir, |sink| {
+        let prepared = prepare_build(options, cache, progress, Some(sink)).map_err(|e| {
+            diagnostics = e.diagnostics;
+            e.fatal
+        })?;
+        diagnostics = prepared.diagnostics.clone();
+        let report = prepared.render(sink);
+        book = Some(prepared);
+        report
+    })
+    .map_err(|fatal| BuildError { fatal, diagnostics });
     // Freeing a big book takes a while: the book is written, nobody needs to wait for that.
-    std::thread::spawn(move || drop(prepared));
+    if let Some(prepared) = book {
+        std::thread::spawn(move || drop(prepared));
+    }
     written
 }
 
@@ -142,7 +155,7 @@ pub fn build_site_prepared(
     cache: &BookCache,
     progress: &Progress,
 ) -> Result<(Site, BuildReport, PreparedBuild), BuildError> {
-    let prepared = prepare_build(options, cache, progress)?;
+    let prepared = prepare_build(options, cache, progress, None)?;
     let sink = render::sink::MemorySink::default();
     let report = prepared.render(&sink).map_err(|fatal| BuildError {
         fatal,
@@ -174,10 +187,13 @@ pub struct PreparedBuild {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Read, repair and make the book; when the pages go to `sink`, it is told early which chapter
+/// pages to expect.
 fn prepare_build(
     options: &BuildOptions,
     cache: &BookCache,
     progress: &Progress,
+    sink: Option<&dyn render::sink::Sink>,
 ) -> Result<PreparedBuild, BuildError> {
     let mut config = config::load(&options.notes_dir)?;
     let (glossary, glossary_diagnostics) = config::load_glossary(&options.notes_dir);
@@ -189,6 +205,11 @@ fn prepare_build(
     };
     let templates = timed("templates", || Templates::new(&theme))?;
     let mut loaded = timed("load", || load::read_notes(&options.notes_dir))?;
+    if let Some(sink) = sink {
+        sink.reserve(&assemble::likely_chapter_pages(
+            loaded.notes.iter().map(|n| n.rel_path.as_str()),
+        ));
+    }
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(glossary_diagnostics);
     let asset_paths: Vec<&str> = loaded.assets.iter().map(|(p, _)| p.as_str()).collect();

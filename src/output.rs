@@ -66,7 +66,14 @@ pub fn write_with<T>(
     let made = fs::create_dir_all(&staging)
         .and_then(|()| fs::write(staging.join(MARKER), b""))
         .map_err(|e| fail("cannot write the book", e))
-        .and_then(|()| make(&DirSink::new(&staging)));
+        .and_then(|()| {
+            let sink = DirSink::new(&staging);
+            let value = make(&sink);
+            let written = sink.finish();
+            let value = value?;
+            written.map_err(|e| fail("cannot write the book", e))?;
+            Ok(value)
+        });
     let value = match made {
         Ok(value) => value,
         Err(e) => {
