@@ -123,11 +123,13 @@ pub fn build_with(
     // The output folder is checked and its writer started first: it creates the chapters' files
     // while the book is being made.
     let written = output::write_with(&options.out_dir, |sink| {
-        let prepared = prepare_build(options, cache, progress, Some(sink)).map_err(|e| {
+        let mut prepared = prepare_build(options, cache, progress, Some(sink)).map_err(|e| {
             diagnostics = e.diagnostics;
             e.fatal
         })?;
         diagnostics = prepared.diagnostics.clone();
+        // Only a chapter rebuilt alone needs the linker again.
+        prepared.linker = None;
         let report = prepared.render(sink);
         book = Some(prepared);
         report
@@ -543,7 +545,16 @@ pub fn make_book_with(
     let (gathered, search_index) = rayon::join(
         || {
             timed("knowledge", || {
-                std::panic::catch_unwind(|| knowledge::build(&book, &config.glossary, &lang))
+                std::panic::catch_unwind(|| {
+                    let finish = |html: String| {
+                        if compact {
+                            render::site::compact(&html)
+                        } else {
+                            html
+                        }
+                    };
+                    knowledge::build(&book, &config.glossary, &lang, &finish)
+                })
             })
         },
         || timed("search", || search::index_script(&book)),
@@ -560,19 +571,11 @@ pub fn make_book_with(
                     knowledge.review.len()
                 );
             }
-            timed("compact", || {
-                book.chapters
-                    .par_iter_mut()
-                    .zip(linked)
-                    .for_each(|(chapter, linked)| {
-                        chapter.html = if compact {
-                            render::site::compact(&linked.html)
-                        } else {
-                            linked.html
-                        };
-                        chapter.term_definitions = linked.definitions;
-                    })
-            });
+            // Made compact as they were linked.
+            for (chapter, linked) in book.chapters.iter_mut().zip(linked) {
+                chapter.html = linked.html;
+                chapter.term_definitions = linked.definitions;
+            }
             book.knowledge = knowledge;
             linker = Some(made_linker);
         }

@@ -213,7 +213,15 @@ impl Words {
 
 /// Build the knowledge of `book`, and its chapters' HTML (in order) with glossary links, related
 /// chapters and "referenced from" notes added.
-pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Linked>, Linker) {
+///
+/// `finish` is applied to each chapter's linked HTML as soon as it is made (to make it compact),
+/// so that the book never holds every chapter linked and not finished at once.
+pub fn build(
+    book: &Book,
+    user: &[UserEntry],
+    lang: &str,
+    finish: &(dyn Fn(String) -> String + Sync),
+) -> (Knowledge, Vec<Linked>, Linker) {
     let corpus = crate::timed("knowledge: corpus", || Corpus::of(book));
     let entries = crate::timed("knowledge: glossary", || glossary::build(&corpus, user));
     let chapters: Vec<(String, String)> = book
@@ -257,7 +265,9 @@ pub fn build(book: &Book, user: &[UserEntry], lang: &str) -> (Knowledge, Vec<Lin
                     .map(|(ci, c)| {
                         // The sections were found when the corpus was read.
                         let sections = corpus.chapters[ci].iter().map(|s| &s.section);
-                        linker.link_sections(ci, &c.html, sections)
+                        let mut linked = linker.link_sections(ci, &c.html, sections);
+                        linked.html = finish(std::mem::take(&mut linked.html));
+                        linked
                     })
                     .collect()
             });
@@ -762,7 +772,7 @@ mod tests {
             )],
             knowledge: Default::default(),
         };
-        let (knowledge, _, _) = build(&book, &[], "zh");
+        let (knowledge, _, _) = build(&book, &[], "zh", &|html| html);
         let names = |e: &GlossaryEntry| -> Vec<String> {
             std::iter::once(e.term.clone())
                 .chain(e.aliases.clone())
@@ -809,7 +819,7 @@ mod tests {
             aliases: Vec::new(),
             definition: Some("A part, see </script><script>alert(1)</script>".into()),
         }];
-        let (_, linked, _) = build(&book, &user, "en");
+        let (_, linked, _) = build(&book, &user, "en", &|html| html);
         assert_eq!(linked[0].links, 1, "{}", linked[0].html);
         assert!(!linked[0].html.contains("data-def"), "{}", linked[0].html);
         let table: BTreeMap<String, String> =

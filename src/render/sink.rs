@@ -112,10 +112,10 @@ enum Job {
 
 /// Jobs waiting for the writer at most, so that pages made faster than they are written do not
 /// pile up in memory.
-const QUEUE: usize = 64;
+const QUEUE: usize = 32;
 
 /// A file's bytes are handed to the writer in pieces of about this size.
-const PIECE: usize = 256 * 1024;
+const PIECE: usize = 64 * 1024;
 
 impl DirSink {
     pub fn new(root: &Path) -> DirSink {
