@@ -477,6 +477,40 @@ fn is_term_like(name: &str) -> bool {
     words <= 4 && chars[0].is_alphabetic() && chars.len() >= 2
 }
 
+/// Words that open a remark in brackets rather than another name (`Namespace(包括 PVC)`).
+const REMARK_STARTS: &[&str] = &[
+    "包括",
+    "包含",
+    "不包括",
+    "不含",
+    "含",
+    "除了",
+    "注意",
+    "重要",
+    "推荐",
+    "建议",
+    "可选",
+    "必须",
+    "必选",
+    "默认",
+    "一般",
+    "通常",
+    "常用",
+    "比如",
+    "例如",
+];
+
+/// Whether the Chinese in brackets after a Latin name (`Taint(污点)`) is another name of it, not
+/// a remark on it: not opened by a remark word (`包括 PVC`), and without a space between Chinese
+/// words (`etcd (重要 做高可用集群)`), which a name does not have.
+fn is_bracketed_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let spaced = words.windows(2).any(|w| {
+        w[0].chars().next_back().is_some_and(is_han) && w[1].chars().next().is_some_and(is_han)
+    });
+    !spaced && !REMARK_STARTS.iter().any(|r| text.starts_with(r))
+}
+
 /// Particles that may stand before a term in a run of Chinese text (`的静态端口` -> `静态端口`).
 const LEADING_PARTICLES: &str = "的了和与及或在是被把将对向从由以而并且也都为";
 
@@ -486,18 +520,34 @@ const INNER_BREAKS: &[&str] = &[
     "被", "通过", "包括", "或者", "以及", "称为", "叫做", "叫作", "视作", "视为", "简称",
 ];
 
+/// The last of the [`INNER_BREAKS`] in `run`: where the text after it starts, and the break.
+fn last_break(run: &str) -> Option<(usize, &'static str)> {
+    INNER_BREAKS
+        .iter()
+        .filter_map(|b| run.rfind(b).map(|at| (at + b.len(), *b)))
+        .max()
+}
+
+/// Whether a bracketed Latin name is a code rather than words: an abbreviation in capitals
+/// (`OOM`) or an identifier with a capital inside (`LockNotFound`).
+fn is_code_name(latin: &str) -> bool {
+    let letters: Vec<char> = latin.chars().filter(char::is_ascii_alphabetic).collect();
+    let all_capitals = letters.len() >= 2 && letters.iter().all(char::is_ascii_uppercase);
+    let inner_capital = latin.split_whitespace().any(|w| {
+        w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+            && w.chars().any(|c| c.is_ascii_lowercase())
+    });
+    all_capitals || inner_capital
+}
+
 /// The Chinese term that ends right before a bracket, when it can be told with confidence: the
 /// run of Chinese characters (after a leading particle) when it is short, up to six characters
 /// when nothing but punctuation, space or Latin text stands before it.
 fn han_tail(run: &str, standalone: bool) -> Option<String> {
-    // A word that joins two parts of a clause (`卷通过挂载`, `容器被终止`): the name is after it,
+    // A word that joins two parts of a clause (`卷通过挂载`, `称为混合搜索`): the name is after it,
     // as clearly bounded as after punctuation.
-    let (run, standalone) = match INNER_BREAKS
-        .iter()
-        .filter_map(|b| run.rfind(b).map(|at| at + b.len()))
-        .max()
-    {
-        Some(after) => (&run[after..], true),
+    let (run, standalone) = match last_break(run) {
+        Some((after, _)) => (&run[after..], true),
         None => (run, standalone),
     };
     let chars: Vec<char> = run.chars().collect();
@@ -818,7 +868,11 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     // Glued to a Latin word before it (`IP地址(IP-per-Pod)`), the Chinese part
                     // is half of a longer name: only the bracketed name is taken.
                     let glued = before.is_some_and(|b| b.is_ascii_alphanumeric());
-                    let tail = if glued {
+                    // After the passive `被` comes what is done: a code in brackets is its
+                    // cause (`容器被终止(OOM)`), not its name; words may translate it
+                    // (`被截断 (Truncate)`).
+                    let passive = last_break(run.as_str()).is_some_and(|(_, b)| b == "被");
+                    let tail = if glued || (passive && is_code_name(&latin)) {
                         None
                     } else {
                         han_tail(run.as_str(), standalone)
@@ -849,6 +903,20 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 for c in LATIN_THEN_HAN.captures_iter(text) {
                     let zh = c[2].trim().to_string();
                     if zh.chars().filter(|&c| is_han(c)).count() > 10 {
+                        continue;
+                    }
+                    if !is_bracketed_name(&zh) {
+                        // A remark on the name (`etcd (重要 做高可用集群)`): the name alone, when
+                        // the notes speak of it again.
+                        let latin = c[1].trim();
+                        if is_term_like(latin) {
+                            found.push(Found {
+                                names: vec![latin.to_string()],
+                                rule: "bilingual",
+                                definition: def.clone(),
+                                require: Some((latin.to_lowercase(), true, 3)),
+                            });
+                        }
                         continue;
                     }
                     found.push(Found {

@@ -805,6 +805,47 @@ mod tests {
     }
 
     #[test]
+    fn a_remark_or_a_cause_in_brackets_is_not_taken_for_another_name() {
+        let book = Book {
+            title: "t".into(),
+            chapters: vec![chapter(
+                "a",
+                "<p>etcd (重要 做高可用集群) 保存集群数据。</p><p>备份整个 Namespace(包括 PVC)。</p>\
+                 <p>内存不够时容器被终止(OOM)。</p><p>旧分区不会被截断 (Truncate)，数据都在。</p>\
+                 <p>污点(Taint)让节点排斥 Pod。</p><p>etcd 是键值数据库，etcd 要做高可用，etcd 用 Raft。</p>\
+                 <p>每个 Namespace 有配额，Namespace 隔离资源，Namespace 可以删除。</p>",
+            )],
+            knowledge: Default::default(),
+        };
+        let (knowledge, _, _) = build(&book, &[], "zh", &|html| html);
+        let entries: Vec<Vec<String>> = knowledge
+            .glossary
+            .iter()
+            .map(|e| {
+                std::iter::once(e.term.clone())
+                    .chain(e.aliases.clone())
+                    .collect()
+            })
+            .collect();
+        let entry = |name: &str| {
+            entries
+                .iter()
+                .find(|n| n.iter().any(|n| n == name))
+                .unwrap_or_else(|| panic!("no entry for {name}: {entries:?}"))
+        };
+        // A remark leaves the name alone in the glossary, without the remark.
+        assert_eq!(entry("etcd"), &vec!["etcd".to_string()]);
+        assert_eq!(entry("Namespace"), &vec!["Namespace".to_string()]);
+        // What a passive verb's bracket holds: a code is its cause, words translate it.
+        assert!(!entry("OOM").contains(&"终止".to_string()), "{entries:?}");
+        assert!(
+            entry("Truncate").contains(&"截断".to_string()),
+            "{entries:?}"
+        );
+        assert!(entry("Taint").contains(&"污点".to_string()), "{entries:?}");
+    }
+
+    #[test]
     fn each_linked_term_has_its_definition_once_in_a_script_safe_table() {
         let book = Book {
             title: "t".into(),
