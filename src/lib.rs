@@ -687,6 +687,9 @@ pub fn source_line(note: &model::Note, line: usize) -> usize {
     source_lines(note, &[line])[0]
 }
 
+/// Up to this many texts, [`source_lines`] looks for each on its own.
+const FEW_TEXTS: usize = 16;
+
 /// [`source_line`] for many lines of one note, reading the note once for all of them.
 pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
     if lines.is_empty() {
@@ -711,23 +714,39 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
             }))
         })
         .collect();
-    // The lines containing each text, in the repaired body and as written.
-    // One finder for both bodies; built as an NFA, which takes no time squared in the length of
-    // the texts as a DFA of a few long lines would.
-    let finder = aho_corasick::AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .build(&texts);
-    let containing = |body: &[&str]| -> Vec<Vec<usize>> {
+    // The lines containing each text, in the repaired body and as written. A text never holds a
+    // line break, so each match lies on one line: the one after as many breaks as precede it.
+    let containing = |body: &str| -> Vec<Vec<usize>> {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', body.as_bytes()).map(|i| i + 1))
+            .collect();
+        let line_of = |at: usize| starts.partition_point(|&s| s <= at) - 1;
         let mut found = vec![Vec::new(); texts.len()];
-        let Ok(finder) = &finder else {
-            return found;
+        let mut record = |text: usize, at: usize| {
+            let line = line_of(at);
+            let hits: &mut Vec<usize> = &mut found[text];
+            if hits.last() != Some(&line) {
+                hits.push(line);
+            }
         };
-        for (i, line) in body.iter().enumerate() {
-            for m in finder.find_overlapping_iter(*line) {
-                let hits: &mut Vec<usize> = &mut found[m.pattern().as_usize()];
-                if hits.last() != Some(&i) {
-                    hits.push(i);
+        if texts.len() <= FEW_TEXTS {
+            // A few texts: each found on its own, faster than building an automaton for them.
+            for (i, text) in texts.iter().enumerate() {
+                for at in memchr::memmem::find_iter(body.as_bytes(), text.as_bytes()) {
+                    record(i, at);
                 }
+            }
+        } else {
+            // Many: one finder for all, built as an NFA, which takes no time squared in the
+            // length of the texts as a DFA of a few long lines would.
+            let Ok(finder) = aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&texts)
+            else {
+                return found;
+            };
+            for m in finder.find_overlapping_iter(body) {
+                record(m.pattern().as_usize(), m.start());
             }
         }
         found
@@ -735,7 +754,7 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
     let (in_repaired, in_written) = if texts.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        (containing(&repaired), containing(&written))
+        (containing(&note.body), containing(&note.source_body))
     };
     lines
         .iter()
@@ -927,6 +946,32 @@ mod tests {
         let expected: Vec<usize> = lines.iter().map(|&l| one_by_one(&n, l)).collect();
         assert_eq!(source_lines(&n, &lines), expected);
         assert!(source_lines(&n, &[]).is_empty());
+    }
+
+    #[test]
+    fn many_texts_found_by_one_automaton_agree_with_one_at_a_time() {
+        // More distinct texts than are looked for one by one, some inside others, CRLF endings.
+        let mut written = String::new();
+        let mut repaired = String::new();
+        for i in 0..200usize {
+            let w = format!("w{} x{}", i % (FEW_TEXTS * 3), i % 4);
+            written.push_str(&format!("{w}:{}\r\n", i % 3));
+            repaired.push_str(&format!("{w}\n"));
+            if i % 13 == 0 {
+                repaired.push_str(&format!("w{}\n\n", i % 9));
+            }
+        }
+        let n = note(&written, &repaired);
+        let lines: Vec<usize> = (0..=n.body.lines().count() + 1).collect();
+        let distinct: std::collections::HashSet<&str> = n
+            .body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(distinct.len() > FEW_TEXTS);
+        let expected: Vec<usize> = lines.iter().map(|&l| one_by_one(&n, l)).collect();
+        assert_eq!(source_lines(&n, &lines), expected);
     }
 
     #[test]

@@ -490,16 +490,22 @@ fn hints_html(hints: &[Hint]) -> String {
 /// Escape text for an HTML attribute value or text node.
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    // Runs without a character to escape are copied whole (the five are ASCII).
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
     out
 }
 
@@ -509,6 +515,17 @@ mod tests {
 
     fn r(body: &str) -> Rendered {
         render(body, "a.md", &LinkMap::new(), Highlighter::global())
+    }
+
+    #[test]
+    fn attribute_values_escape_the_five_characters_and_keep_the_rest() {
+        assert_eq!(escape_attr(""), "");
+        assert_eq!(escape_attr("持久卷 PV"), "持久卷 PV");
+        assert_eq!(
+            escape_attr("a&b<c>d\"e'f"),
+            "a&amp;b&lt;c&gt;d&quot;e&#39;f"
+        );
+        assert_eq!(escape_attr("\"卷\"&"), "&quot;卷&quot;&amp;");
     }
 
     #[test]

@@ -168,7 +168,8 @@ pub fn label_language(line: &str) -> Option<&'static str> {
 
 /// A gutter line's number and the code after the gutter.
 pub fn gutter(line: &str) -> Option<(usize, &str)> {
-    if !line.contains('|') {
+    // The number comes first, in ASCII digits (others would not parse).
+    if !line.trim_start().starts_with(|c: char| c.is_ascii_digit()) || !line.contains('|') {
         return None;
     }
     let caps = GUTTER.captures(line)?;
