@@ -83,7 +83,7 @@ pub fn limit_depth(html: String, max_depth: usize) -> String {
     // Open elements: the lower-case name, and whether its tags were dropped.
     let mut open: Vec<(String, bool)> = Vec::new();
     let mut rest = html.as_str();
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         out.push(&rest[..lt]);
         rest = &rest[lt..];
         let end = tag_end(rest);
@@ -144,7 +144,7 @@ impl Out {
 fn too_deep(html: &str, max_depth: usize) -> bool {
     let mut depth = 0usize;
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         rest = &rest[lt..];
         let end = tag_end(rest);
         match parse_tag(&rest[..end]) {
@@ -170,8 +170,14 @@ fn tag_end(s: &str) -> usize {
 
 /// Whether `name` (any case) is a void element's: it has no end tag.
 fn is_void(name: &str) -> bool {
-    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+    name.len() <= LONGEST_VOID
+        && VOID
+            .iter()
+            .any(|v| v.len() == name.len() && v.eq_ignore_ascii_case(name))
 }
+
+/// The length of the longest name in [`VOID`].
+const LONGEST_VOID: usize = 6;
 
 /// A tag's name (as written), whether it is an end tag, and whether it ends with `/>`. `None`
 /// for comments, doctypes and a `<` that starts no tag.
@@ -182,7 +188,8 @@ fn parse_tag(tag: &str) -> Option<(&str, bool, bool)> {
         None => (false, inner),
     };
     let name_len = inner
-        .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .bytes()
+        .position(|b| !b.is_ascii_alphanumeric() && b != b'-')
         .unwrap_or(inner.len());
     let name = &inner[..name_len];
     if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -198,6 +205,7 @@ mod tests {
     #[test]
     fn the_longest_block_name_is_known() {
         assert_eq!(BLOCK.iter().map(|b| b.len()).max(), Some(LONGEST_BLOCK));
+        assert_eq!(VOID.iter().map(|b| b.len()).max(), Some(LONGEST_VOID));
     }
 
     #[test]
