@@ -38,12 +38,31 @@ fn token_iter_from(html: &str, from: usize) -> impl Iterator<Item = (usize, Toke
         if bytes[i] == b'<' {
             let end = memchr::memchr(b'>', &bytes[i..]).map_or(html.len(), |e| i + e + 1);
             let raw = &html[i..end];
-            let inner = raw.trim_start_matches('<').trim_end_matches('>');
+            // Byte by byte: `<`, `>` and `/` are ASCII, and so are the names of tags.
+            let raw_bytes = raw.as_bytes();
+            let first = raw_bytes.iter().take_while(|&&b| b == b'<').count();
+            let last = raw_bytes.len()
+                - raw_bytes[first..]
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b'>')
+                    .count();
+            let inner = &raw[first..last];
             let closing = inner.starts_with('/');
-            let inner = inner.trim_start_matches('/');
-            let name_end = inner
-                .find(|c: char| c.is_whitespace() || c == '/')
-                .unwrap_or(inner.len());
+            let inner = &inner[inner.bytes().take_while(|&b| b == b'/').count()..];
+            let name_end = match inner
+                .bytes()
+                .position(|b| b >= 0x80 || b == b'/' || (b as char).is_whitespace())
+            {
+                // A name that runs into other characters ends at the first white space among them.
+                Some(p) if inner.as_bytes()[p] >= 0x80 => {
+                    p + inner[p..]
+                        .find(|c: char| c.is_whitespace() || c == '/')
+                        .unwrap_or(inner.len() - p)
+                }
+                Some(p) => p,
+                None => inner.len(),
+            };
             i = end;
             Some((
                 start,
