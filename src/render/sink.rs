@@ -274,11 +274,15 @@ impl DirFile<'_> {
 
 impl Write for DirFile<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
+        // A piece at a time, so that a big file is never copied whole.
+        let n = buf
+            .len()
+            .min(PIECE.saturating_sub(self.pending.len()).max(1));
+        self.pending.extend_from_slice(&buf[..n]);
         if self.pending.len() >= PIECE {
             self.hand_over()?;
         }
-        Ok(buf.len())
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -310,6 +314,11 @@ impl Sink for DirSink {
     }
 
     fn put(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() > PIECE {
+            let mut w = self.create(path)?;
+            w.write_all(bytes)?;
+            return w.flush();
+        }
         let target = self.target(path)?;
         self.send(Job::Put(target, bytes.to_vec()))
     }
@@ -369,7 +378,10 @@ mod tests {
             w.flush().unwrap();
         }
         sink.put("c/d.html", b"not reserved").unwrap();
+        let large: Vec<u8> = (0..PIECE * 3 + 7).map(|i| (i % 251) as u8).collect();
+        sink.put("c/large.js", &large).unwrap();
         sink.finish().unwrap();
+        assert_eq!(fs::read(tmp.path().join("c/large.js")).unwrap(), large);
         let dir = tmp.path().join("c");
         assert_eq!(fs::read(dir.join("a.html")).unwrap(), b"a page");
         assert!(
