@@ -81,7 +81,7 @@ const SUBCOMMANDS: &str = "\
 const WRAPPERS: &str = "sudo nohup exec time nice env watch xargs timeout command";
 
 fn is_wrapper(word: &str) -> bool {
-    in_list(WRAPPERS, word)
+    WRAPPER_LIST.contains(word)
 }
 
 /// Shell reserved words.
@@ -104,10 +104,33 @@ fn set_of(words: &'static str) -> HashSet<&'static str> {
     words.split_whitespace().collect()
 }
 
-/// Is `word` one of the whitespace-separated words of `list`?
-fn in_list(list: &str, word: &str) -> bool {
-    list.split_whitespace().any(|w| w == word)
+/// A list of whitespace-separated words, looked up in a set made on first use.
+struct WordList {
+    list: &'static str,
+    set: OnceLock<rustc_hash::FxHashSet<&'static str>>,
 }
+
+impl WordList {
+    const fn new(list: &'static str) -> WordList {
+        WordList {
+            list,
+            set: OnceLock::new(),
+        }
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.set
+            .get_or_init(|| self.list.split_whitespace().collect())
+            .contains(word)
+    }
+}
+
+static WRAPPER_LIST: WordList = WordList::new(WRAPPERS);
+static KEYWORD_LIST: WordList = WordList::new(KEYWORDS);
+static DOCKERFILE_LIST: WordList = WordList::new(DOCKERFILE_WORDS);
+static ENDING_LIST: WordList = WordList::new(ENDING_WORDS);
+static COMPOUND_START_LIST: WordList = WordList::new(COMPOUND_STARTS);
+static EXTENSION_LIST: WordList = WordList::new(EXTENSIONS);
 
 fn commands() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -129,11 +152,11 @@ fn is_command_name(word: &str) -> bool {
 }
 
 fn is_keyword(word: &str) -> bool {
-    in_list(KEYWORDS, word)
+    KEYWORD_LIST.contains(word)
 }
 
 fn is_dockerfile_word(word: &str) -> bool {
-    in_list(DOCKERFILE_WORDS, word)
+    DOCKERFILE_LIST.contains(word)
 }
 
 /// `NAME=value`: a shell variable assignment.
@@ -1440,11 +1463,11 @@ fn next_space(line: &str, at: usize) -> usize {
 fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx) -> i32 {
     let suffix = &line[at..end];
     let after = &line[end..];
-    let strong_boundary = ends_closing(prefix) || in_list(ENDING_WORDS, prefix);
+    let strong_boundary = ends_closing(prefix) || ENDING_LIST.contains(prefix);
     let named = is_command_name(suffix)
         || is_dockerfile_word(suffix)
         || suffix == "[["
-        || in_list(COMPOUND_STARTS, suffix)
+        || COMPOUND_START_LIST.contains(suffix)
         || (strong_boundary && !ctx.in_comment && snake_case_name(suffix));
     let (strength, args_from) = if named {
         (name_strength(suffix), after)
@@ -1478,7 +1501,7 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
 /// `NAME=` at the start of `s`; returns the name's length. Lower-case names count only after a
 /// closing quote or bracket or a keyword (`")archive=`, `donepath=`).
 fn assignment_len(s: &str, prefix: &str) -> Option<usize> {
-    let lower_ok = ends_closing(prefix) || in_list(ENDING_WORDS, prefix);
+    let lower_ok = ends_closing(prefix) || ENDING_LIST.contains(prefix);
     let name_len = s
         .find(|c: char| {
             !(c.is_ascii_uppercase()
@@ -1505,7 +1528,7 @@ fn snake_case_name(word: &str) -> bool {
 }
 
 fn name_strength(name: &str) -> i32 {
-    let special = is_dockerfile_word(name) || name == "[[" || in_list(COMPOUND_STARTS, name);
+    let special = is_dockerfile_word(name) || name == "[[" || COMPOUND_START_LIST.contains(name);
     if special || !is_command_name(name) {
         1
     } else if prose_commands().contains(name) {
@@ -1527,7 +1550,7 @@ fn ends_closing(prefix: &str) -> bool {
 fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
     let prev = prefix.chars().last()?;
     let cmd_upper = cmd.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    if in_list(ENDING_WORDS, prefix) {
+    if ENDING_LIST.contains(prefix) {
         return Some(2);
     }
     if ends_closing(prefix) {
@@ -1572,7 +1595,8 @@ fn ends_with_extension(prefix: &str) -> bool {
     };
     let ext = &prefix[dot + 1..];
     let before = prefix[..dot].chars().last();
-    in_list(EXTENSIONS, ext) && before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    EXTENSION_LIST.contains(ext)
+        && before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 /// `$DEV`, `${X}`: ends with an upper-case variable reference.
