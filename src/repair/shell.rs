@@ -198,8 +198,14 @@ fn mostly_cjk(s: &str) -> bool {
     if s.is_ascii() {
         return false;
     }
-    let cjk = s.chars().filter(|&c| is_cjk(c)).count();
-    let ascii = s.chars().filter(|c| c.is_ascii_alphanumeric()).count();
+    let (mut cjk, mut ascii) = (0usize, 0usize);
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            ascii += 1;
+        } else if is_cjk(c) {
+            cjk += 1;
+        }
+    }
     cjk > 0 && cjk >= ascii
 }
 
