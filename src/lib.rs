@@ -714,6 +714,14 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
             }))
         })
         .collect();
+    // Many texts are found by one finder for both bodies, built as an NFA, which takes no time
+    // squared in the length of the texts as a DFA of a few long lines would; a few are found each
+    // on its own, faster than building an automaton for them.
+    let finder = (texts.len() > FEW_TEXTS).then(|| {
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&texts)
+    });
     // The lines containing each text, in the repaired body and as written. A text never holds a
     // line break, so each match lies on one line: the one after as many breaks as precede it.
     let containing = |body: &str| -> Vec<Vec<usize>> {
@@ -729,25 +737,20 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
                 hits.push(line);
             }
         };
-        if texts.len() <= FEW_TEXTS {
-            // A few texts: each found on its own, faster than building an automaton for them.
-            for (i, text) in texts.iter().enumerate() {
-                for at in memchr::memmem::find_iter(body.as_bytes(), text.as_bytes()) {
-                    record(i, at);
+        match &finder {
+            None => {
+                for (i, text) in texts.iter().enumerate() {
+                    for at in memchr::memmem::find_iter(body.as_bytes(), text.as_bytes()) {
+                        record(i, at);
+                    }
                 }
             }
-        } else {
-            // Many: one finder for all, built as an NFA, which takes no time squared in the
-            // length of the texts as a DFA of a few long lines would.
-            let Ok(finder) = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&texts)
-            else {
-                return found;
-            };
-            for m in finder.find_overlapping_iter(body) {
-                record(m.pattern().as_usize(), m.start());
+            Some(Ok(finder)) => {
+                for m in finder.find_overlapping_iter(body) {
+                    record(m.pattern().as_usize(), m.start());
+                }
             }
+            Some(Err(_)) => {}
         }
         found
     };
