@@ -850,7 +850,7 @@ fn read_delimiter(line: &str, start: usize) -> (String, usize) {
 }
 
 /// Appends `text` with `& < > " '` escaped.
-fn escape_into(out: &mut String, text: &str) {
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let entity = match b {

@@ -490,22 +490,7 @@ fn hints_html(hints: &[Hint]) -> String {
 /// Escape text for an HTML attribute value or text node.
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    // Runs without a character to escape are copied whole (the five are ASCII).
-    let mut from = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[from..i]);
-        out.push_str(entity);
-        from = i + 1;
-    }
-    out.push_str(&s[from..]);
+    crate::render::highlight::escape_into(&mut out, s);
     out
 }
 

@@ -100,14 +100,10 @@ const EXTENSIONS: &str = "\
     war so ko img iso csv lock pub exe bin whl kubeconfig tpl j2 tf hcl
 ";
 
-fn set_of(words: &'static str) -> HashSet<&'static str> {
-    words.split_whitespace().collect()
-}
-
 /// A list of whitespace-separated words, looked up in a set made on first use.
 struct WordList {
     list: &'static str,
-    set: OnceLock<rustc_hash::FxHashSet<&'static str>>,
+    set: OnceLock<HashSet<&'static str>>,
 }
 
 impl WordList {
@@ -131,24 +127,13 @@ static DOCKERFILE_LIST: WordList = WordList::new(DOCKERFILE_WORDS);
 static ENDING_LIST: WordList = WordList::new(ENDING_WORDS);
 static COMPOUND_START_LIST: WordList = WordList::new(COMPOUND_STARTS);
 static EXTENSION_LIST: WordList = WordList::new(EXTENSIONS);
-
-fn commands() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| set_of(COMMANDS))
-}
-
-fn prose_commands() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| set_of(PROSE_COMMANDS))
-}
-
-fn subcommands() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| set_of(SUBCOMMANDS))
-}
+static COMMAND_LIST: WordList = WordList::new(COMMANDS);
+static PROSE_COMMAND_LIST: WordList = WordList::new(PROSE_COMMANDS);
+static SUBCOMMAND_LIST: WordList = WordList::new(SUBCOMMANDS);
+static YAML_KEY_LIST: WordList = WordList::new(YAML_KEYS);
 
 fn is_command_name(word: &str) -> bool {
-    commands().contains(word)
+    COMMAND_LIST.contains(word)
 }
 
 fn is_keyword(word: &str) -> bool {
@@ -274,7 +259,7 @@ pub fn prompt_len(line: &str) -> Option<usize> {
     }
     if let Some(rest) = line.strip_prefix("# ") {
         let word = first_word(rest);
-        let strong = is_command_name(word) && !prose_commands().contains(word);
+        let strong = is_command_name(word) && !PROSE_COMMAND_LIST.contains(word);
         if (strong || is_path_command(word)) && !mostly_cjk(rest) {
             return Some(2);
         }
@@ -1537,7 +1522,7 @@ fn name_strength(name: &str) -> i32 {
     let special = is_dockerfile_word(name) || name == "[[" || COMPOUND_START_LIST.contains(name);
     if special || !is_command_name(name) {
         1
-    } else if prose_commands().contains(name) {
+    } else if PROSE_COMMAND_LIST.contains(name) {
         0
     } else if name.len() >= 4 {
         2
@@ -1627,7 +1612,7 @@ fn args_score(prefix: &str, cmd: &str, after: &str) -> i32 {
     let mut score = 1;
     let flag = (first.starts_with('-') || first.starts_with('+')) && first.len() > 1;
     let wrapped = is_wrapper(cmd) && is_command_name(first);
-    let typical = subcommands().contains(first) || is_assignment(first) || wrapped;
+    let typical = SUBCOMMAND_LIST.contains(first) || is_assignment(first) || wrapped;
     if flag || typical {
         score += 1;
     }
@@ -2592,11 +2577,6 @@ const YAML_KEYS: &str = "\
     items defaultMode optional stdin tty
 ";
 
-fn yaml_keys() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| set_of(YAML_KEYS))
-}
-
 /// `key:` at the start of `s` (followed by a space, the end, or glued text): its length.
 fn yaml_key_len(s: &str) -> Option<usize> {
     let run = s
@@ -2705,7 +2685,7 @@ fn glued_key_start(line: &str, from: usize, colon: usize) -> Option<usize> {
         .char_indices()
         .skip(1)
         .map(|(b, _)| b)
-        .find(|&b| yaml_keys().contains(&run[b..]))?;
+        .find(|&b| YAML_KEY_LIST.contains(&run[b..]))?;
     Some(from + run_start + best)
 }
 
