@@ -553,3 +553,40 @@ fn a_chinese_name_glued_to_a_latin_word_is_not_cut_out_of_it() {
         "{names:?}"
     );
 }
+
+#[test]
+fn definitions_keep_their_inline_code_and_say_more_than_the_name() {
+    let notes = tempfile::tempdir().unwrap();
+    fs::write(
+        notes.path().join("volumes.md"),
+        "# 卷\n\n## subPath\n\n使用 `subPath` 字段可以在共享同一卷的多个容器中选择不同的子路径来挂载。\n\n\
+         ## JSON_OVERLAPS\n\n`JSON_OVERLAPS(a, b)` 函数检查两个 JSON 文档是否有重叠部分。\n\n\
+         ## matchExpressions\n\nmatchExpressions\n\n\
+         标签选择器的 matchExpressions 按表达式选择标签，支持 In、NotIn 和 Exists。\n",
+    )
+    .unwrap();
+    let (_tmp, out) = support::build_book(notes.path());
+    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    let definition = |name: &str| {
+        let (_, _, dd) = entries
+            .iter()
+            .find(|(_, dt, _)| dt.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} has an entry: {entries:?}"));
+        text_of(dd)
+    };
+    let sub_path = definition("subPath");
+    assert!(
+        sub_path.contains("使用 subPath 字段可以"),
+        "the code in the sentence is kept: {sub_path}"
+    );
+    let overlaps = definition("JSON_OVERLAPS");
+    assert!(
+        overlaps.contains("JSON_OVERLAPS(a, b) 函数检查"),
+        "code that opens the sentence is kept whole: {overlaps}"
+    );
+    let expressions = definition("matchExpressions");
+    assert!(
+        expressions.contains("按表达式选择标签"),
+        "a line that is only the name defines nothing: {expressions}"
+    );
+}

@@ -820,6 +820,51 @@ pub fn sentences(prose: &str) -> Vec<&str> {
     out
 }
 
+/// `sentence`, a sentence of `section`'s prose (which leaves inline code out), with the inline
+/// code it held put back: `使用 字段可以…` becomes `使用 subPath 字段可以…`. A text that is not a
+/// sentence of the prose (a definition made of a table's cells) comes back as it is.
+fn with_inline_code<'s>(sentence: &'s str, section: &'s super::SectionText) -> &'s str {
+    let (prose, with) = (section.prose.as_str(), section.prose_with_code.as_str());
+    if section.code_gaps.is_empty() {
+        return sentence;
+    }
+    let Some(start) = memchr::memmem::find(prose.as_bytes(), sentence.as_bytes()) else {
+        return sentence;
+    };
+    let end = start + sentence.len();
+    // The offset in the text with code of `at`, before the code that stands there or after it.
+    let map = |at: usize, after: bool| -> Option<usize> {
+        let shift: isize = section
+            .code_gaps
+            .iter()
+            .take_while(|&&(o, _)| o < at || (after && o == at))
+            .map(|&(_, delta)| delta)
+            .sum();
+        at.checked_add_signed(shift)
+            .filter(|&i| i <= with.len() && with.is_char_boundary(i))
+    };
+    // Code before the sentence's first word, on its line, belongs to it; so does code after
+    // its last word when it has no end mark.
+    let line_space = |c: char| c.is_whitespace() && c != '\n';
+    let from = start - (prose[..start].len() - prose[..start].trim_end_matches(line_space).len());
+    let to = if sentence.ends_with(['。', '！', '？', '；', '.', '!', '?']) {
+        map(end, false)
+    } else {
+        let after = prose[end..].len() - prose[end..].trim_start_matches(line_space).len();
+        map(end + after, true)
+    };
+    match (map(from, false), to) {
+        (Some(from), Some(to)) if from <= to => with[from..to].trim(),
+        _ => sentence,
+    }
+}
+
+/// Whether `sentence` says nothing but one of `names` (`ENTRYPOINT`, `matchExpressions：`).
+fn only_names(sentence: &str, names: &[String]) -> bool {
+    let key = norm(sentence.trim_matches(|c: char| !c.is_alphanumeric()));
+    names.iter().any(|n| norm(n) == key)
+}
+
 /// A definition quoted from the notes, cut to a readable length.
 fn quote(sentence: &str) -> String {
     let s = sentence.trim().trim_start_matches(['-', '*', '•', ' ']);
@@ -1501,6 +1546,8 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         .map(|(i, d)| (d.root.clone(), i))
         .collect();
     let mut best_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
+    // Sentences that say only the term's name: a definition when nothing else is found.
+    let mut bare_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
     for (key, sentence, at, score) in definitions {
         let Some(&i) = root_of.get(&groups.find(&key)) else {
             continue;
@@ -1510,8 +1557,13 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         }
         let len = sentence.chars().count() as i32;
         let score = score * 10 - (len - 80).max(0) / 10;
-        if best_def[i].as_ref().is_none_or(|(s, _, _)| score > *s) {
-            best_def[i] = Some((score, sentence, at));
+        let best = if only_names(&sentence, &drafts[i].names) {
+            &mut bare_def[i]
+        } else {
+            &mut best_def[i]
+        };
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            *best = Some((score, sentence, at));
         }
     }
 
@@ -1542,10 +1594,14 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
                     .then(b.chars().count().cmp(&a.chars().count()))
                     .then(a.cmp(b))
             });
-            let mut definition = best_def[i].clone().map(|(_, s, at)| (quote(&s), Some(at)));
+            let quoted = |(_, s, at): &(i32, String, SectionRef)| {
+                (quote(with_inline_code(s, corpus.section(*at))), Some(*at))
+            };
+            let mut definition = best_def[i].as_ref().map(quoted);
             if definition.is_none() {
                 // A sentence that starts with or names the term.
-                definition = first_mention_sentence(corpus, &mentions[i], &names);
+                definition = first_mention_sentence(corpus, &mentions[i], &names)
+                    .or_else(|| bare_def[i].as_ref().map(quoted));
             }
             let mut term = names[0].clone();
             let mut aliases: Vec<String> = names[1..].to_vec();
@@ -1640,13 +1696,17 @@ fn first_mention_sentence(
             if len < 8 || s.ends_with(['？', '?']) {
                 continue;
             }
-            let score = if pos == 0 { 20 } else { 0 } - (len - 80).abs() / 10;
+            let mut score = if pos == 0 { 20 } else { 0 } - (len - 80).abs() / 10;
+            if only_names(s, &names) {
+                // Only when no sentence says more.
+                score -= 1000;
+            }
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
                 best = Some((score, s.to_string(), r));
             }
         }
     }
-    best.map(|(_, s, r)| (quote(&s), Some(r)))
+    best.map(|(_, s, r)| (quote(with_inline_code(&s, corpus.section(r))), Some(r)))
 }
 
 #[cfg(test)]
@@ -1732,6 +1792,63 @@ mod tests {
             out.push(s);
         }
         out
+    }
+
+    fn section_of(html: &str) -> super::super::SectionText {
+        let (prose, prose_with_code, code_gaps) = super::super::html::prose_and_gaps(html);
+        super::super::SectionText {
+            section: super::super::html::Section {
+                id: String::new(),
+                heading: String::new(),
+                level: 0,
+                heading_range: (0, 0),
+                body_range: (0, html.len()),
+            },
+            heading: String::new(),
+            prose,
+            prose_with_code,
+            code_gaps,
+            code: String::new(),
+            bold: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_sentence_of_the_prose_gets_its_inline_code_back() {
+        let section = section_of(
+            "<p><code>JSON_OVERLAPS(a, b)</code> 函数检查重叠。<code>x</code> 是另一句。\
+             使用 <code>subPath</code> 字段</p>\n<p>末尾是 <code>kubectl</code></p>\n\
+             <p>没有代码的句子。</p>",
+        );
+        let restored: Vec<&str> = sentences(&section.prose)
+            .into_iter()
+            .map(|s| with_inline_code(s, &section))
+            .collect();
+        assert_eq!(
+            restored,
+            [
+                "JSON_OVERLAPS(a, b) 函数检查重叠。",
+                "x 是另一句。",
+                "使用 subPath 字段",
+                "末尾是 kubectl",
+                "没有代码的句子。",
+            ]
+        );
+        // Text made elsewhere (a table's cells) is left as it is.
+        assert_eq!(with_inline_code("Chart：软件包", &section), "Chart：软件包");
+        // Without inline code the prose is the text.
+        let plain = section_of("<p>只有文字。</p>");
+        assert_eq!(with_inline_code("只有文字。", &plain), "只有文字。");
+    }
+
+    #[test]
+    fn a_sentence_that_is_only_a_name_says_nothing() {
+        let names = ["matchExpressions".to_string(), "匹配表达式".to_string()];
+        assert!(only_names("matchExpressions", &names));
+        assert!(only_names("MatchExpressions：", &names));
+        assert!(only_names("匹配表达式", &names));
+        assert!(!only_names("matchExpressions 按表达式选择标签", &names));
     }
 
     #[test]

@@ -341,8 +341,26 @@ pub fn prose(html: &str, with_code: bool) -> String {
 
 /// [`prose`] of `html` without and with inline code, in one pass.
 pub fn prose_both(html: &str) -> (String, String) {
+    let (without, with, _) = prose_and_gaps(html);
+    (without, with)
+}
+
+/// [`prose_both`], and where the two texts part: `(at, delta)` for each place where the text with
+/// code has `delta` more bytes (fewer, when negative) than the one without, `at` a byte offset in
+/// the text without code. Its offset `o` is at `o` plus the deltas before it in the other.
+pub fn prose_and_gaps(html: &str) -> (String, String, Vec<(usize, isize)>) {
     let mut out = String::new();
     let mut with = String::new();
+    let mut gaps: Vec<(usize, isize)> = Vec::new();
+    let mut gap = |out: &String, grown: isize| {
+        if grown == 0 {
+            return;
+        }
+        match gaps.last_mut() {
+            Some((at, delta)) if *at == out.len() => *delta += grown,
+            _ => gaps.push((out.len(), grown)),
+        }
+    };
     let mut in_pre = 0usize;
     let mut in_code = 0usize;
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
@@ -383,10 +401,15 @@ pub fn prose_both(html: &str) -> (String, String) {
                     _ => {}
                 }
                 if is_block(name) {
-                    if !out.ends_with('\n') {
+                    let (o, w) = (!out.ends_with('\n'), !with.ends_with('\n'));
+                    if o != w {
+                        // The newline is in one text only: before it, in the text without code.
+                        gap(&out, if w { 1 } else { -1 });
+                    }
+                    if o {
                         out.push('\n');
                     }
-                    if !with.ends_with('\n') {
+                    if w {
                         with.push('\n');
                     }
                 }
@@ -395,14 +418,17 @@ pub fn prose_both(html: &str) -> (String, String) {
                 if in_pre > 0 {
                     continue;
                 }
+                let before = with.len();
                 push_unescaped(&mut with, t);
                 if in_code == 0 {
                     push_unescaped(&mut out, t);
+                } else {
+                    gap(&out, (with.len() - before) as isize);
                 }
             }
         }
     }
-    (out, with)
+    (out, with, gaps)
 }
 
 /// The text of code blocks in some HTML.

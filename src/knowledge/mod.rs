@@ -33,6 +33,8 @@ pub struct SectionText {
     pub prose: String,
     /// Prose with inline code.
     pub prose_with_code: String,
+    /// Where the inline code is: see [`html::prose_and_gaps`].
+    pub code_gaps: Vec<(usize, isize)>,
     /// Text of code blocks.
     pub code: String,
     /// Bold phrases and the text right after each.
@@ -57,11 +59,12 @@ impl Corpus {
                     .into_iter()
                     .map(|s| {
                         let body = &c.html[s.body_range.0..s.body_range.1];
-                        let (prose, prose_with_code) = html::prose_both(body);
+                        let (prose, prose_with_code, code_gaps) = html::prose_and_gaps(body);
                         SectionText {
                             heading: s.heading.clone(),
                             prose,
                             prose_with_code,
+                            code_gaps,
                             code: html::code_text(body),
                             bold: bold_phrases(body),
                             tables: compare::tables(body),
