@@ -1684,12 +1684,14 @@ fn first_mention_sentence(
         .ok()?;
     for &r in at {
         for s in sentences(&corpus.section(r).prose) {
-            let found = if lowers_as_ascii(s) {
-                automaton.find(s)
+            let lowered;
+            let text = if lowers_as_ascii(s) {
+                s
             } else {
-                automaton.find(&to_lowercase(s))
+                lowered = to_lowercase(s);
+                &lowered
             };
-            let Some(pos) = found.map(|m| m.start()) else {
+            let Some(pos) = first_mention(&automaton, text) else {
                 continue;
             };
             let len = s.chars().count() as i32;
@@ -1709,9 +1711,41 @@ fn first_mention_sentence(
     best.map(|(_, s, r)| (quote(with_inline_code(&s, corpus.section(r))), Some(r)))
 }
 
+/// Where `automaton` first finds a name in `text` standing as a word of its own: a Latin name
+/// inside a longer word (`Webhook` in `MutatingWebhookConfiguration`) is not a mention of it.
+fn first_mention(automaton: &aho_corasick::AhoCorasick, text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+    automaton
+        .find_iter(text)
+        .find(|m| {
+            let inside_before = m.start() > 0 && word(m.start()) && word(m.start() - 1);
+            let inside_after = m.end() > 0 && word(m.end() - 1) && word(m.end());
+            !inside_before && !inside_after
+        })
+        .map(|m| m.start())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_latin_name_inside_a_longer_word_is_not_a_mention() {
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(["webhook", "块存储"])
+            .unwrap();
+        assert_eq!(
+            first_mention(&automaton, "mutatingwebhookconfiguration"),
+            None
+        );
+        assert_eq!(first_mention(&automaton, "webhooks 与 webhook"), Some(13));
+        assert_eq!(first_mention(&automaton, "动态webhook扩展"), Some(6));
+        assert_eq!(first_mention(&automaton, "a_webhook"), Some(2));
+        // Chinese has no spaces between words: any match is taken.
+        assert_eq!(first_mention(&automaton, "一块存储空间"), Some(3));
+    }
 
     #[test]
     fn the_first_sentence_with_each_term_is_found_for_few_terms_and_for_many() {
