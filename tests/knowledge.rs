@@ -590,3 +590,29 @@ fn definitions_keep_their_inline_code_and_say_more_than_the_name() {
         "a line that is only the name defines nothing: {expressions}"
     );
 }
+
+#[test]
+fn a_table_that_lists_attributes_compares_no_concepts() {
+    let notes = tempfile::tempdir().unwrap();
+    fs::write(
+        notes.path().join("workloads.md"),
+        "# 工作负载\n\n\
+         | 特性 | StatefulSet | Deployment |\n|---|---|---|\n| 身份 | 稳定 | 随机 |\n\n\
+         | 组件类型 | 组件名称 | 主要职责 | 所在节点 |\n|---|---|---|---|\n\
+         | 控制面 | etcd | 存储 | master |\n\n\
+         StatefulSet 管有状态应用，Deployment 管无状态应用。\n\n\
+         Pod 会被调度到所在节点上，所在节点的 kubelet 启动它。\n",
+    )
+    .unwrap();
+    let (_tmp, out) = support::build_book(notes.path());
+    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    let names: Vec<&str> = entries.iter().map(|(_, dt, _)| dt.as_str()).collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("StatefulSet")),
+        "a compared concept has an entry: {names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("所在节点")),
+        "a column of attributes is no concept: {names:?}"
+    );
+}

@@ -725,6 +725,45 @@ fn heading_terms(heading: &str) -> Vec<Vec<String>> {
     }
 }
 
+/// Whether a table header cell names an attribute of the rows (`说明`, `主要职责`, `适用场景`)
+/// rather than a concept: such a table lists things, it does not compare concepts.
+fn is_attribute_label(cell: &str) -> bool {
+    const ATTRIBUTES: &[&str] = &[
+        "说明",
+        "描述",
+        "作用",
+        "备注",
+        "场景",
+        "职责",
+        "特点",
+        "简述",
+        "名称",
+        "用途",
+        "示例",
+        "例子",
+        "解释",
+        "含义",
+        "默认值",
+        "类型",
+        "取值",
+        "版本",
+    ];
+    let cell = cell.trim();
+    ATTRIBUTES.iter().any(|a| cell.ends_with(a))
+        || [
+            "description",
+            "note",
+            "notes",
+            "usage",
+            "example",
+            "default",
+            "type",
+            "name",
+        ]
+        .iter()
+        .any(|a| cell.eq_ignore_ascii_case(a))
+}
+
 /// Whether a table's first header says its first column lists concepts (`核心概念`, `术语`).
 fn names_concepts(header: &str) -> bool {
     const HEADERS: &[&str] = &[
@@ -1000,6 +1039,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                     && cells
                         .iter()
                         .all(|c| is_term_like(c) && c.chars().count() <= 30)
+                    && !cells.iter().any(|c| is_attribute_label(c))
                 {
                     for cell in cells {
                         found.push(Found {
@@ -1729,6 +1769,28 @@ fn first_mention(automaton: &aho_corasick::AhoCorasick, text: &str) -> Option<us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_headers_are_told_from_concepts() {
+        for label in [
+            "说明",
+            "主要职责",
+            "适用场景",
+            "组件名称",
+            "Description",
+            "默认值",
+        ] {
+            assert!(is_attribute_label(label), "{label}");
+        }
+        for concept in [
+            "StatefulSet",
+            "容灾方案",
+            "生存探针(Liveness Probe)",
+            "所在节点",
+        ] {
+            assert!(!is_attribute_label(concept), "{concept}");
+        }
+    }
 
     #[test]
     fn a_latin_name_inside_a_longer_word_is_not_a_mention() {
