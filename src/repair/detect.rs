@@ -1090,6 +1090,17 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
                         ]))
                     || matches!(line.trim(), "done" | "fi" | "esac" | "then" | "do" | "else")
             }
+            // Chinese words at the margin with no key, item or comment, outside a block scalar,
+            // are the text after a manifest (`Pod 挂载 PVC`, `(3) 云存储(AWS/Azure/GCP 等)`).
+            "yaml"
+                if !indented
+                    && !growth.block_scalar
+                    && !line.contains([':', '#'])
+                    && !line.starts_with('-')
+                    && line.chars().any(is_cjk) =>
+            {
+                false
+            }
             "yaml" => indented && cjk_ratio(line) < 0.5 || low_cjk && !is_lone_words(line),
             _ => {
                 let last = i + 1 == lines.len() || kinds[i + 1] == LineKind::Blank;
@@ -1400,6 +1411,19 @@ mod tests {
         assert_eq!(
             out,
             "资源清单文件如下\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n这样就完成了。"
+        );
+    }
+
+    #[test]
+    fn chinese_words_at_the_margin_end_a_manifest() {
+        let out = fenced(
+            "创建 PVC:\napiVersion: v1 kind: PersistentVolumeClaim metadata:name: data\n\
+             Pod 挂载 PVC\napiVersion: v1 kind: Pod metadata:name: web\n(3) 云存储(AWS 等)\n",
+        );
+        assert_eq!(
+            out,
+            "创建 PVC:\n```yaml\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n```\n\
+             Pod 挂载 PVC\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n(3) 云存储(AWS 等)\n"
         );
     }
 
