@@ -2731,7 +2731,7 @@ const INDENT: &str = "    ";
 /// long, and the search for glue grows with the square of a line's length.
 const MAX_LINE: usize = 16 * 1024;
 
-fn render(lines: &[OutLine]) -> String {
+fn render(lines: &[OutLine], indent: &str) -> String {
     let keep = lines
         .iter()
         .rposition(|l| !l.text.trim().is_empty())
@@ -2742,7 +2742,7 @@ fn render(lines: &[OutLine]) -> String {
         let text = l.text.trim_end();
         match l.indent {
             Indent::Levels(n) if !text.is_empty() => {
-                out.push(format!("{}{}", INDENT.repeat(n), text.trim_start()));
+                out.push(format!("{}{}", indent.repeat(n), text.trim_start()));
             }
             _ => out.push(text.to_string()),
         }
@@ -2798,6 +2798,12 @@ impl Nesting {
 /// on their own lines; indentation restored from the nesting (4 spaces per level). Returns the
 /// repaired text.
 pub fn repair_script(text: &str) -> (String, Vec<Fix>) {
+    repair_script_indented(text, INDENT)
+}
+
+/// [`repair_script`] with `indent` for each level of nesting (a script inside a YAML block
+/// scalar takes YAML's two spaces).
+pub fn repair_script_indented(text: &str, indent: &str) -> (String, Vec<Fix>) {
     let mut script = Script {
         st: ShellState::new(),
         prompts: Prompts::default(),
@@ -2807,7 +2813,7 @@ pub fn repair_script(text: &str) -> (String, Vec<Fix>) {
     for (n, raw) in text.lines().enumerate() {
         script.line(raw, n + 1);
     }
-    (render(&script.out), script.fixes)
+    (render(&script.out, indent), script.fixes)
 }
 
 struct Script {
@@ -3089,7 +3095,7 @@ fn repair_session_with(text: &str, prompts: Prompts) -> (String, Vec<Fix>) {
     for (n, raw) in text.lines().enumerate() {
         session.line(raw, n + 1);
     }
-    (render(&session.out), session.fixes)
+    (render(&session.out, INDENT), session.fixes)
 }
 
 struct Session {

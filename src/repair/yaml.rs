@@ -2633,14 +2633,14 @@ fn is_identifier(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
 }
 
-/// A glued script's lines, one command per line (loop bodies keep their indentation).
+/// A glued script's lines, one command per line, loop bodies indented by two spaces as YAML is.
 fn script_lines(content: &str) -> Vec<String> {
     let joined: Vec<&str> = content
         .split('\n')
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let (repaired, _) = super::shell::repair_script(&joined.join("\n"));
+    let (repaired, _) = super::shell::repair_script_indented(&joined.join("\n"), "  ");
     repaired
         .lines()
         .map(|l| l.trim_end().to_string())
@@ -3205,8 +3205,8 @@ mod tests {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:name: loop\nspec:containers:- name: loopimage: busyboxcommand:- sh- -c- |for i in $(seq 3)dosleep 1done\n";
         let out = repaired(text);
         assert!(
-            out.contains("    - |\n      for i in $(seq 3)\n      do\n"),
-            "{out}"
+            out.contains("    - |\n      for i in $(seq 3)\n      do\n        sleep 1\n      done"),
+            "the loop's body is indented two spaces, as YAML is: {out}"
         );
         assert!(out.trim_end().ends_with("done"), "{out}");
     }
