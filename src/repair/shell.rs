@@ -2804,6 +2804,52 @@ pub fn repair_script(text: &str) -> (String, Vec<Fix>) {
 /// [`repair_script`] with `indent` for each level of nesting (a script inside a YAML block
 /// scalar takes YAML's two spaces).
 pub fn repair_script_indented(text: &str, indent: &str) -> (String, Vec<Fix>) {
+    let (mut out, mut fixes, mut open) = run_script(text, indent);
+    // A loop or `if` still open at the end may have had its `done` or `fi` glued into the
+    // comment before it (`echo $HOSTNAME # 容器内变量 done`): moved out, while that closes more.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    while open > 0 {
+        let Some((fixed, line)) = closer_out_of_comment(&text) else {
+            break;
+        };
+        let (o, mut f, still_open) = run_script(&fixed, indent);
+        if still_open >= open {
+            break;
+        }
+        f.push(Fix::new(
+            line,
+            "glued-keyword",
+            "a closing keyword glued to the end of a comment moved to its own line",
+        ));
+        (out, fixes, open, text) = (o, f, still_open, std::borrow::Cow::Owned(fixed));
+    }
+    (out, fixes)
+}
+
+/// `text` with the last comment that ends in `done`, `fi` or `esac` (after a space) cut before
+/// that word, and the comment's line number; `None` when no comment ends so.
+fn closer_out_of_comment(text: &str) -> Option<(String, usize)> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let (n, at) = lines.iter().enumerate().rev().find_map(|(n, line)| {
+        let sc = scan(line, &[]);
+        let hash = sc.comment_start()?;
+        let comment = &line[sc.offs[hash]..];
+        ["done", "fi", "esac"].iter().find_map(|word| {
+            let before = comment.trim_end().strip_suffix(word)?;
+            before
+                .ends_with(char::is_whitespace)
+                .then(|| (n, sc.offs[hash] + before.len()))
+        })
+    })?;
+    let mut fixed = lines.clone();
+    let split = format!("{}\n{}", lines[n][..at].trim_end(), &lines[n][at..]);
+    fixed[n] = &split;
+    Some((fixed.join("\n"), n + 1))
+}
+
+/// [`repair_script_indented`] in one pass; also how many blocks (`for`, `if`, `case`, `{`)
+/// are still open at the end.
+fn run_script(text: &str, indent: &str) -> (String, Vec<Fix>, usize) {
     let mut script = Script {
         st: ShellState::new(),
         prompts: Prompts::default(),
@@ -2813,7 +2859,8 @@ pub fn repair_script_indented(text: &str, indent: &str) -> (String, Vec<Fix>) {
     for (n, raw) in text.lines().enumerate() {
         script.line(raw, n + 1);
     }
-    (render(&script.out, indent), script.fixes)
+    let open = script.st.blocks.len();
+    (render(&script.out, indent), script.fixes, open)
 }
 
 struct Script {
@@ -3543,6 +3590,18 @@ mod tests {
     fn script_splits_command_glued_after_closing_paren() {
         let out = script("VER=$(curl -s https://x/v)cd app-$VER");
         assert_eq!(out, "VER=$(curl -s https://x/v)\ncd app-$VER");
+    }
+
+    #[test]
+    fn a_closing_keyword_glued_to_a_comment_closes_its_loop() {
+        let out = script("for i in 1 2\ndo\nsleep 1\necho $i   # 容器内变量 done");
+        assert_eq!(
+            out,
+            "for i in 1 2\ndo\n    sleep 1\n    echo $i   # 容器内变量\ndone"
+        );
+        // A comment that ends in the word inside a closed loop stays whole.
+        let out = script("for i in 1 2; do\necho $i # all done\ndone");
+        assert_eq!(out, "for i in 1 2; do\n    echo $i # all done\ndone");
     }
 
     #[test]
