@@ -293,9 +293,6 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Code(lang);
     }
     let cjk = cjk_ratio(t);
-    if cjk < 0.6 && (is_yaml_line(line) || is_flattened_yaml(line)) {
-        return LineKind::Yaml;
-    }
     // Only a `#` can start a comment.
     let code = if t.contains('#') {
         without_comment(t)
@@ -307,6 +304,10 @@ pub fn classify(line: &str) -> LineKind {
     } else {
         cjk_ratio(code)
     };
+    // A Chinese comment glued to a manifest's line (`metadata:name: web# 注释`) is the comment's.
+    if code_cjk < 0.6 && (is_yaml_line(line) || is_flattened_yaml(line)) {
+        return LineKind::Yaml;
+    }
     // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
     // command and its first argument are plain ASCII.
     if code_cjk < 0.5 {
@@ -1052,6 +1053,10 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
     if names_the_code_below(kinds, lines, i) || opens_an_editor(lines[i - 1]) {
         return false;
     }
+    // An editor's marks for the lines past the end of its file (vi's `~`) end the file's text.
+    if !growth.block_scalar && line.trim().chars().all(|c| c == '~') {
+        return false;
+    }
     let low_cjk = cjk_ratio(line) < 0.3;
     let indented = line.starts_with(char::is_whitespace);
     let lang = growth.lang;
@@ -1281,7 +1286,7 @@ fn is_definition_list(lines: &[&str]) -> bool {
         .filter_map(|l| {
             let t = l.trim_start().trim_start_matches("- ");
             let (_, value) = t.split_once(':')?;
-            let value = value.split(" #").next().unwrap_or("").trim();
+            let value = without_comment(value).trim();
             (!value.is_empty()).then_some(value)
         })
         .collect();
@@ -1424,6 +1429,19 @@ mod tests {
             out,
             "创建 PVC:\n```yaml\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n```\n\
              Pod 挂载 PVC\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n(3) 云存储(AWS 等)\n"
+        );
+    }
+
+    #[test]
+    fn an_editors_tilde_lines_end_the_file_shown() {
+        let out = fenced(
+            "静态pod\n---\nkind: Pod\nmetadata:name: web\nstatus: {}\n~\n~\n\n\
+             # 修改清单后 pod 会自动更新\nmetadata:name: myweb# 删除清单才能删除静态pod\n\n多容器pod\n",
+        );
+        assert_eq!(
+            out,
+            "静态pod\n```yaml\n---\nkind: Pod\nmetadata:\n  name: web\nstatus: {}\n```\n~\n~\n\n\
+             ```yaml\n# 修改清单后 pod 会自动更新\nmetadata:\n  name: myweb # 删除清单才能删除静态pod\n```\n\n多容器pod\n"
         );
     }
 
