@@ -798,6 +798,12 @@ fn emit_region(
             (script, fixes)
         }
         "yaml" if !region.truncated && yaml::looks_damaged(&code) => {
+            // A dash after the last value is what is left of the page's list the manifest was
+            // pasted from (`storage: 100Gi -`): an item with nothing in it.
+            let code = match code.strip_suffix(" -") {
+                Some(kept) if !kept.trim_end().ends_with([':', '-']) => kept.trim_end().to_string(),
+                _ => code,
+            };
             let (fixed, fixes) = yaml::repair_yaml(&code);
             if fixes.iter().any(|f| f.rule == "yaml-unsure") {
                 // Kept as written, shown as plain text rather than as a manifest it is not.
@@ -1443,6 +1449,17 @@ mod tests {
             "静态pod\n```yaml\n---\nkind: Pod\nmetadata:\n  name: web\nstatus: {}\n```\n~\n~\n\n\
              ```yaml\n# 修改清单后 pod 会自动更新\nmetadata:\n  name: myweb # 删除清单才能删除静态pod\n```\n\n多容器pod\n"
         );
+    }
+
+    #[test]
+    fn a_dash_left_after_a_flattened_manifest_is_dropped() {
+        let out = fenced(
+            "创建 PVC:\napiVersion: v1 kind: PersistentVolumeClaim metadata:name: data spec:resources:requests:storage: 100Gi - \n下一步\n",
+        );
+        assert!(out.contains("      storage: 100Gi\n```"), "{out}");
+        // A list item still open at the end keeps its dash.
+        let out = fenced("apiVersion: v1 kind: Pod metadata:name: web spec:containers: -\n");
+        assert!(out.ends_with("  containers:\n  -\n```\n"), "{out}");
     }
 
     #[test]
