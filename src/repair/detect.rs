@@ -78,7 +78,8 @@ static YAML_KEY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9_\-]*:[a-z][A-Za-z0-9_.\-]*:").expect("valid regex")
+    Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9_\-]*:(?:-\s?)?[a-z][A-Za-z0-9_.\-]*:")
+        .expect("valid regex")
 });
 static YAML_GLUED_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[a-z][A-Za-z]{2,}:[a-z][A-Za-z_]{3,}:(?:\s|[a-z])").expect("valid regex")
@@ -392,8 +393,21 @@ fn fence_code_with(text: &str, free_lines: bool) -> (String, Vec<Fix>) {
     let mut free_start = 0;
     while i < lines.len() {
         if let Some((fence, _)) = fence_open(lines[i]) {
+            let indent = lines[i].len() - lines[i].trim_start_matches(' ').len();
+            // A fence in a list item is looked for within a bound, so that many lone indented
+            // fences cost no more than a pass each.
+            let last = if indent > 3 {
+                lines.len().min(i + 1 + MAX_LIST_FENCE_LINES)
+            } else {
+                lines.len()
+            };
+            let close = (i + 1..last).find(|&j| fence_closes(lines[j], &fence, indent));
+            if indent > 3 && close.is_none() {
+                // Not a fence in a list item: the text of an indented code block.
+                i += 1;
+                continue;
+            }
             free(free_start, i, &mut out, &mut fixes);
-            let close = (i + 1..lines.len()).find(|&j| fence_closes(lines[j], &fence));
             let end = close.unwrap_or(lines.len());
             relabel_fence(&lines, i, end, close.is_some(), &mut out, &mut fixes);
             i = end + 1;
@@ -447,7 +461,7 @@ impl LineOut {
 /// The fence marker of an opening fence line (```` ``` ```` or `~~~`, up to 3 spaces indented) and its info string.
 fn fence_open(line: &str) -> Option<(String, &str)> {
     let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
+    if indent > MAX_FENCE_INDENT {
         return None;
     }
     let t = &line[indent..];
@@ -463,9 +477,18 @@ fn fence_open(line: &str) -> Option<(String, &str)> {
     Some((t[..n].to_string(), info.trim()))
 }
 
-fn fence_closes(line: &str, fence: &str) -> bool {
+/// How far a fence may be indented: up to 3 spaces at the margin, more inside a list item.
+const MAX_FENCE_INDENT: usize = 16;
+
+/// The most lines a fenced block inside a list item is looked for over.
+pub(crate) const MAX_LIST_FENCE_LINES: usize = 2000;
+
+/// Whether `line` closes a fence `fence` opened `open_indent` spaces in. A fence indented 4 or
+/// more stands in a list item (else it is an indented code block's text): its closing fence is
+/// indented the same.
+fn fence_closes(line: &str, fence: &str, open_indent: usize) -> bool {
     let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
+    if indent > 3 && indent != open_indent {
         return false;
     }
     let t = line.trim();
@@ -1463,6 +1486,20 @@ mod tests {
     }
 
     #[test]
+    fn a_fence_inside_a_list_item_is_left_as_it_is() {
+        let text = "1. 编写配置文件：\n\n    ```yaml\n    source-id: \"mysql-01\"\n\n    from:\n      host: \"127.0.0.1\"\n      port: 3306\n    ```\n\n2. 创建数据源\n";
+        assert_eq!(fenced(text), text);
+        // Four spaces in with no closing fence at that indent: no fence, and the note's code
+        // after it is still found.
+        let out =
+            fenced("说明\n\n    ```\n\n清单：\napiVersion: v1 kind: Pod metadata:name: web\n");
+        assert!(
+            out.ends_with("```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_lone_key_value_sentence_is_prose() {
         let out = fenced("Note: this is a sentence.\n");
         assert_eq!(out, "Note: this is a sentence.\n");
@@ -1499,6 +1536,9 @@ mod tests {
     fn glued_keys_with_dashes_start_yaml() {
         assert!(YAML_GLUED_KEY.is_match("services:nginx-proxy:build: nginx"));
         assert!(YAML_GLUED_KEY.is_match("flask-app:build: flask"));
+        // A key glued to the list item under it.
+        assert!(YAML_GLUED_KEY.is_match("    volumeMounts:- name: conf"));
+        assert!(!YAML_GLUED_KEY.is_match("选项:- 说明: 文字"));
         assert!(!YAML_GLUED_KEY.is_match("see https://example.com: here"));
     }
 

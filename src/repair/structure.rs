@@ -216,7 +216,7 @@ fn leading_whitespace(line: &str) -> &str {
 
 /// An opening code fence: the fence character and its length.
 fn fence_open(line: &str) -> Option<(char, usize)> {
-    if indent_width(line) > 3 {
+    if indent_width(line) > 16 {
         return None;
     }
     let t = line.trim_start();
@@ -231,8 +231,11 @@ fn fence_open(line: &str) -> Option<(char, usize)> {
     Some((ch, len))
 }
 
-fn fence_close(line: &str, ch: char, len: usize) -> bool {
-    if indent_width(line) > 3 {
+/// Whether `line` closes a fence of `len` `ch`s opened `open_indent` columns in (a fence indented
+/// 4 or more stands in a list item and closes at the same indent).
+fn fence_close(line: &str, ch: char, len: usize, open_indent: usize) -> bool {
+    let indent = indent_width(line);
+    if indent > 3 && indent != open_indent {
         return false;
     }
     let t = line.trim();
@@ -254,19 +257,29 @@ fn protected_mask<S: AsRef<str>>(lines: &[S]) -> Vec<bool> {
         mask[..end + 2].fill(true);
         start = end + 2;
     }
-    let mut open: Option<(char, usize)> = None;
+    let mut open: Option<(char, usize, usize)> = None;
     for (i, line) in lines.iter().enumerate().skip(start) {
         let line = line.as_ref();
         match open {
             None => {
-                if let Some(fence) = fence_open(line) {
-                    open = Some(fence);
+                if let Some((ch, len)) = fence_open(line) {
+                    let indent = indent_width(line);
+                    // Deeper than 3 columns, a fence only in a list item, closed at its indent.
+                    let within = lines.len().min(i + 1 + super::detect::MAX_LIST_FENCE_LINES);
+                    if indent > 3
+                        && !lines[i + 1..within]
+                            .iter()
+                            .any(|l| fence_close(l.as_ref(), ch, len, indent))
+                    {
+                        continue;
+                    }
+                    open = Some((ch, len, indent));
                     mask[i] = true;
                 }
             }
-            Some((ch, len)) => {
+            Some((ch, len, indent)) => {
                 mask[i] = true;
-                if fence_close(line, ch, len) {
+                if fence_close(line, ch, len, indent) {
                     open = None;
                 }
             }
