@@ -311,7 +311,13 @@ pub fn classify(line: &str) -> LineKind {
     }
     // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
     // command and its first argument are plain ASCII.
-    if code_cjk < 0.5 {
+    // A name and a Chinese word (`service 管理`, `docker 安装`) title what follows.
+    let titles = {
+        let mut words = code.split_whitespace();
+        matches!((words.next(), words.next(), words.next()),
+            (Some(name), Some(word), None) if name.is_ascii() && word.chars().all(is_cjk))
+    };
+    if code_cjk < 0.5 && !titles {
         let ascii_head = code.split_whitespace().take(2).all(|w| w.is_ascii());
         let limit = if ascii_head { 0.5 } else { 0.35 };
         if code_cjk < limit && shell::looks_like_command(code) {
@@ -1497,6 +1503,14 @@ mod tests {
             out.ends_with("```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_name_and_a_chinese_word_title_rather_than_run() {
+        assert_ne!(classify("service 管理"), LineKind::Command);
+        assert_ne!(classify("docker 安装"), LineKind::Command);
+        assert_eq!(classify("kubectl logs pods名称"), LineKind::Command);
+        assert_eq!(classify("service nginx restart"), LineKind::Command);
     }
 
     #[test]
