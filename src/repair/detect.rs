@@ -81,6 +81,9 @@ static YAML_GLUED_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:-\s*)?[a-z][A-Za-z0-9_\-]*:(?:-\s?)?[a-z][A-Za-z0-9_.\-]*:")
         .expect("valid regex")
 });
+/// A line that ends in `key: value`, the value one word (`storage: 100Gi`, not `tar -xf`).
+static ENDS_WITH_KEY_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9_.\-]+: [^\s:]+$").expect("valid regex"));
 static YAML_GLUED_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[a-z][A-Za-z]{2,}:[a-z][A-Za-z_]{3,}:(?:\s|[a-z])").expect("valid regex")
 });
@@ -830,7 +833,7 @@ fn emit_region(
             // A dash after the last value is what is left of the page's list the manifest was
             // pasted from (`storage: 100Gi -`): an item with nothing in it.
             let code = match code.strip_suffix(" -") {
-                Some(kept) if !kept.trim_end().ends_with([':', '-']) => kept.trim_end().to_string(),
+                Some(kept) if ENDS_WITH_KEY_VALUE.is_match(kept) => kept.trim_end().to_string(),
                 _ => code,
             };
             let (fixed, fixes) = yaml::repair_yaml(&code);
@@ -1089,7 +1092,8 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         return false;
     }
     // An editor's marks for the lines past the end of its file (vi's `~`) end the file's text.
-    if !growth.block_scalar && line.trim().chars().all(|c| c == '~') {
+    let t = line.trim();
+    if !growth.block_scalar && !t.is_empty() && t.chars().all(|c| c == '~') {
         return false;
     }
     let low_cjk = cjk_ratio(line) < 0.3;
@@ -1489,6 +1493,10 @@ mod tests {
         // A list item still open at the end keeps its dash.
         let out = fenced("apiVersion: v1 kind: Pod metadata:name: web spec:containers: -\n");
         assert!(out.ends_with("  containers:\n  -\n```\n"), "{out}");
+        // Only a one-word value loses the dash after it, not a command that reads its input.
+        assert!(ENDS_WITH_KEY_VALUE.is_match("    requests:storage: 100Gi"));
+        assert!(!ENDS_WITH_KEY_VALUE.is_match("    - kubectl apply -f"));
+        assert!(!ENDS_WITH_KEY_VALUE.is_match("  command: tar -xf"));
     }
 
     #[test]
