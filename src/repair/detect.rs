@@ -1104,9 +1104,11 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
         // A prompt after a manifest starts a session of its own.
         LineKind::Prompt => lang != "yaml",
         // Comments introduce what follows them: a session after a manifest takes its comments along.
+        // In a session, a comment after a command's output opens the next part of the session.
         LineKind::Comment => {
             let next_code = kinds[i..].iter().find(|k| **k != LineKind::Comment);
-            !(lang == "yaml" && next_code == Some(&LineKind::Prompt))
+            let opens_next_part = lang == "yaml" || (lang == "console" && growth.after_output);
+            !(opens_next_part && next_code == Some(&LineKind::Prompt))
         }
         LineKind::Code(_) => true,
         // A command after a manifest starts a script of its own, unless it sits in a block scalar.
@@ -1519,6 +1521,21 @@ mod tests {
         assert_ne!(classify("docker 安装"), LineKind::Command);
         assert_eq!(classify("kubectl logs pods名称"), LineKind::Command);
         assert_eq!(classify("service nginx restart"), LineKind::Command);
+    }
+
+    #[test]
+    fn a_comment_after_output_opens_the_next_part_of_a_session() {
+        let out = fenced(
+            "步骤\n\n[root@master ~]# kubectl get pods\nNAME   READY\nweb1   1/1\n# 拓展提高\n[root@master ~]# kubectl create\n",
+        );
+        assert_eq!(
+            out,
+            "步骤\n\n```console\n[root@master ~]# kubectl get pods\nNAME   READY\nweb1   1/1\n```\n\
+             ```console\n# 拓展提高\n[root@master ~]# kubectl create\n```\n"
+        );
+        // Before any output, a comment stays in the session.
+        let out = fenced("[root@master ~]# ls\n# 查看\n[root@master ~]# pwd\n");
+        assert_eq!(out.matches("```console").count(), 1, "{out}");
     }
 
     #[test]
