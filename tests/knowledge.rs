@@ -58,6 +58,14 @@ fn glossary_entries(html: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// The glossary entries of a book built from one note, `file` holding `text`.
+fn glossary_of_note(file: &str, text: &str) -> Vec<(String, String, String)> {
+    let notes = tempfile::tempdir().unwrap();
+    fs::write(notes.path().join(file), text).unwrap();
+    let (_tmp, out) = support::build_book(notes.path());
+    glossary_entries(&read(&out.join("glossary.html")))
+}
+
 /// Every `<a class=term ...>` of a page, with whether it stands inside code, a heading or a link.
 fn term_links(html: &str) -> (usize, Vec<String>) {
     let mut count = 0;
@@ -493,9 +501,8 @@ fn hover_cards_and_the_review_marks_work_from_file_urls() {
 
 #[test]
 fn a_table_of_concepts_gives_each_concept_an_entry_defined_by_the_cell_beside_it() {
-    let notes = tempfile::tempdir().unwrap();
-    fs::write(
-        notes.path().join("helm.md"),
+    let entries = glossary_of_note(
+        "helm.md",
         "# Helm\n\nHelm 是 Kubernetes 的包管理器。\n\n\
          | 核心概念 | 解释 | 类比 |\n|---|---|---|\n\
          | Chart | Helm 的软件包,包含应用所需的全部资源定义。 | 安装包 |\n\
@@ -503,10 +510,7 @@ fn a_table_of_concepts_gives_each_concept_an_entry_defined_by_the_cell_beside_it
          | Repository (Repo) | Chart 的存放仓库,用于存储和共享 Chart。 | 应用商店 |\n\
          | Mirror | 10.0.0.1 | - |\n\n\
          | 参数 | 说明 |\n|---|---|\n| replicaCount | 副本的数量,默认是一个。 |\n",
-    )
-    .unwrap();
-    let (_tmp, out) = support::build_book(notes.path());
-    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    );
     let entry = |name: &str| entries.iter().find(|(_, dt, _)| dt.starts_with(name));
     let (_, _, chart) = entry("Chart").expect("Chart has an entry");
     assert!(text_of(chart).contains("Chart：Helm 的软件包"), "{chart}");
@@ -527,15 +531,11 @@ fn a_table_of_concepts_gives_each_concept_an_entry_defined_by_the_cell_beside_it
 
 #[test]
 fn a_chinese_name_glued_to_a_latin_word_is_not_cut_out_of_it() {
-    let notes = tempfile::tempdir().unwrap();
-    fs::write(
-        notes.path().join("net.md"),
+    let entries = glossary_of_note(
+        "net.md",
         "# 网络\n\n每个 Pod 都有自己的 IP地址(IP-per-Pod),其他 Pod 可以用这个地址访问它。\n\n\
          IP-per-Pod 让端口不再冲突。\n\n网络插件通过容器网络接口(CNI)接入集群。\n",
-    )
-    .unwrap();
-    let (_tmp, out) = support::build_book(notes.path());
-    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    );
     let names: Vec<&str> = entries.iter().map(|(_, dt, _)| dt.as_str()).collect();
     assert!(
         !names.iter().any(|n| n.starts_with("地址")),
@@ -556,17 +556,13 @@ fn a_chinese_name_glued_to_a_latin_word_is_not_cut_out_of_it() {
 
 #[test]
 fn definitions_keep_their_inline_code_and_say_more_than_the_name() {
-    let notes = tempfile::tempdir().unwrap();
-    fs::write(
-        notes.path().join("volumes.md"),
+    let entries = glossary_of_note(
+        "volumes.md",
         "# 卷\n\n## subPath\n\n使用 `subPath` 字段可以在共享同一卷的多个容器中选择不同的子路径来挂载。\n\n\
          ## JSON_OVERLAPS\n\n`JSON_OVERLAPS(a, b)` 函数检查两个 JSON 文档是否有重叠部分。\n\n\
          ## matchExpressions\n\nmatchExpressions\n\n\
          标签选择器的 matchExpressions 按表达式选择标签，支持 In、NotIn 和 Exists。\n",
-    )
-    .unwrap();
-    let (_tmp, out) = support::build_book(notes.path());
-    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    );
     let definition = |name: &str| {
         let (_, _, dd) = entries
             .iter()
@@ -593,19 +589,15 @@ fn definitions_keep_their_inline_code_and_say_more_than_the_name() {
 
 #[test]
 fn a_table_that_lists_attributes_compares_no_concepts() {
-    let notes = tempfile::tempdir().unwrap();
-    fs::write(
-        notes.path().join("workloads.md"),
+    let entries = glossary_of_note(
+        "workloads.md",
         "# 工作负载\n\n\
          | 特性 | StatefulSet | Deployment |\n|---|---|---|\n| 身份 | 稳定 | 随机 |\n\n\
          | 组件类型 | 组件名称 | 主要职责 | 所在节点 |\n|---|---|---|---|\n\
          | 控制面 | etcd | 存储 | master |\n\n\
          StatefulSet 管有状态应用，Deployment 管无状态应用。\n\n\
          Pod 会被调度到所在节点上，所在节点的 kubelet 启动它。\n",
-    )
-    .unwrap();
-    let (_tmp, out) = support::build_book(notes.path());
-    let entries = glossary_entries(&read(&out.join("glossary.html")));
+    );
     let names: Vec<&str> = entries.iter().map(|(_, dt, _)| dt.as_str()).collect();
     assert!(
         names.iter().any(|n| n.starts_with("StatefulSet")),
