@@ -314,13 +314,7 @@ pub fn classify(line: &str) -> LineKind {
     }
     // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
     // command and its first argument are plain ASCII.
-    // A name and a Chinese word (`service 管理`, `docker 安装`) title what follows.
-    let titles = {
-        let mut words = code.split_whitespace();
-        matches!((words.next(), words.next(), words.next()),
-            (Some(name), Some(word), None) if name.is_ascii() && word.chars().all(is_cjk))
-    };
-    if code_cjk < 0.5 && !titles {
+    if code_cjk < 0.5 && !is_title(code) {
         let ascii_head = code.split_whitespace().take(2).all(|w| w.is_ascii());
         let limit = if ascii_head { 0.5 } else { 0.35 };
         if code_cjk < limit && shell::looks_like_command(code) {
@@ -334,6 +328,14 @@ pub fn classify(line: &str) -> LineKind {
         return LineKind::Code("ini");
     }
     LineKind::Prose
+}
+
+/// A name and one Chinese word (`service 管理`, `docker 安装`): a title for what follows, not a
+/// command with a Chinese argument.
+fn is_title(code: &str) -> bool {
+    let mut words = code.split_whitespace();
+    matches!((words.next(), words.next(), words.next()),
+        (Some(name), Some(word), None) if name.is_ascii() && word.chars().all(is_cjk))
 }
 
 /// A run of lines found to be code.
@@ -487,7 +489,7 @@ fn fence_open(line: &str) -> Option<(String, &str)> {
 }
 
 /// How far a fence may be indented: up to 3 spaces at the margin, more inside a list item.
-const MAX_FENCE_INDENT: usize = 16;
+pub(crate) const MAX_FENCE_INDENT: usize = 16;
 
 /// The most lines a fenced block inside a list item is looked for over.
 pub(crate) const MAX_LIST_FENCE_LINES: usize = 2000;

@@ -216,7 +216,7 @@ fn leading_whitespace(line: &str) -> &str {
 
 /// An opening code fence: the fence character and its length.
 fn fence_open(line: &str) -> Option<(char, usize)> {
-    if indent_width(line) > 16 {
+    if indent_width(line) > super::detect::MAX_FENCE_INDENT {
         return None;
     }
     let t = line.trim_start();
