@@ -2323,12 +2323,16 @@ impl Parser {
         if key.starts_with(|c: char| c.is_ascii_digit()) {
             score -= 40;
         }
+        if mixes_dashes_and_humps(key) {
+            score -= 20;
+        }
         // Without glue, keys only start after a space; with glue, a space in a value is common.
         let bonus = if self.glued { 15 } else { 70 };
         match boundary {
             Boundary::Space => score += bonus,
             Boundary::Empty => {
                 let may_open = owner.owner != Ty::Scalars
+                    && !names_a_scalar(&owner.key)
                     && self.child_map_type(&owner.owner, &owner.key).is_some();
                 score += if may_open { bonus } else { -5 };
             }
@@ -3089,6 +3093,25 @@ fn check_key(
     }
 }
 
+/// Whether a key is named for a single value (`name`, `gatewayClassName`): such a key holds a
+/// scalar, not a mapping, whatever the schema knows of it.
+fn names_a_scalar(key: &str) -> bool {
+    schema::split_words(key).last().is_some_and(|w| w == "name")
+}
+
+/// Whether a key joins words both with dashes and with capitals (`gpu-classallocationMode`):
+/// keys use one style or the other, so such a key is most likely a value glued to a key.
+fn mixes_dashes_and_humps(key: &str) -> bool {
+    let chars: Vec<char> = key.chars().collect();
+    let dash = chars
+        .windows(2)
+        .any(|w| w[0] == '-' && w[1].is_ascii_alphanumeric());
+    let hump = chars
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    dash && hump && !key.contains(['.', '/'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -3134,6 +3157,20 @@ mod tests {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:name: weblabels:app: web\nspec:containers:- name: webimage: nginx:1.25resources:limits:cpu: 500mmemory: 128Mi\n";
         let expected = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    resources:\n      limits:\n        cpu: 500m\n        memory: 128Mi\n";
         assert_eq!(repaired(text), expected);
+    }
+
+    #[test]
+    fn a_name_holds_a_value_and_the_key_glued_to_it_follows() {
+        // A custom resource the schema does not know: `…Name` keys hold one value, and a key
+        // that mixes dashes and capitals is a value glued to a key.
+        let text = "apiVersion: example.io/v1\nkind: Pipeline\nmetadata:name: build\nspec:runnerClassName: linux-defaultreplicas: 3\ndeviceClassName: gpu-largeallocationMode: Immediate\n";
+        let expected = "apiVersion: example.io/v1\nkind: Pipeline\nmetadata:\n  name: build\nspec:\n  runnerClassName: linux-default\n  replicas: 3\n  deviceClassName: gpu-large\n  allocationMode: Immediate\n";
+        assert_eq!(repaired(text), expected);
+        assert!(mixes_dashes_and_humps("volume-aretainPolicy"));
+        assert!(!mixes_dashes_and_humps("retainPolicy"));
+        assert!(!mixes_dashes_and_humps("app.kubernetes.io/part-of"));
+        assert!(names_a_scalar("runnerClassName") && names_a_scalar("name"));
+        assert!(!names_a_scalar("names") && !names_a_scalar("nameservers"));
     }
 
     #[test]
