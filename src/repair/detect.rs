@@ -825,6 +825,7 @@ fn emit_region(
     let mut lang = region.lang;
     let (code, mut content_fixes) = match region.lang {
         "console" => shell::repair_session(&code),
+        "dockerfile" => super::dockerfile::repair_dockerfile(&code),
         "bash" => {
             let (script, mut fixes) = shell::repair_script(&code);
             let (script, body_fixes) = repair_heredoc_manifests(&script);

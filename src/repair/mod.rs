@@ -1,6 +1,7 @@
 //! Repair: pure text-to-text fixes of pasted and scraped notes, each reporting the Fixes it made.
 
 pub mod detect;
+pub mod dockerfile;
 pub mod fix;
 pub mod schema;
 pub mod shell;
