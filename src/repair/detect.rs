@@ -1102,6 +1102,11 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
     let low_cjk = cjk_ratio(line) < 0.3;
     let indented = line.starts_with(char::is_whitespace);
     let lang = growth.lang;
+    // A program's output can draw with symbols (`##  ## ==`, `/"""\___/ ===`): no heading, fence
+    // or rule of the note, but part of the session.
+    if lang == "console" && is_drawing(t) {
+        return true;
+    }
     match kind {
         LineKind::Blank | LineKind::Label(_) | LineKind::Gutter { .. } => false,
         // A prompt after a manifest starts a session of its own.
@@ -1163,6 +1168,17 @@ fn continues(kinds: &[LineKind], lines: &[&str], i: usize, growth: &Growth<'_>) 
             }
         },
     }
+}
+
+/// Whether a line is drawn with symbols: at least three of them, at most one in four of its
+/// characters a letter or digit. Not a Markdown rule (`---`, `***`) nor a table row.
+fn is_drawing(t: &str) -> bool {
+    let visible: Vec<char> = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let word_chars = visible.iter().filter(|c| c.is_alphanumeric()).count();
+    let rule = visible.first().is_some_and(|&first| {
+        matches!(first, '-' | '=' | '*' | '_') && visible.iter().all(|&c| c == first)
+    });
+    visible.len() >= 3 && word_chars * 4 <= visible.len() && !rule && !is_table_row(t)
 }
 
 /// Find code regions among free lines.
@@ -1524,6 +1540,19 @@ mod tests {
         assert_ne!(classify("docker 安装"), LineKind::Command);
         assert_eq!(classify("kubectl logs pods名称"), LineKind::Command);
         assert_eq!(classify("service nginx restart"), LineKind::Command);
+    }
+
+    #[test]
+    fn output_drawn_with_symbols_stays_in_its_session() {
+        let out = fenced(
+            "运行容器\n[admin@web ~]$ docker run --rm banner\n##   ## ##\n## ## ## ==\n/\"\"\"\"\\___/ ===\n{      /  ===-\n\\____ o  __/\nHello![admin@web ~]$ docker ps\n\n## 下一步\n\n---\n",
+        );
+        assert_eq!(
+            out,
+            "运行容器\n```console\n[admin@web ~]$ docker run --rm banner\n##   ## ##\n## ## ## ==\n/\"\"\"\"\\___/ ===\n{      /  ===-\n\\____ o  __/\nHello!\n[admin@web ~]$ docker ps\n```\n\n## 下一步\n\n---\n"
+        );
+        assert!(is_drawing("## ## ## =="));
+        assert!(!is_drawing("## Install") && !is_drawing("---") && !is_drawing("|---|---|"));
     }
 
     #[test]
