@@ -1044,11 +1044,15 @@ fn opens_block_scalar(line: &str) -> bool {
 fn pasted_apart(lines: &[&str], kinds: &[LineKind], i: usize, growth: &Growth<'_>) -> bool {
     let command = lines[i].split_whitespace().collect::<Vec<_>>().join(" ");
     let repeated = growth.commands.contains(&command);
+    // A word under an output line that ends in a colon is that line's value (`Command:` then
+    // `perl`, as `kubectl describe` prints it).
+    let under_a_label = i > 0 && lines[i - 1].trim_end().ends_with(':');
     let closes_block = matches!(
         kinds.get(i + 1),
         None | Some(LineKind::Blank | LineKind::Prose)
     ) && lines[i].split_whitespace().count() == 1
-        && is_lone_words(lines[i]);
+        && is_lone_words(lines[i])
+        && !under_a_label;
     repeated || closes_block
 }
 
@@ -1553,6 +1557,14 @@ mod tests {
         );
         assert!(is_drawing("## ## ## =="));
         assert!(!is_drawing("## Install") && !is_drawing("---") && !is_drawing("|---|---|"));
+    }
+
+    #[test]
+    fn a_word_under_a_label_of_the_output_is_its_value() {
+        let text = "查看详情\n[root@m ~]# kubectl describe pod web\nName:    web\nCommand:\nsleep\n-v\nEvents:  <none>\n";
+        let out = fenced(text);
+        assert_eq!(out.matches("```").count(), 2, "{out}");
+        assert!(out.contains("Command:\nsleep\n-v\n"), "{out}");
     }
 
     #[test]
