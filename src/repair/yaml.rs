@@ -656,6 +656,9 @@ struct Value {
 struct Vocab {
     keys: HashSet<String>,
     values: HashSet<String>,
+    /// Runs of letters and digits that stand apart somewhere in the text, not before a colon
+    /// (`hello` in `hello-svc`, `mysql` in `mysql://db`): words of this document.
+    words: HashSet<String>,
 }
 
 /// The rebuilt text and the fixes made.
@@ -785,6 +788,7 @@ impl Parser {
                 }
             }
         }
+        vocab.words = document_words(text);
         vocab
     }
 
@@ -2323,7 +2327,7 @@ impl Parser {
         if key.starts_with(|c: char| c.is_ascii_digit()) {
             score -= 40;
         }
-        if mixes_dashes_and_humps(key) {
+        if mixes_dashes_and_humps(key) || is_unlikely_key(key) {
             score -= 20;
         }
         // Without glue, keys only start after a space; with glue, a space in a value is common.
@@ -2353,6 +2357,25 @@ impl Parser {
                 // A key rarely starts right after a word separator: `queue-name` is one key.
                 if value.ends_with(['-', '.', '/', '_']) {
                     score -= 35;
+                }
+                // A word of this document on either side of the split supports it.
+                let tail = value
+                    .rsplit(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("");
+                let head = key
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("");
+                for side in [tail, head] {
+                    if side.chars().count() >= 3 && self.vocab.words.contains(side) {
+                        score += 6;
+                    }
+                }
+                // Nor after a single letter: `fast` + `availability`, not `f` + `astavailability`.
+                let mut letters = value.trim_start().chars();
+                if letters.next().is_some_and(|c| c.is_alphabetic()) && letters.next().is_none() {
+                    score -= 8;
                 }
             }
         }
@@ -3112,6 +3135,46 @@ fn mixes_dashes_and_humps(key: &str) -> bool {
     dash && hump && !key.contains(['.', '/'])
 }
 
+/// Whether a key has a shape keys seldom have: starting with `_`, more than one `/`
+/// (`stash/pipeline/logstash.conf`), or lower-case letters before an `UPPER_SNAKE` part
+/// (`fullRUST_LOG`, `tandard_LRSlocation`).
+fn is_unlikely_key(key: &str) -> bool {
+    let lower_then_upper_snake = key.contains('_') && {
+        let chars: Vec<char> = key.chars().collect();
+        chars.windows(3).any(|w| {
+            w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_uppercase()
+        })
+    };
+    key.starts_with('_') || key.matches('/').count() > 1 || lower_then_upper_snake
+}
+
+/// The runs of letters and digits of `text` that are not right before a colon starting a value
+/// or a child (`name:`), and so are not keys glued to what precedes them: `hello` and `svc` in
+/// `name: hello-svc`, `redis` in `image: redis:7`.
+fn document_words(text: &str) -> HashSet<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut words = HashSet::default();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_alphanumeric() {
+            i += 1;
+        }
+        let before_key_colon = chars.get(i) == Some(&':')
+            && !chars
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '/');
+        if !before_key_colon && i - start >= 3 {
+            words.insert(chars[start..i].iter().collect());
+        }
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -3157,6 +3220,20 @@ mod tests {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:name: weblabels:app: web\nspec:containers:- name: webimage: nginx:1.25resources:limits:cpu: 500mmemory: 128Mi\n";
         let expected = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.25\n    resources:\n      limits:\n        cpu: 500m\n        memory: 128Mi\n";
         assert_eq!(repaired(text), expected);
+    }
+
+    #[test]
+    fn a_glued_run_splits_at_a_word_the_document_uses_elsewhere() {
+        // `shop` stands apart in `shop-web`: `shoptier` is `shop` + `tier`, not `s` + `hoptier`.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:name: shop-web\nlabels:app: shoptier: frontend\nspec:selector:app: shoptier: frontend\nports:- port: 80\n";
+        let expected = "apiVersion: v1\nkind: Service\nmetadata:\n  name: shop-web\n  labels:\n    app: shop\n    tier: frontend\nspec:\n  selector:\n    app: shop\n    tier: frontend\n  ports:\n  - port: 80\n";
+        assert_eq!(repaired(text), expected);
+        let words = document_words("name: hello-svc\nimage: redis:7\nhellotier: web");
+        assert!(words.contains("hello") && words.contains("redis") && words.contains("svc"));
+        assert!(!words.contains("hellotier") && !words.contains("name"));
+        assert!(is_unlikely_key("fullRUST_LOG") && is_unlikely_key("_healthyproxy"));
+        assert!(is_unlikely_key("stash/pipeline/logstash.conf"));
+        assert!(!is_unlikely_key("RUST_LOG") && !is_unlikely_key("app.kubernetes.io/name"));
     }
 
     #[test]
