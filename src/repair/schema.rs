@@ -119,6 +119,9 @@ pub struct Schema {
     compose_root: Option<TypeId>,
     by_field: HashMap<String, Vec<TypeId>>,
     words: HashSet<String>,
+    /// How many words start, and how many end, with each pair of letters.
+    word_starts: HashMap<String, u32>,
+    word_ends: HashMap<String, u32>,
 }
 
 /// The data file format: root types by kind, fields by type, shapes joined by `|`.
@@ -152,6 +155,8 @@ impl Schema {
             compose_root: None,
             by_field: HashMap::default(),
             words: HashSet::default(),
+            word_starts: HashMap::default(),
+            word_ends: HashMap::default(),
         };
         let k8s: RawTree = serde_json::from_str(K8S_JSON).unwrap_or_else(|_| RawTree::empty());
         let compose: RawTree =
@@ -217,6 +222,42 @@ impl Schema {
                 }
             }
         }
+        for word in &self.words {
+            let letters: Vec<char> = word.chars().collect();
+            if letters.len() >= 3 && letters.iter().all(char::is_ascii_lowercase) {
+                let start: String = letters[..2].iter().collect();
+                let end: String = letters[letters.len() - 2..].iter().collect();
+                *self.word_starts.entry(start).or_default() += 1;
+                *self.word_ends.entry(end).or_default() += 1;
+            }
+        }
+    }
+
+    /// How usual a word boundary is between a text ending in `before` and one starting with
+    /// `after` (lower-case letters), judged by how many words of the schema end with the last two
+    /// letters of `before` and start with the first two of `after`: `password|web` is more usual
+    /// than `pa|sswordweb`. Zero when either side has fewer than two letters.
+    pub fn boundary_usualness(&self, before: &str, after: &str) -> u32 {
+        let end: Vec<char> = before.chars().rev().take(2).collect();
+        let start: String = after.chars().take(2).collect();
+        if end.len() < 2 || start.chars().count() < 2 {
+            return 0;
+        }
+        let end: String = end.into_iter().rev().collect();
+        let ends = self
+            .word_ends
+            .get(&end.to_lowercase())
+            .copied()
+            .unwrap_or(0);
+        let starts = self
+            .word_starts
+            .get(&start.to_lowercase())
+            .copied()
+            .unwrap_or(0);
+        // Both sides count: the product of the two (each at least one) on a log scale.
+        ((ends + 1) as f64 * (starts + 1) as f64)
+            .ln()
+            .mul_add(10.0, 0.0) as u32
     }
 
     /// The root type of a Kubernetes resource kind (`Deployment` -> its type).

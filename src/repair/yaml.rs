@@ -586,6 +586,9 @@ enum Boundary {
 struct Candidate {
     start: usize,
     score: i32,
+    /// Between two glued splits that score alike, the one at the more usual word boundary wins
+    /// (see [`Schema::boundary_usualness`]); `None` for splits at a space or a line start.
+    usualness: Option<u32>,
 }
 
 /// A key being placed: its name, and what its value looks like.
@@ -2306,8 +2309,19 @@ impl Parser {
                 first_child: self.first_child_key(colon),
             };
             let score = self.candidate_score(probe, value.trim_end(), boundary, owner);
-            if best.as_ref().is_none_or(|b| score > b.score) {
-                best = Some(Candidate { start: i, score });
+            let usualness =
+                (boundary == Boundary::Glued).then(|| self.s.boundary_usualness(&value, &key));
+            let better = best.as_ref().is_none_or(|b| {
+                score > b.score
+                    || score == b.score
+                        && matches!((usualness, b.usualness), (Some(u), Some(b)) if u > b)
+            });
+            if better {
+                best = Some(Candidate {
+                    start: i,
+                    score,
+                    usualness,
+                });
             }
         }
         best
@@ -2368,9 +2382,31 @@ impl Parser {
                     .next()
                     .unwrap_or("");
                 for side in [tail, head] {
-                    if side.chars().count() >= 3 && self.vocab.words.contains(side) {
+                    if side.chars().count() >= 3 && self.vocab.words.contains(&side.to_lowercase())
+                    {
                         score += 6;
                     }
+                }
+                // `true` and `false` are whole values (`enabled: true` + `priorities`).
+                if value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false") {
+                    score += 15;
+                }
+                // The last word of a value cut from a key mixes styles as the key would
+                // (`…-4tacceleratorNetworkPro` + `file`).
+                if mixes_dashes_and_humps(value.rsplit(' ').next().unwrap_or("")) {
+                    score -= 10;
+                }
+                // A number keeps its unit (`2s` + `route`, not `2` + `sroute`).
+                if value.bytes().all(|b| b.is_ascii_digit())
+                    && ["s", "m", "h", "ms", "Mi", "Gi", "Ki", "Ti"]
+                        .iter()
+                        .any(|unit| {
+                            key.strip_prefix(unit).is_some_and(|rest| {
+                                rest.starts_with(|c: char| c.is_ascii_lowercase())
+                            })
+                        })
+                {
+                    score -= 8;
                 }
                 // Nor after a single letter: `fast` + `availability`, not `f` + `astavailability`.
                 let mut letters = value.trim_start().chars();
@@ -3116,10 +3152,12 @@ fn check_key(
     }
 }
 
-/// Whether a key is named for a single value (`name`, `gatewayClassName`): such a key holds a
-/// scalar, not a mapping, whatever the schema knows of it.
+/// Whether a key is named for a single value (`name`, `gatewayClassName`, `enabled`): such a key
+/// holds a scalar, not a mapping, whatever the schema knows of it.
 fn names_a_scalar(key: &str) -> bool {
-    schema::split_words(key).last().is_some_and(|w| w == "name")
+    schema::split_words(key)
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "name" | "enabled" | "disabled"))
 }
 
 /// Whether a key joins words both with dashes and with capitals (`gpu-classallocationMode`):
@@ -3136,8 +3174,8 @@ fn mixes_dashes_and_humps(key: &str) -> bool {
 }
 
 /// Whether a key has a shape keys seldom have: starting with `_`, more than one `/`
-/// (`stash/pipeline/logstash.conf`), or lower-case letters before an `UPPER_SNAKE` part
-/// (`fullRUST_LOG`, `tandard_LRSlocation`).
+/// (`stash/pipeline/logstash.conf`), a `/` after something other than a domain, or lower-case
+/// letters before an `UPPER_SNAKE` part (`fullRUST_LOG`, `tandard_LRSlocation`).
 fn is_unlikely_key(key: &str) -> bool {
     let lower_then_upper_snake = key.contains('_') && {
         let chars: Vec<char> = key.chars().collect();
@@ -3145,12 +3183,19 @@ fn is_unlikely_key(key: &str) -> bool {
             w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase() && w[2].is_ascii_uppercase()
         })
     };
-    key.starts_with('_') || key.matches('/').count() > 1 || lower_then_upper_snake
+    // A prefix before `/` is a domain (`app.kubernetes.io/name`): `ww/htmldb` is a path cut short.
+    let prefix_without_domain = key
+        .split_once('/')
+        .is_some_and(|(prefix, _)| !prefix.contains('.'));
+    key.starts_with('_')
+        || key.matches('/').count() > 1
+        || lower_then_upper_snake
+        || prefix_without_domain
 }
 
-/// The runs of letters and digits of `text` that are not right before a colon starting a value
-/// or a child (`name:`), and so are not keys glued to what precedes them: `hello` and `svc` in
-/// `name: hello-svc`, `redis` in `image: redis:7`.
+/// The runs of letters and digits of `text` (lower case) that are not right before a colon
+/// starting a value or a child (`name:`), and so are not keys glued to what precedes them:
+/// `hello` and `svc` in `name: hello-svc`, `redis` in `image: redis:7`.
 fn document_words(text: &str) -> HashSet<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut words = HashSet::default();
@@ -3169,7 +3214,7 @@ fn document_words(text: &str) -> HashSet<String> {
                 .get(i + 1)
                 .is_some_and(|c| c.is_ascii_digit() || *c == '/');
         if !before_key_colon && i - start >= 3 {
-            words.insert(chars[start..i].iter().collect());
+            words.insert(chars[start..i].iter().collect::<String>().to_lowercase());
         }
     }
     words
@@ -3234,6 +3279,19 @@ mod tests {
         assert!(is_unlikely_key("fullRUST_LOG") && is_unlikely_key("_healthyproxy"));
         assert!(is_unlikely_key("stash/pipeline/logstash.conf"));
         assert!(!is_unlikely_key("RUST_LOG") && !is_unlikely_key("app.kubernetes.io/name"));
+    }
+
+    #[test]
+    fn booleans_and_numbers_with_units_are_whole_values() {
+        let text = "apiVersion: example.io/v1\nkind: Job\nmetadata:name: nightly\nspec:enabled: truecommand: backup\ntimeout: 30sretries: 3\n";
+        let expected = "apiVersion: example.io/v1\nkind: Job\nmetadata:\n  name: nightly\nspec:\n  enabled: true\n  command: backup\n  timeout: 30s\n  retries: 3\n";
+        assert_eq!(repaired(text), expected);
+        let s = schema::schema();
+        assert!(
+            s.boundary_usualness("fast", "availability")
+                > s.boundary_usualness("f", "astavailability")
+        );
+        assert_eq!(s.boundary_usualness("a", "bc"), 0);
     }
 
     #[test]
