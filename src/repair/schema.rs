@@ -255,9 +255,7 @@ impl Schema {
             .copied()
             .unwrap_or(0);
         // Both sides count: the product of the two (each at least one) on a log scale.
-        ((ends + 1) as f64 * (starts + 1) as f64)
-            .ln()
-            .mul_add(10.0, 0.0) as u32
+        (((ends + 1) as f64 * (starts + 1) as f64).ln() * 10.0) as u32
     }
 
     /// The root type of a Kubernetes resource kind (`Deployment` -> its type).

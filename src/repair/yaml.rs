@@ -2396,14 +2396,20 @@ impl Parser {
                 if mixes_dashes_and_humps(value.rsplit(' ').next().unwrap_or("")) {
                     score -= 10;
                 }
-                // A number keeps its unit (`2s` + `route`, not `2` + `sroute`).
+                // A number keeps its unit (`30s` + `retries`, not `30` + `sretries`) when the key
+                // is known without the unit and not with it (`3` + `selector` stays).
+                let known = |k: &str| {
+                    self.s.is_field_name(k)
+                        || self.s.is_word(k)
+                        || self.vocab.words.contains(&k.to_lowercase())
+                };
                 if value.bytes().all(|b| b.is_ascii_digit())
+                    && !known(key)
                     && ["s", "m", "h", "ms", "Mi", "Gi", "Ki", "Ti"]
                         .iter()
-                        .any(|unit| {
-                            key.strip_prefix(unit).is_some_and(|rest| {
-                                rest.starts_with(|c: char| c.is_ascii_lowercase())
-                            })
+                        .filter_map(|unit| key.strip_prefix(unit))
+                        .any(|rest| {
+                            rest.starts_with(|c: char| c.is_ascii_lowercase()) && known(rest)
                         })
                 {
                     score -= 8;
@@ -3286,6 +3292,10 @@ mod tests {
         let text = "apiVersion: example.io/v1\nkind: Job\nmetadata:name: nightly\nspec:enabled: truecommand: backup\ntimeout: 30sretries: 3\n";
         let expected = "apiVersion: example.io/v1\nkind: Job\nmetadata:\n  name: nightly\nspec:\n  enabled: true\n  command: backup\n  timeout: 30s\n  retries: 3\n";
         assert_eq!(repaired(text), expected);
+        // A count before a known key keeps the key whole, whatever its first letter.
+        let text = "apiVersion: example.io/v1\nkind: Rollout\nmetadata:name: web\nspec:replicas: 3selector:matchLabels:app: web\n";
+        let out = repaired(text);
+        assert!(out.contains("  replicas: 3\n  selector:\n"), "{out}");
         let s = schema::schema();
         assert!(
             s.boundary_usualness("fast", "availability")
