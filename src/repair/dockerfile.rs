@@ -8,28 +8,7 @@
 //! dropped or reordered: the lines joined again give the text back.
 
 use super::Fix;
-
-/// The instructions of a Dockerfile.
-const INSTRUCTIONS: [&str; 18] = [
-    "FROM",
-    "RUN",
-    "CMD",
-    "COPY",
-    "ADD",
-    "ENV",
-    "ARG",
-    "WORKDIR",
-    "EXPOSE",
-    "ENTRYPOINT",
-    "USER",
-    "VOLUME",
-    "LABEL",
-    "HEALTHCHECK",
-    "SHELL",
-    "ONBUILD",
-    "STOPSIGNAL",
-    "MAINTAINER",
-];
+use super::shell::is_dockerfile_word;
 
 /// The Dockerfile with glued instructions and comments split onto lines of their own.
 pub fn repair_dockerfile(text: &str) -> (String, Vec<Fix>) {
@@ -118,10 +97,8 @@ fn may_end_before_instruction(prev: u8) -> bool {
 
 /// Whether `text` starts with an instruction word followed by a space.
 fn instruction_at(text: &str) -> bool {
-    INSTRUCTIONS.iter().any(|word| {
-        text.strip_prefix(word)
-            .is_some_and(|rest| rest.starts_with(' '))
-    })
+    let word_len = text.bytes().take_while(u8::is_ascii_uppercase).count();
+    text[word_len..].starts_with(' ') && is_dockerfile_word(&text[..word_len])
 }
 
 #[cfg(test)]

@@ -140,7 +140,8 @@ fn is_keyword(word: &str) -> bool {
     KEYWORD_LIST.contains(word)
 }
 
-fn is_dockerfile_word(word: &str) -> bool {
+/// Whether `word` is a Dockerfile instruction (`FROM`, `RUN`, …).
+pub(crate) fn is_dockerfile_word(word: &str) -> bool {
     DOCKERFILE_LIST.contains(word)
 }
 
