@@ -793,7 +793,18 @@ pub fn detect_language<'a>(texts: impl ParallelIterator<Item = &'a str>) -> Stri
 /// The CJK ideographs and the letters (ideographs included) of `text`.
 fn language_counts(text: &str) -> (usize, usize) {
     let (mut cjk, mut letters) = (0usize, 0usize);
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // ASCII, the most of any note: no decoding.
+            letters += usize::from(b.is_ascii_alphabetic());
+            i += 1;
+            continue;
+        }
+        // A lead byte: `i` is on a character boundary.
+        let c = text[i..].chars().next().unwrap_or_default();
         if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
             // Alphabetic, without looking it up.
             cjk += 1;
@@ -801,6 +812,7 @@ fn language_counts(text: &str) -> (usize, usize) {
         } else if c.is_alphabetic() {
             letters += 1;
         }
+        i += c.len_utf8();
     }
     (cjk, letters)
 }
@@ -880,6 +892,17 @@ fn resolve_site_url(
 mod tests {
     use super::*;
     use model::{Meta, Note};
+
+    #[test]
+    fn the_language_is_chinese_when_a_fifth_of_the_letters_are_ideographs() {
+        assert_eq!(language_counts("Pod 是 ab"), (1, 6));
+        assert_eq!(language_counts("㐀䶵 é，1"), (2, 3));
+        let zh = ["部署应用 kubectl apply 创建服务"];
+        assert_eq!(detect_language(zh.into_par_iter()), "zh");
+        let en = ["Deploy with kubectl apply -f web.yaml (部署)"];
+        assert_eq!(detect_language(en.into_par_iter()), "en");
+        assert_eq!(detect_language(["", "123 ？"].into_par_iter()), "en");
+    }
 
     fn note(source_body: &str, body: &str) -> Note {
         Note {
