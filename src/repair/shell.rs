@@ -1001,6 +1001,7 @@ fn find_command_split(
         limit: positional.map_or(line.len(), |s| s.at),
         heredoc_seen: !st.pending.is_empty(),
         pattern_here: false,
+        commands: &prompts.commands,
     };
     for (k, tok) in toks.iter().enumerate() {
         if sc.offs[tok.start] >= walk.limit {
@@ -1029,6 +1030,8 @@ struct Walk<'a> {
     heredoc_seen: bool,
     /// A `case` pattern ended earlier on this line.
     pattern_here: bool,
+    /// The commands the text runs on lines of their own.
+    commands: &'a Ran,
 }
 
 impl<'a> Walk<'a> {
@@ -1056,7 +1059,7 @@ impl<'a> Walk<'a> {
 
     fn comment(&self, tok: &Tok) -> Option<Split> {
         match self.mode {
-            Mode::Script => comment_split(self.line, self.sc, tok),
+            Mode::Script => comment_split(self.line, self.sc, tok, self.commands),
             Mode::Session => None,
         }
     }
@@ -1072,7 +1075,9 @@ impl<'a> Walk<'a> {
         };
         let in_patterns = st.case_part() == Some(CasePart::Patterns);
         let inner = inner.or_else(|| match self.mode {
-            Mode::Script if !in_patterns => word_split(line, sc, tok, st, next.is_some()),
+            Mode::Script if !in_patterns => {
+                word_split(line, sc, tok, st, next.is_some(), self.commands)
+            }
             _ => None,
         });
         // Never inside quotes: the split must fall on unquoted code.
@@ -1216,10 +1221,11 @@ fn word_split(
     tok: &Tok,
     st: &ShellState,
     has_next_word: bool,
+    commands: &Ran,
 ) -> Option<Split> {
     keyword_prefix_split(line, sc, tok, st)
         .or_else(|| keyword_suffix_split(line, sc, tok, st))
-        .or_else(|| command_glue_split(line, sc, tok, st, has_next_word))
+        .or_else(|| command_glue_split(line, sc, tok, st, has_next_word, commands))
 }
 
 /// `dogcloud compute ...`, `thenecho`, `do[[`, `fifor`, `{if`, `}complete`, `instart|stop)`:
@@ -1349,12 +1355,14 @@ fn keyword_boundary_ok(kw: &str, k: &KeywordContext) -> bool {
 
 /// How sure we are that a command name glued to a preceding word starts a new command.
 #[derive(Clone, Copy, Debug)]
-struct GlueCtx {
+struct GlueCtx<'a> {
     in_comment: bool,
     /// The word is itself in command position.
     cmdpos: bool,
     /// The word is the argument of a `cd` that has more arguments after it.
     cd_extra: bool,
+    /// The commands the text runs on lines of their own.
+    commands: &'a Ran,
 }
 
 const GLUE_THRESHOLD: i32 = 3;
@@ -1367,6 +1375,7 @@ fn command_glue_split(
     tok: &Tok,
     st: &ShellState,
     has_next_word: bool,
+    commands: &Ran,
 ) -> Option<Split> {
     let word = &line[sc.offs[tok.start]..sc.offs[tok.end]];
     if st.cmdpos && (is_command_name(word) || is_keyword(word)) {
@@ -1376,6 +1385,7 @@ fn command_glue_split(
         in_comment: false,
         cmdpos: st.cmdpos,
         cd_extra: st.cmd.as_deref() == Some("cd") && st.nargs == 0 && has_next_word,
+        commands,
     };
     glue_candidates(line, sc, tok.start, tok.end, ctx).map(|at| Split {
         at,
@@ -1391,7 +1401,7 @@ fn glue_candidates(
     sc: &Scanned,
     from: usize,
     to: usize,
-    ctx: GlueCtx,
+    ctx: GlueCtx<'_>,
 ) -> Option<usize> {
     let mut word_start = from;
     while word_start < to {
@@ -1415,7 +1425,13 @@ fn glue_candidates(
 const MAX_NAME: usize = 40;
 
 /// The first place in the word of chars `[start, end)` where a glued command starts.
-fn glue_in_word(line: &str, sc: &Scanned, start: usize, end: usize, ctx: GlueCtx) -> Option<usize> {
+fn glue_in_word(
+    line: &str,
+    sc: &Scanned,
+    start: usize,
+    end: usize,
+    ctx: GlueCtx<'_>,
+) -> Option<usize> {
     let end_byte = sc.offs[end];
     (start + 1..end)
         .map(|i| (i, sc.offs[i]))
@@ -1452,7 +1468,7 @@ fn next_space(line: &str, at: usize) -> usize {
 
 /// Scores the hypothesis "a new command starts at byte `at`" (inside a word whose part before
 /// `at` is `prefix` and which ends at `end`).
-fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx) -> i32 {
+fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx<'_>) -> i32 {
     let suffix = &line[at..end];
     let after = &line[end..];
     let strong_boundary = ends_closing(prefix) || ENDING_LIST.contains(prefix);
@@ -1483,11 +1499,21 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
         return i32::MIN;
     }
     let args = args_score(prefix, suffix, args_from);
-    if boundary == 0 && args < 2 {
+    let cd_bonus = if ctx.cd_extra { 2 } else { 0 };
+    // The text runs this command on a line of its own elsewhere; a name that ends common words
+    // (`ls` of `tools`, `date` of `update`) only with some of the same arguments.
+    let runs = if named
+        && ctx.commands.runs(suffix)
+        && (strength >= 1 || ctx.commands.shares_args(suffix, args_from))
+    {
+        2
+    } else {
+        0
+    };
+    if boundary == 0 && args + cd_bonus + runs < 2 {
         return i32::MIN;
     }
-    let cd_bonus = if ctx.cd_extra { 2 } else { 0 };
-    strength + boundary + args + cd_bonus
+    strength + boundary + args + cd_bonus + runs
 }
 
 /// `NAME=` at the start of `s`; returns the name's length. Lower-case names count only after a
@@ -1539,7 +1565,7 @@ fn ends_closing(prefix: &str) -> bool {
 }
 
 /// How clearly the end of `prefix` ends a word or command; None when it rules a split out.
-fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
+fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx<'_>) -> Option<i32> {
     let prev = prefix.chars().last()?;
     let cmd_upper = cmd.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     if ENDING_LIST.contains(prefix) {
@@ -1559,6 +1585,11 @@ fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
     {
         return Some(2);
     }
+    // `tar -xf -export PATH=…`: the `-` of standard input, then a command the text runs on a
+    // line of its own (a one-dash option like `-exec` takes no such evidence).
+    if prefix == "-" && ctx.commands.runs(cmd) && !is_wrapper(cmd) {
+        return Some(0);
+    }
     if ctx.in_comment && matches!(prev, '.' | ':' | '!' | '?' | ';' | ',') {
         return (name_strength(cmd) >= 1).then_some(2);
     }
@@ -1570,6 +1601,11 @@ fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx) -> Option<i32> {
     }
     if prev.is_lowercase() && cmd_upper {
         return Some(2);
+    }
+    // `GCSgcloud`: an acronym, then a lower-case command name.
+    let acronym = prefix.chars().rev().take(2).all(|c| c.is_ascii_uppercase());
+    if acronym && cmd.starts_with(|c: char| c.is_ascii_lowercase()) && name_strength(cmd) >= 2 {
+        return Some(1);
     }
     if prev.is_ascii_uppercase() && !cmd_upper && ends_with_caps_variable(prefix) {
         return Some(2);
@@ -1613,8 +1649,15 @@ fn args_score(prefix: &str, cmd: &str, after: &str) -> i32 {
     let mut score = 1;
     let flag = (first.starts_with('-') || first.starts_with('+')) && first.len() > 1;
     let wrapped = is_wrapper(cmd) && is_command_name(first);
+    // `sh -c '…'`: a shell given a command string.
+    let shell_string = matches!(cmd, "sh" | "bash" | "zsh")
+        && first == "-c"
+        && a[first.len()..].trim_start().starts_with(['\'', '"']);
     let typical = SUBCOMMAND_LIST.contains(first) || is_assignment(first) || wrapped;
     if flag || typical {
+        score += 1;
+    }
+    if shell_string {
         score += 1;
     }
     if repeats_last_segment(prefix, first) {
@@ -1636,7 +1679,7 @@ fn repeats_last_segment(prefix: &str, arg: &str) -> bool {
 }
 
 /// Splits inside a comment: another glued comment, or a command glued to its end.
-fn comment_split(line: &str, sc: &Scanned, tok: &Tok) -> Option<Split> {
+fn comment_split(line: &str, sc: &Scanned, tok: &Tok, commands: &Ran) -> Option<Split> {
     let start = tok.start;
     if start > 0 && !sc.chars[start - 1].is_whitespace() {
         return None;
@@ -1652,6 +1695,7 @@ fn comment_split(line: &str, sc: &Scanned, tok: &Tok) -> Option<Split> {
         in_comment: true,
         cmdpos: false,
         cd_extra: false,
+        commands,
     };
     if let Some(at) = glue_candidates(line, sc, start + 1, limit, ctx) {
         return Some(Split {
@@ -1776,6 +1820,72 @@ fn terminator_here(line: &str, term: &str, at: usize, end: usize, prompts: &Prom
 // Prompts learned from a session
 // ---------------------------------------------------------------------------------------------
 
+/// The commands a text runs on lines of their own (after a prompt, if any): a word that ends in
+/// the name of one is likelier a command glued to the word before it.
+#[derive(Clone, Debug, Default)]
+struct Ran {
+    /// Their names, sorted.
+    names: Vec<String>,
+    /// The lines that start with one, prompt left out.
+    lines: Vec<String>,
+}
+
+impl Ran {
+    fn of(text: &str) -> Ran {
+        let mut ran = Ran::default();
+        for line in text.lines() {
+            let line = line.trim_start();
+            let line = line[prompt_len(line).unwrap_or(0)..].trim();
+            let word = first_word(line);
+            if is_command_name(word) {
+                ran.names.push(word.to_string());
+                ran.lines.push(line.to_string());
+            }
+        }
+        ran.names.sort_unstable();
+        ran.names.dedup();
+        ran
+    }
+
+    fn add(&mut self, other: Ran) {
+        self.names.extend(other.names);
+        self.names.sort_unstable();
+        self.names.dedup();
+        for line in other.lines {
+            if !self.lines.contains(&line) {
+                self.lines.push(line);
+            }
+        }
+    }
+
+    fn within(&self, other: &Ran) -> bool {
+        self.names.iter().all(|n| other.runs(n))
+            && self.lines.iter().all(|l| other.lines.contains(l))
+    }
+
+    /// Whether `cmd` starts a line.
+    fn runs(&self, cmd: &str) -> bool {
+        self.names.binary_search_by(|c| c.as_str().cmp(cmd)).is_ok()
+    }
+
+    /// Whether a line that starts with `cmd` has a word of three characters or more of `args`
+    /// among its arguments (`tc filter add dev eth0` for `tc class add dev eth0`).
+    fn shares_args(&self, cmd: &str, args: &str) -> bool {
+        let words: Vec<&str> = args
+            .split_whitespace()
+            .take_while(|w| !w.starts_with('#'))
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
+        !words.is_empty()
+            && self.lines.iter().any(|line| {
+                first_word(line) == cmd
+                    && line[cmd.len()..]
+                        .split_whitespace()
+                        .any(|w| words.contains(&w))
+            })
+    }
+}
+
 /// The prompts a session uses, learned from its lines, to find later prompts glued to text.
 #[derive(Clone, Debug, Default)]
 struct Prompts {
@@ -1783,6 +1893,8 @@ struct Prompts {
     user_hosts: Vec<String>,
     /// The session uses `$ ` prompts.
     dollar: bool,
+    /// The commands the text runs on lines of their own.
+    commands: Ran,
 }
 
 impl Prompts {
@@ -1801,16 +1913,19 @@ impl Prompts {
                 p.dollar |= looks_like_command(cmd) || command_shaped(first_word(cmd));
             }
         }
+        p.commands = Ran::of(text);
         p
     }
 
     fn within(&self, other: &Prompts) -> bool {
         (!self.dollar || other.dollar)
             && self.user_hosts.iter().all(|u| other.user_hosts.contains(u))
+            && self.commands.within(&other.commands)
     }
 
     fn add(&mut self, other: Prompts) {
         self.dollar |= other.dollar;
+        self.commands.add(other.commands);
         for u in other.user_hosts {
             if !self.user_hosts.contains(&u) {
                 self.user_hosts.push(u);
@@ -2824,22 +2939,49 @@ pub fn repair_script_indented(text: &str, indent: &str) -> (String, Vec<Fix>) {
         ));
         (out, fixes, open, text) = (o, f, still_open, std::borrow::Cow::Owned(fixed));
     }
+    // A comment the repair itself told apart (`doroot@h:~# 注释 done`): the same, on the result.
+    while open > 0 {
+        let Some((fixed, line)) = closer_out_of_comment(&out) else {
+            break;
+        };
+        let (o, _, still_open) = run_script(&fixed, indent);
+        if still_open >= open {
+            break;
+        }
+        // The comment's line in the text as given.
+        let comment = out.split('\n').nth(line - 1).unwrap_or_default().trim();
+        let line = text
+            .split('\n')
+            .position(|l| l.contains(comment))
+            .map_or(line, |n| n + 1);
+        fixes.push(Fix::new(
+            line,
+            "glued-keyword",
+            "a closing keyword glued to the end of a comment moved to its own line",
+        ));
+        (out, open) = (o, still_open);
+    }
     (out, fixes)
 }
 
-/// `text` with the last comment that ends in `done`, `fi` or `esac` (after a space) cut before
-/// that word, and the comment's line number; `None` when no comment ends so.
+/// `text` with the last comment that ends in `done`, `fi` or `esac` (after a space; or with a
+/// command or comment glued after the word) cut before that word, and the comment's line
+/// number; `None` when no comment ends so.
 fn closer_out_of_comment(text: &str) -> Option<(String, usize)> {
     let lines: Vec<&str> = text.split('\n').collect();
     let (n, at) = lines.iter().enumerate().rev().find_map(|(n, line)| {
         let sc = scan(line, &[]);
         let hash = sc.comment_start()?;
         let comment = &line[sc.offs[hash]..];
+        let comment = comment.trim_end();
         ["done", "fi", "esac"].iter().find_map(|word| {
-            let before = comment.trim_end().strip_suffix(word)?;
-            before
-                .ends_with(char::is_whitespace)
-                .then(|| (n, sc.offs[hash] + before.len()))
+            // At the end, or with the next command or comment glued to it (`… donekubectl`).
+            let (at, _) = comment.rmatch_indices(word).find(|&(at, _)| {
+                let rest = &comment[at + word.len()..];
+                comment[..at].ends_with(char::is_whitespace)
+                    && (rest.is_empty() || rest.starts_with('#') || starts_command(rest))
+            })?;
+            Some((n, sc.offs[hash] + at))
         })
     })?;
     let mut fixed = lines.clone();
@@ -2851,9 +2993,27 @@ fn closer_out_of_comment(text: &str) -> Option<(String, usize)> {
 /// [`repair_script_indented`] in one pass; also how many blocks (`for`, `if`, `case`, `{`)
 /// are still open at the end.
 fn run_script(text: &str, indent: &str) -> (String, Vec<Fix>, usize) {
+    // The commands run on lines of their own are learned from the lines; a repair can bring more
+    // of them to the start of a line, so learn again from the result until nothing new turns up.
+    let mut ran = Ran::of(text);
+    for _ in 0..8 {
+        let (out, fixes, open) = run_script_with(text, indent, ran.clone());
+        let learned = Ran::of(&out);
+        if learned.within(&ran) {
+            return (out, fixes, open);
+        }
+        ran.add(learned);
+    }
+    run_script_with(text, indent, ran)
+}
+
+fn run_script_with(text: &str, indent: &str, ran: Ran) -> (String, Vec<Fix>, usize) {
     let mut script = Script {
         st: ShellState::new(),
-        prompts: Prompts::default(),
+        prompts: Prompts {
+            commands: ran,
+            ..Prompts::default()
+        },
         out: Vec::new(),
         fixes: Vec::new(),
     };
@@ -3343,6 +3503,67 @@ mod tests {
     }
 
     // ---- prompt_len, looks_like_command, is_session
+
+    #[test]
+    fn a_command_the_script_runs_on_its_own_line_is_split_off_the_word_it_is_glued_to() {
+        assert_eq!(
+            script(
+                "tc filter add dev eth0 parent 1:0\n# download ratetc class add dev eth0 parent 1:"
+            ),
+            "tc filter add dev eth0 parent 1:0\n# download rate\ntc class add dev eth0 parent 1:"
+        );
+        assert_eq!(
+            script("echo \"start\"\nmkdir -p /out/modelecho \"copying\""),
+            "echo \"start\"\nmkdir -p /out/model\necho \"copying\""
+        );
+        // `tar … -` reads standard input; `export` is run on a line of its own.
+        assert_eq!(
+            script("tar -C /usr/local -zxf -export GOPATH=/gopath\nexport PATH=$PATH:/x"),
+            "tar -C /usr/local -zxf -\nexport GOPATH=/gopath\nexport PATH=$PATH:/x"
+        );
+    }
+
+    #[test]
+    fn a_name_that_ends_common_words_is_split_off_only_with_the_same_arguments() {
+        for text in [
+            "ls /tmp\n# install tools first\npip install tools now",
+            "date\napt-get update && apt-get install -y curl",
+            "exec bash\nfind . -name x -exec rm {} \\;",
+            "make\ncmake ..",
+        ] {
+            assert_eq!(script(text), text);
+        }
+    }
+
+    #[test]
+    fn a_closer_glued_into_a_comment_before_the_next_command_closes_its_loop() {
+        let once = script("for i in a b; doecho $i # 注释 donekubectl get pods");
+        assert_eq!(
+            once,
+            "for i in a b; do\n    echo $i # 注释\ndone\nkubectl get pods"
+        );
+        assert_eq!(script(&once), once);
+    }
+
+    #[test]
+    fn a_second_argument_of_cd_starts_a_command() {
+        assert_eq!(
+            script("cd /opt/k8s/worksource /opt/k8s/bin/environment.sh"),
+            "cd /opt/k8s/work\nsource /opt/k8s/bin/environment.sh"
+        );
+    }
+
+    #[test]
+    fn a_shell_given_a_command_string_or_a_command_after_an_acronym_ends_a_comment() {
+        assert_eq!(
+            script("# 安装 Dockersh -c 'echo hi > /etc/x'"),
+            "# 安装 Docker\nsh -c 'echo hi > /etc/x'"
+        );
+        assert_eq!(
+            script("# List the files in GCSgcloud storage ls gs://bucket/"),
+            "# List the files in GCS\ngcloud storage ls gs://bucket/"
+        );
+    }
 
     #[test]
     fn prompt_len_bracket_prompt() {
