@@ -1049,7 +1049,7 @@ impl Parser {
             child: self.child_after(colon),
             first_child: self.first_child_key(colon),
         };
-        let (mut target, fit) = self.place_key(probe, allow_child);
+        let (mut target, fit) = self.place_key(probe, colon, allow_child);
         let line_start = self.glued && self.at_physical_start;
         if (fit == Fit::Reject || (line_start && fit <= Fit::Weak)) && self.repeats_root_key(&key) {
             // The key the document started with, taken by no open mapping (or, at the start of a
@@ -1065,7 +1065,7 @@ impl Parser {
                 format!("`{key}` came again after a whole document: a new document starts there"),
             ));
             self.start_document(start);
-            target = self.place_key(probe, false).0;
+            target = self.place_key(probe, colon, false).0;
         }
         let indent = self.apply_target(target);
         let opens = self.child_after(colon) != Child::Value;
@@ -1198,18 +1198,31 @@ impl Parser {
         }
     }
 
-    /// Where `key` goes and how well it fits there. With `allow_child`, the pending key may take it.
-    fn place_key(&self, key: KeyAt, allow_child: bool) -> (Target, Fit) {
+    /// Where `key` (its colon at `colon`) goes and how well it fits there. With `allow_child`, the
+    /// pending key may take it.
+    fn place_key(&self, key: KeyAt, colon: usize, allow_child: bool) -> (Target, Fit) {
         let mut options: Vec<(Target, Fit)> = Vec::new();
-        if allow_child
-            && let Some(p) = &self.pending
-            && let Some(child) = self.child_map_type(&p.owner, &p.key)
-        {
-            let fit = self.fit(&child, &Keys::default(), &p.key, key);
-            let elsewhere = (0..self.stack.len())
-                .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Weak);
-            if fit >= Fit::Weak || (fit == Fit::Unlikely && !elsewhere) {
-                return (Target::Child(child), fit);
+        if allow_child && let Some(p) = &self.pending {
+            match self.child_map_type(&p.owner, &p.key) {
+                Some(child) => {
+                    let fit = self.fit(&child, &Keys::default(), &p.key, key);
+                    let elsewhere = (0..self.stack.len())
+                        .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Weak);
+                    if fit >= Fit::Weak || (fit == Fit::Unlikely && !elsewhere) {
+                        return (Target::Child(child), fit);
+                    }
+                }
+                // The pending key's owner is unknown and its name holds a scalar in the types
+                // that have it (`path` of an Ingress, `runAsUser`): written with nothing after
+                // it and a key next, it still most likely opens a mapping of its own.
+                None if p.owner == Ty::Unknown && !self.glued => {
+                    let expected = (0..self.stack.len())
+                        .any(|i| !self.stack[i].seq && self.fit_frame(i, key) >= Fit::Likely);
+                    if !expected {
+                        return (Target::Child(Ty::Unknown), Fit::Weak);
+                    }
+                }
+                None => {}
             }
         }
         for idx in (0..self.stack.len()).rev() {
@@ -1219,6 +1232,9 @@ impl Parser {
         }
         if let Some(best) = options.iter().find(|(_, f)| *f >= Fit::Likely) {
             return best.clone();
+        }
+        if let Some(parallel) = self.parallel_frame(key, colon) {
+            return (Target::Frame(parallel), Fit::Weak);
         }
         if self.glued && self.at_physical_start && self.stack.len() > 1 {
             let root = &self.stack[0];
@@ -1247,6 +1263,49 @@ impl Parser {
             Some(i) => (Target::Frame(i), Fit::Reject),
             None => (Target::Frame(0), Fit::Reject),
         }
+    }
+
+    /// The mapping that holds the key of the innermost one, when `key` opens a mapping that
+    /// starts with the same key as the innermost (`runAsUser: rule: … seLinux: rule: …`,
+    /// `authentication: type: … authorization: type: …`): where no schema tells, a mapping is
+    /// more likely a sibling written alike than a child that repeats its parent's first key.
+    fn parallel_frame(&self, key: KeyAt, colon: usize) -> Option<usize> {
+        if !matches!(key.child, Child::Map | Child::Open) {
+            return None;
+        }
+        // The first key after `colon`, past comments (that end where the key's child starts).
+        let t = &self.t;
+        let awaiting = Pending {
+            key: key.name.to_string(),
+            owner: Ty::Unknown,
+            indent: 0,
+        };
+        let mut q = colon + 1;
+        loop {
+            while q < t.len() && is_ws(t[q]) {
+                q += 1;
+            }
+            if t.get(q) != Some(&'#') {
+                break;
+            }
+            q = self.scan_comment(q, Some(&awaiting));
+        }
+        let first_child = self.key_text(q)?;
+        // The innermost mapping that starts so, inside one that can take `key`.
+        (1..self.stack.len())
+            .rev()
+            .find(|&inner| {
+                let frame = &self.stack[inner];
+                let parent = &self.stack[inner - 1];
+                !frame.seq
+                    && frame.ty == Ty::Unknown
+                    && frame.keys.list.first() == Some(&first_child)
+                    && !frame.keys.contains(key.name)
+                    && !parent.seq
+                    && !parent.keys.contains(key.name)
+                    && self.fit_frame(inner - 1, key) >= Fit::Unlikely
+            })
+            .map(|inner| inner - 1)
     }
 
     /// An open mapping, outside the innermost one that would take `key`, that holds a key named
@@ -3369,6 +3428,33 @@ mod tests {
         assert!(
             out.contains("status: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_key_of_an_unknown_kind_with_a_key_after_it_opens_a_mapping() {
+        // `path` holds a string in an Ingress; in a route of an unknown kind it opens a mapping.
+        let text = "apiVersion: gateway.networking.k8s.io/v1 kind: HTTPRoute metadata: name: web spec: rules: - matches: - path: type: PathPrefix value: /api";
+        assert_eq!(
+            repaired(text),
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\nspec:\n  rules:\n  - matches:\n    - path:\n        type: PathPrefix\n        value: /api"
+        );
+    }
+
+    #[test]
+    fn mappings_of_an_unknown_kind_that_start_alike_are_siblings() {
+        let text = "apiVersion: policy/v1beta1 kind: PodSecurityPolicy metadata: name: restricted spec: runAsUser: rule: MustRunAsNonRoot seLinux: # no SELinux here rule: RunAsAny fsGroup: rule: MustRunAs ranges: - min: 1 max: 65535 supplementalGroups: rule: MustRunAs";
+        let out = repaired(text);
+        assert!(
+            out.contains("spec:\n  runAsUser:\n    rule: MustRunAsNonRoot\n  seLinux: # no SELinux here\n    rule: RunAsAny\n  fsGroup:\n    rule: MustRunAs\n    ranges:\n    - min: 1\n      max: 65535\n  supplementalGroups:\n    rule: MustRunAs"),
+            "{out}"
+        );
+        // A child that starts otherwise stays a child.
+        let text = "apiVersion: example.com/v1 kind: Widget metadata: name: w spec: auth: type: tls options: retries: 3";
+        assert!(
+            repaired(text).contains("  auth:\n    type: tls\n    options:\n      retries: 3"),
+            "{}",
+            repaired(text)
         );
     }
 
