@@ -1331,7 +1331,15 @@ impl Parser {
         }
         // Kin keys hold the same kind of value: both a scalar, or both a mapping or list.
         let opens = probe.opens();
+        // The root of a Kubernetes object holds its few fields (`spec`), not kin of theirs
+        // (`headGroupSpec` belongs deeper).
+        let object_root = |i: usize| {
+            i == 0
+                && self.stack[0].keys.contains("apiVersion")
+                && self.stack[0].keys.contains("kind")
+        };
         let has_kin = |target: &Target| match target {
+            Target::Frame(i) if object_root(*i) => false,
             Target::Frame(i) => {
                 let frame = &self.stack[*i];
                 frame
@@ -3428,6 +3436,15 @@ mod tests {
         assert!(
             out.contains("status: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn the_root_of_an_object_takes_no_kin_of_its_fields() {
+        let text = "apiVersion: ray.io/v1 kind: RayService metadata: name: x spec: rayClusterConfig: rayVersion: '2.9.0' headGroupSpec: rayStartParams: {}";
+        assert_eq!(
+            repaired(text),
+            "apiVersion: ray.io/v1\nkind: RayService\nmetadata:\n  name: x\nspec:\n  rayClusterConfig:\n    rayVersion: '2.9.0'\n    headGroupSpec:\n      rayStartParams: {}"
         );
     }
 
