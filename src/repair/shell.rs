@@ -1895,6 +1895,8 @@ struct Prompts {
     dollar: bool,
     /// The commands the text runs on lines of their own.
     commands: Ran,
+    /// How two or more lines of output start (see [`output_starts`]).
+    output_starts: Vec<String>,
 }
 
 impl Prompts {
@@ -1914,6 +1916,7 @@ impl Prompts {
             }
         }
         p.commands = Ran::of(text);
+        p.output_starts = output_starts(text);
         p
     }
 
@@ -1921,11 +1924,20 @@ impl Prompts {
         (!self.dollar || other.dollar)
             && self.user_hosts.iter().all(|u| other.user_hosts.contains(u))
             && self.commands.within(&other.commands)
+            && self
+                .output_starts
+                .iter()
+                .all(|s| other.output_starts.contains(s))
     }
 
     fn add(&mut self, other: Prompts) {
         self.dollar |= other.dollar;
         self.commands.add(other.commands);
+        for start in other.output_starts {
+            if !self.output_starts.contains(&start) {
+                self.output_starts.push(start);
+            }
+        }
         for u in other.user_hosts {
             if !self.user_hosts.contains(&u) {
                 self.user_hosts.push(u);
@@ -2178,6 +2190,9 @@ struct OutputCtx {
     header: Option<Vec<usize>>,
     /// The command prints YAML (`-o yaml`, `cat x.yaml`).
     yaml: bool,
+    /// How lines of output in this session start, when two or more start so (see
+    /// [`output_starts`]).
+    starts: Vec<String>,
 }
 
 impl OutputCtx {
@@ -2203,6 +2218,7 @@ fn output_line_split(line: &str, ctx: &OutputCtx) -> Option<(usize, &'static str
         output_comment_split(line),
         layer_id_split(line),
         repeated_prefix_split(line),
+        learned_start_split(line, &ctx.starts),
         status_done_split(line),
         ctx.yaml.then(|| yaml_split(line)).flatten(),
     ]
@@ -2557,6 +2573,51 @@ fn repeated_prefix_split(line: &str) -> Option<usize> {
     line.match_indices(prefix)
         .map(|(at, _)| at)
         .find(|&at| at > 0 && line[..at].chars().last().is_some_and(glued_after))
+}
+
+/// How lines of output start: a word of three letters or more, then up to the first `=`, `:`,
+/// `/` or `|` (`req id=`, `Warning:`), six characters at least; those that `text` (no prompt
+/// lines) has twice or more, at the start of a line or inside one.
+fn output_starts(text: &str) -> Vec<String> {
+    let mut starts: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if prompt_len(line).is_some() {
+            continue;
+        }
+        let word = line
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(line.len());
+        if word < 3 {
+            continue;
+        }
+        let Some(end) = line[word..]
+            .find(['=', ':', '/', '|'])
+            .map(|e| word + e + 1)
+            .filter(|&e| (6..=24).contains(&e))
+        else {
+            continue;
+        };
+        let start = &line[..end];
+        if !starts.iter().any(|s| s == start) && text.matches(start).nth(1).is_some() {
+            starts.push(start.to_string());
+        }
+    }
+    starts
+}
+
+/// `… response-length=5Breq id=0:810 …`: a line glued to the next one, which starts as other
+/// lines of the output do.
+fn learned_start_split(line: &str, starts: &[String]) -> Option<usize> {
+    let glued_after = |c: char| c.is_alphanumeric() || ")]}>\"'".contains(c);
+    starts
+        .iter()
+        .filter_map(|start| {
+            line.match_indices(start.as_str())
+                .map(|(at, _)| at)
+                .find(|&at| at > 0 && line[..at].chars().last().is_some_and(glued_after))
+        })
+        .min()
 }
 
 /// `Creating web_1 ... doneAttaching to web_1`: a status line glued to the next line.
@@ -3293,9 +3354,11 @@ pub fn repair_session(text: &str) -> (String, Vec<Fix>) {
 }
 
 fn repair_session_with(text: &str, prompts: Prompts) -> (String, Vec<Fix>) {
+    let mut st = ShellState::new();
+    st.output.starts = prompts.output_starts.clone();
     let mut session = Session {
         prompts,
-        st: ShellState::new(),
+        st,
         mode: SessionMode::Output,
         out: Vec::new(),
         fixes: Vec::new(),
@@ -3384,7 +3447,9 @@ impl Session {
         } else if self.mode == SessionMode::Command && prompt.is_none() {
             self.command(piece, 0)
         } else if let Some(p) = prompt {
+            let starts = std::mem::take(&mut self.st.output.starts);
             self.st = ShellState::new();
+            self.st.output.starts = starts;
             self.command(piece, piece.len() - piece.trim_start().len() + p)
         } else {
             self.output(piece)
@@ -3543,6 +3608,22 @@ mod tests {
             "for i in a b; do\n    echo $i # 注释\ndone\nkubectl get pods"
         );
         assert_eq!(script(&once), once);
+    }
+
+    #[test]
+    fn an_output_line_glued_to_one_that_starts_like_others_is_split() {
+        let text = "$ linkerd tap deploy web\nreq id=0:1 src=10.0.0.1 :path=/Vote rsp id=0:1 :status=200\nend id=0:1 length=5Breq id=0:2 src=10.0.0.1\nrsp id=0:2 :status=200\nend id=0:2 length=5B";
+        assert_eq!(
+            session(text),
+            "$ linkerd tap deploy web\nreq id=0:1 src=10.0.0.1 :path=/Vote rsp id=0:1 :status=200\nend id=0:1 length=5B\nreq id=0:2 src=10.0.0.1\nrsp id=0:2 :status=200\nend id=0:2 length=5B"
+        );
+        // After a space the same words are not glued; met once only, they are no evidence.
+        for text in [
+            "$ cat notes\nWarning: low disk space ahead, see Warning: above",
+            "$ cat notes\nstatus: ok, lastWarning: none",
+        ] {
+            assert_eq!(session(text), text);
+        }
     }
 
     #[test]
