@@ -1158,10 +1158,9 @@ fn positional_split(
             tail: Tail::Prompt,
         }));
         if st.pending.is_empty() && !st.continued {
-            consider(output_after_command(
-                &line[..prompt.unwrap_or(line.len())],
-                sc,
-            ));
+            let command = &line[..prompt.unwrap_or(line.len())];
+            consider(output_after_command(command, sc));
+            consider(variable_output_split(command, sc, &prompts.variables));
         }
     }
     best
@@ -1897,6 +1896,8 @@ struct Prompts {
     commands: Ran,
     /// How two or more lines of output start (see [`output_starts`]).
     output_starts: Vec<String>,
+    /// The variables the text sets (`pods=$(…)`, `export NAME=`, `for NAME in`), sorted.
+    variables: Vec<String>,
 }
 
 impl Prompts {
@@ -1917,6 +1918,7 @@ impl Prompts {
         }
         p.commands = Ran::of(text);
         p.output_starts = output_starts(text);
+        p.variables = set_variables(text);
         p
     }
 
@@ -1928,6 +1930,10 @@ impl Prompts {
                 .output_starts
                 .iter()
                 .all(|s| other.output_starts.contains(s))
+            && self
+                .variables
+                .iter()
+                .all(|v| other.variables.binary_search(v).is_ok())
     }
 
     fn add(&mut self, other: Prompts) {
@@ -1938,6 +1944,9 @@ impl Prompts {
                 self.output_starts.push(start);
             }
         }
+        self.variables.extend(other.variables);
+        self.variables.sort_unstable();
+        self.variables.dedup();
         for u in other.user_hosts {
             if !self.user_hosts.contains(&u) {
                 self.user_hosts.push(u);
@@ -2037,6 +2046,83 @@ fn dollar_command_follows(rest: &str) -> bool {
 /// `docker compose downStopping web ... done`: the first output line glued to the command.
 fn output_after_command(line: &str, sc: &Scanned) -> Option<Split> {
     kubectl_result_split(line, sc).or_else(|| capitalised_output_split(line, sc))
+}
+
+/// The names of the variables `text` sets at the start of a command (after any prompt):
+/// `NAME=…`, `export NAME=…`, `for NAME in`, `read NAME`; sorted.
+fn set_variables(text: &str) -> Vec<String> {
+    let name_len = |s: &str| {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let mut names: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let line = line[prompt_len(line).unwrap_or(0)..].trim_start();
+        let rest = ["export ", "local ", "declare ", "readonly "]
+            .iter()
+            .find_map(|w| line.strip_prefix(w))
+            .unwrap_or(line)
+            .trim_start();
+        let name = match rest
+            .strip_prefix("for ")
+            .or_else(|| rest.strip_prefix("read "))
+        {
+            Some(after) => {
+                let after = after.trim_start();
+                &after[..name_len(after)]
+            }
+            None => {
+                let n = name_len(rest);
+                if rest[n..].starts_with('=') {
+                    &rest[..n]
+                } else {
+                    ""
+                }
+            }
+        };
+        if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            names.push(name.to_string());
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// `kubectl logs $pods3.14159…` after `pods=$(…)`: a variable the session set, then output
+/// glued to it (the longer name is set nowhere).
+fn variable_output_split(line: &str, sc: &Scanned, variables: &[String]) -> Option<Split> {
+    if variables.is_empty() {
+        return None;
+    }
+    let set = |name: &str| variables.binary_search_by(|v| v.as_str().cmp(name)).is_ok();
+    (0..sc.chars.len())
+        .take_while(|&i| sc.offs[i] < line.len())
+        .filter(|&i| sc.chars[i] == '$' && sc.code(i))
+        .find_map(|i| {
+            let start = sc.offs[i] + 1;
+            let run = line[start..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(line.len(), |e| start + e);
+            let full = &line[start..run];
+            if full.len() < 3 || set(full) {
+                return None;
+            }
+            // The longest name the session set that the run starts with.
+            let n = (2..full.len()).rev().find(|&n| set(&full[..n]))?;
+            let at = start + n;
+            // Output, not a longer word: three characters or more up to the next space.
+            let rest = line[at..]
+                .bytes()
+                .take_while(|b| !b.is_ascii_whitespace())
+                .count();
+            (rest >= 3).then_some(Split {
+                at,
+                rule: "glued-output",
+                tail: Tail::Output,
+            })
+        })
 }
 
 /// Resource kinds as kubectl prints them in results (`deployment.apps/web created`).
@@ -3621,6 +3707,22 @@ mod tests {
         for text in [
             "$ cat notes\nWarning: low disk space ahead, see Warning: above",
             "$ cat notes\nstatus: ok, lastWarning: none",
+        ] {
+            assert_eq!(session(text), text);
+        }
+    }
+
+    #[test]
+    fn output_glued_to_a_variable_the_session_set_is_split_off() {
+        assert_eq!(
+            session("$ pods=$(kubectl get pods -o name)\n$ kubectl logs $pods3.14159265358979"),
+            "$ pods=$(kubectl get pods -o name)\n$ kubectl logs $pods\n3.14159265358979"
+        );
+        // A longer name the session set, one it never set, or one short word more is left whole.
+        for text in [
+            "$ export DIR=/x\n$ DIR2=/y\n$ ls $DIR2",
+            "$ for f in a b; do echo $f; done\n$ echo $HOME2",
+            "$ pods=a\n$ echo $podsx",
         ] {
             assert_eq!(session(text), text);
         }
