@@ -2106,6 +2106,44 @@ impl Parser {
             }
             i < t.len() && matches!(t[i], '|' | '>')
         };
+        // Embedded YAML in `snake_case` or lower case, then a `camelCase` key like the block's
+        // own siblings: the block has ended.
+        let sibling_like = |key: &str| {
+            content.keys > 0
+                && !content.camel
+                && is_camel_compound(key)
+                && self.stack.last().is_some_and(|f| {
+                    !matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_))
+                        && f.keys.iter().any(|k| is_camel_compound(k))
+                })
+        };
+        // With glue, such a key may start inside the run (`fastapirayClusterConfig`): where its
+        // first word, and the last word before it, are words of this document.
+        let known =
+            |w: &str| w.chars().count() >= 3 && self.vocab.words.contains(&w.to_lowercase());
+        let glued_sibling = |i: usize, key: &str| -> i32 {
+            if !self.glued || i <= r || !key.starts_with(|c: char| c.is_ascii_lowercase()) {
+                return 0;
+            }
+            let head: String = key.chars().take_while(|c| c.is_ascii_lowercase()).collect();
+            let value = text_of(t, r, i);
+            let tail = value
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("");
+            if !sibling_like(key) || !known(&head) {
+                return 0;
+            }
+            10 + if known(tail) { 6 } else { 0 }
+        };
+        let best_glued = |from: usize| {
+            (from..colon)
+                .filter(|&i| is_key_start(t[i]))
+                .map(|i| (glued_sibling(i, &text_of(t, i, colon)), i))
+                .filter(|&(score, _)| score > 0)
+                .max_by_key(|&(score, i)| (score, std::cmp::Reverse(i)))
+                .map(|(_, i)| i)
+        };
         for i in key_run_start(t, r, colon)..colon {
             if i > r && !self.glued {
                 break;
@@ -2120,19 +2158,9 @@ impl Parser {
                 first_child: self.first_child_key(colon),
             });
             let clean = i == r;
-            // Embedded YAML in `snake_case` or lower case, then a `camelCase` key like the
-            // block's own siblings: the block has ended.
-            let sibling_style = clean
-                && content.keys > 0
-                && !content.camel
-                && is_camel_compound(&key)
-                && self.stack.last().is_some_and(|f| {
-                    !matches!(f.ty, Ty::FreeMap | Ty::ObjMap(_))
-                        && f.keys.iter().any(|k| is_camel_compound(k))
-                });
-            let closes = fit == Fit::Strong
+            let sibling_style = clean && sibling_like(&key);
+            let closes_otherwise = fit == Fit::Strong
                 || (fit == Fit::Likely && clean)
-                || sibling_style
                 || (clean && followed_by_block && self.top_is_free_map())
                 || (clean
                     && physical
@@ -2142,11 +2170,15 @@ impl Parser {
                         child: Child::Value,
                         first_child: None,
                     }));
-            if closes {
+            if closes_otherwise {
                 return Some(i);
             }
+            if sibling_style {
+                // The whole run, unless a shorter key in it reads better.
+                return Some(best_glued(i + 1).unwrap_or(i));
+            }
         }
-        None
+        best_glued(r + 1)
     }
 
     /// Whether the innermost mapping takes any key (a free-form or unknown map).
@@ -3437,6 +3469,17 @@ mod tests {
             out.contains("status: {}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_glued_block_of_embedded_yaml_ends_at_a_key_of_the_document_inside_a_word() {
+        let text = "apiVersion: ray.io/v1\nkind: RayService\nmetadata:name: sd\nspec:serveConfigV2: |applications:- name: sdimport_path: app:deploymentpip:- fastapirayClusterConfig:rayVersion: '2.9.0'headGroupSpec:template:spec:containers:- name: ray-headimage: rayproject/ray-ml:2.9.0\n";
+        let out = repaired(text);
+        assert!(
+            out.contains("  rayClusterConfig:\n    rayVersion: '2.9.0'"),
+            "{out}"
+        );
+        assert!(out.contains("- fastapi\n"), "{out}");
     }
 
     #[test]
