@@ -2018,6 +2018,8 @@ impl Parser {
         let content = text_of(t, cs, end);
         let lines = if self.glued && self.holds_script(owner) {
             script_lines(&content)
+        } else if let Some(lines) = self.glued.then(|| embedded_yaml_lines(&content)).flatten() {
+            lines
         } else {
             content
                 .split('\n')
@@ -2886,6 +2888,41 @@ impl ContentKeys {
     }
 }
 
+/// How deep blocks of YAML held in blocks are rebuilt.
+const MAX_EMBEDDED_DEPTH: usize = 3;
+
+/// The lines of glued YAML held in a block scalar (`serveConfigV2: |applications:- name: …`),
+/// rebuilt on their own; `None` when the content is not glued YAML or is not rebuilt with
+/// confidence.
+fn embedded_yaml_lines(content: &str) -> Option<Vec<String>> {
+    let starts_with_key = content
+        .split_once(':')
+        .is_some_and(|(key, _)| !key.is_empty() && key.chars().all(is_key_char));
+    if !starts_with_key || !looks_damaged(content) {
+        return None;
+    }
+    // Blocks in blocks are rebuilt a few levels deep at most: a hostile note may nest thousands.
+    thread_local! {
+        static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    if DEPTH.get() >= MAX_EMBEDDED_DEPTH {
+        return None;
+    }
+    DEPTH.set(DEPTH.get() + 1);
+    let (fixed, fixes) = repair_yaml(content);
+    DEPTH.set(DEPTH.get() - 1);
+    if fixes.iter().any(|f| f.rule == "yaml-unsure") {
+        return None;
+    }
+    Some(
+        fixed
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
 /// A `camelCase` name of two or more words (`rayClusterConfig`, `apiVersion`).
 fn is_camel_compound(key: &str) -> bool {
     key.starts_with(|c: char| c.is_ascii_lowercase())
@@ -3480,6 +3517,21 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("- fastapi\n"), "{out}");
+    }
+
+    #[test]
+    fn glued_yaml_in_a_block_scalar_is_rebuilt_and_deep_nesting_is_bounded() {
+        let text = "apiVersion: ray.io/v1\nkind: RayJob\nmetadata:name: job\nspec:\nruntimeEnvYAML: |pip:- jax==0.8.2- pandas==2.3.3\n";
+        let out = repaired(text);
+        assert!(
+            out.contains("  runtimeEnvYAML: |\n    pip:\n    - jax==0.8.2\n    - pandas==2.3.3"),
+            "{out}"
+        );
+        // Thousands of blocks in blocks: no stack overflow, and nothing is lost.
+        let deep = format!("a: |{}z: 1\n", "k:x: |".repeat(5000));
+        let out = repaired(&deep);
+        let letters = |s: &str| s.chars().filter(|c| !c.is_whitespace()).count();
+        assert_eq!(letters(&out), letters(&deep));
     }
 
     #[test]
