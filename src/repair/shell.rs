@@ -1819,6 +1819,22 @@ fn terminator_here(line: &str, term: &str, at: usize, end: usize, prompts: &Prom
 // Prompts learned from a session
 // ---------------------------------------------------------------------------------------------
 
+/// Adds to `list` the items of `more` it does not hold yet, in order.
+fn push_new(list: &mut Vec<String>, more: Vec<String>) {
+    for item in more {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
+/// Adds `more` to the sorted `list`, keeping it sorted and without repeats.
+fn merge_sorted(list: &mut Vec<String>, more: Vec<String>) {
+    list.extend(more);
+    list.sort_unstable();
+    list.dedup();
+}
+
 /// The commands a text runs on lines of their own (after a prompt, if any): a word that ends in
 /// the name of one is likelier a command glued to the word before it.
 #[derive(Clone, Debug, Default)]
@@ -1847,14 +1863,8 @@ impl Ran {
     }
 
     fn add(&mut self, other: Ran) {
-        self.names.extend(other.names);
-        self.names.sort_unstable();
-        self.names.dedup();
-        for line in other.lines {
-            if !self.lines.contains(&line) {
-                self.lines.push(line);
-            }
-        }
+        merge_sorted(&mut self.names, other.names);
+        push_new(&mut self.lines, other.lines);
     }
 
     fn within(&self, other: &Ran) -> bool {
@@ -1939,19 +1949,9 @@ impl Prompts {
     fn add(&mut self, other: Prompts) {
         self.dollar |= other.dollar;
         self.commands.add(other.commands);
-        for start in other.output_starts {
-            if !self.output_starts.contains(&start) {
-                self.output_starts.push(start);
-            }
-        }
-        self.variables.extend(other.variables);
-        self.variables.sort_unstable();
-        self.variables.dedup();
-        for u in other.user_hosts {
-            if !self.user_hosts.contains(&u) {
-                self.user_hosts.push(u);
-            }
-        }
+        push_new(&mut self.output_starts, other.output_starts);
+        merge_sorted(&mut self.variables, other.variables);
+        push_new(&mut self.user_hosts, other.user_hosts);
     }
 
     /// Does `s` start with a prompt?
