@@ -1580,6 +1580,10 @@ fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx<'_>) -> Option<i32> {
     if ctx.cmdpos && !is_assignment(prefix) {
         return None;
     }
+    // `cp x /usr/local/binrm -rf …`: a program folder, then a command.
+    if prefix.ends_with("/bin") || prefix.ends_with("/sbin") {
+        return Some(2);
+    }
     if prefix == "-" && cmd.contains('-') && name_strength(cmd) >= 2 || ends_with_extension(prefix)
     {
         return Some(2);
@@ -3726,6 +3730,17 @@ mod tests {
         ] {
             assert_eq!(session(text), text);
         }
+    }
+
+    #[test]
+    fn a_command_glued_after_a_program_folder_starts_a_line() {
+        assert_eq!(
+            script("sudo cp -f etcd /usr/binrm -rf /tmp/etcd.tar.gz"),
+            "sudo cp -f etcd /usr/bin\nrm -rf /tmp/etcd.tar.gz"
+        );
+        // Not a command after the folder's name: left as it is.
+        let text = "ls /proc/sys/fs/binfmt_misc";
+        assert_eq!(script(text), text);
     }
 
     #[test]
