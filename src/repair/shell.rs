@@ -325,17 +325,17 @@ pub fn is_session(text: &str) -> bool {
 
 /// A session with bare `# ` prompts: some `# cmd` lines, and every other line is output.
 fn is_hash_session(lines: &[&str]) -> bool {
-    let mut prompts = 0;
+    let mut learned = 0;
     for l in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
         if l.starts_with('#') {
             if prompt_len(l).is_some() {
-                prompts += 1;
+                learned += 1;
             }
         } else if looks_like_command(l) {
             return false;
         }
     }
-    prompts > 0
+    learned > 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -989,11 +989,11 @@ fn find_command_split(
     line: &str,
     st: &mut ShellState,
     mode: Mode,
-    prompts: &Prompts,
+    learned: &Learned,
 ) -> Option<Split> {
     let sc = scan(line, &st.frames);
     let toks = tokens(&sc);
-    let positional = positional_split(line, &sc, st, mode, prompts);
+    let positional = positional_split(line, &sc, st, mode, learned);
     let mut walk = Walk {
         line,
         sc: &sc,
@@ -1001,7 +1001,7 @@ fn find_command_split(
         limit: positional.map_or(line.len(), |s| s.at),
         heredoc_seen: !st.pending.is_empty(),
         pattern_here: false,
-        commands: &prompts.commands,
+        commands: &learned.commands,
     };
     for (k, tok) in toks.iter().enumerate() {
         if sc.offs[tok.start] >= walk.limit {
@@ -1139,7 +1139,7 @@ fn positional_split(
     sc: &Scanned,
     st: &ShellState,
     mode: Mode,
-    prompts: &Prompts,
+    learned: &Learned,
 ) -> Option<Split> {
     let mut best: Option<Split> = None;
     let mut consider = |s: Option<Split>| {
@@ -1151,7 +1151,7 @@ fn positional_split(
     consider(continuation_split(sc));
     consider(glued_comment_split(sc));
     if mode == Mode::Session {
-        let prompt = prompts.find_glued(line, Some(sc));
+        let prompt = learned.find_glued(line, Some(sc));
         consider(prompt.map(|at| Split {
             at,
             rule: "glued-prompt",
@@ -1160,7 +1160,7 @@ fn positional_split(
         if st.pending.is_empty() && !st.continued {
             let command = &line[..prompt.unwrap_or(line.len())];
             consider(output_after_command(command, sc));
-            consider(variable_output_split(command, sc, &prompts.variables));
+            consider(variable_output_split(command, sc, &learned.variables));
         }
     }
     best
@@ -1784,7 +1784,7 @@ fn body_like(s: &str, st: &ShellState) -> bool {
 
 /// A heredoc body line: is the terminator on it, possibly glued (`secretkeyEOF`,
 /// `exit 1EOFchmod +x x`)? Returns the byte range of the terminator.
-fn find_terminator(line: &str, term: &str, prompts: &Prompts) -> Option<(usize, usize)> {
+fn find_terminator(line: &str, term: &str, learned: &Learned) -> Option<(usize, usize)> {
     if line.trim() == term {
         let start = line.find(term).unwrap_or(0);
         return Some((start, start + term.len()));
@@ -1793,7 +1793,7 @@ fn find_terminator(line: &str, term: &str, prompts: &Prompts) -> Option<(usize, 
     while let Some(p) = line[from..].find(term) {
         let at = from + p;
         let end = at + term.len();
-        if terminator_here(line, term, at, end, prompts) {
+        if terminator_here(line, term, at, end, learned) {
             return Some((at, end));
         }
         from = end;
@@ -1801,7 +1801,7 @@ fn find_terminator(line: &str, term: &str, prompts: &Prompts) -> Option<(usize, 
     None
 }
 
-fn terminator_here(line: &str, term: &str, at: usize, end: usize, prompts: &Prompts) -> bool {
+fn terminator_here(line: &str, term: &str, at: usize, end: usize, learned: &Learned) -> bool {
     let prev = line[..at].chars().last();
     let first = term.chars().next();
     let clash = match (prev, first) {
@@ -1816,11 +1816,11 @@ fn terminator_here(line: &str, term: &str, at: usize, end: usize, prompts: &Prom
     if after.trim().is_empty() || after.starts_with(')') {
         return true;
     }
-    !after.starts_with(char::is_whitespace) && (starts_command(after) || prompts.at_start(after))
+    !after.starts_with(char::is_whitespace) && (starts_command(after) || learned.at_start(after))
 }
 
 // ---------------------------------------------------------------------------------------------
-// Prompts learned from a session
+// What a session or script teaches about itself
 // ---------------------------------------------------------------------------------------------
 
 /// Adds to `list` the items of `more` it does not hold yet, in order.
@@ -1845,7 +1845,7 @@ fn merge_sorted(list: &mut Vec<String>, more: Vec<String>) {
 struct Ran {
     /// Their names, sorted.
     names: Vec<String>,
-    /// The lines that start with one, prompt left out.
+    /// The lines that start with one, prompt left out, sorted.
     lines: Vec<String>,
 }
 
@@ -1863,17 +1863,22 @@ impl Ran {
         }
         ran.names.sort_unstable();
         ran.names.dedup();
+        ran.lines.sort_unstable();
+        ran.lines.dedup();
         ran
     }
 
     fn add(&mut self, other: Ran) {
         merge_sorted(&mut self.names, other.names);
-        push_new(&mut self.lines, other.lines);
+        merge_sorted(&mut self.lines, other.lines);
     }
 
     fn within(&self, other: &Ran) -> bool {
         self.names.iter().all(|n| other.runs(n))
-            && self.lines.iter().all(|l| other.lines.contains(l))
+            && self
+                .lines
+                .iter()
+                .all(|l| other.lines.binary_search(l).is_ok())
     }
 
     /// Whether `cmd` starts a line.
@@ -1899,24 +1904,26 @@ impl Ran {
     }
 }
 
-/// The prompts a session uses, learned from its lines, to find later prompts glued to text.
+/// What a text teaches about itself, learned from its lines: the prompts a session uses (to find
+/// later prompts glued to text), the commands it runs, how its output lines start and the
+/// variables it sets.
 #[derive(Clone, Debug, Default)]
-struct Prompts {
+struct Learned {
     /// `user@host` of `user@host:dir# ` prompts.
     user_hosts: Vec<String>,
     /// The session uses `$ ` prompts.
     dollar: bool,
     /// The commands the text runs on lines of their own.
     commands: Ran,
-    /// How two or more lines of output start (see [`output_starts`]).
+    /// How two or more lines of output start (see [`output_starts`]), sorted.
     output_starts: Vec<String>,
     /// The variables the text sets (`pods=$(…)`, `export NAME=`, `for NAME in`), sorted.
     variables: Vec<String>,
 }
 
-impl Prompts {
-    fn learn(text: &str) -> Prompts {
-        let mut p = Prompts::default();
+impl Learned {
+    fn learn(text: &str) -> Learned {
+        let mut p = Learned::default();
         for line in text.lines() {
             let line = line.trim_start();
             if let Some(m) = colon_prompt_re().find(line) {
@@ -1936,24 +1943,24 @@ impl Prompts {
         p
     }
 
-    fn within(&self, other: &Prompts) -> bool {
+    fn within(&self, other: &Learned) -> bool {
         (!self.dollar || other.dollar)
             && self.user_hosts.iter().all(|u| other.user_hosts.contains(u))
             && self.commands.within(&other.commands)
             && self
                 .output_starts
                 .iter()
-                .all(|s| other.output_starts.contains(s))
+                .all(|s| other.output_starts.binary_search(s).is_ok())
             && self
                 .variables
                 .iter()
                 .all(|v| other.variables.binary_search(v).is_ok())
     }
 
-    fn add(&mut self, other: Prompts) {
+    fn add(&mut self, other: Learned) {
         self.dollar |= other.dollar;
         self.commands.add(other.commands);
-        push_new(&mut self.output_starts, other.output_starts);
+        merge_sorted(&mut self.output_starts, other.output_starts);
         merge_sorted(&mut self.variables, other.variables);
         push_new(&mut self.user_hosts, other.user_hosts);
     }
@@ -2052,13 +2059,15 @@ fn output_after_command(line: &str, sc: &Scanned) -> Option<Split> {
     kubectl_result_split(line, sc).or_else(|| capitalised_output_split(line, sc))
 }
 
+/// The length of the name (letters, digits, `_`) that `s` starts with.
+fn name_len(s: &str) -> usize {
+    s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len())
+}
+
 /// The names of the variables `text` sets at the start of a command (after any prompt):
 /// `NAME=…`, `export NAME=…`, `for NAME in`, `read NAME`; sorted.
 fn set_variables(text: &str) -> Vec<String> {
-    let name_len = |s: &str| {
-        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(s.len())
-    };
     let mut names: Vec<String> = Vec::new();
     for line in text.lines() {
         let line = line.trim_start();
@@ -2106,9 +2115,7 @@ fn variable_output_split(line: &str, sc: &Scanned, variables: &[String]) -> Opti
         .filter(|&i| sc.chars[i] == '$' && sc.code(i))
         .find_map(|i| {
             let start = sc.offs[i] + 1;
-            let run = line[start..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(line.len(), |e| start + e);
+            let run = start + name_len(&line[start..]);
             let full = &line[start..run];
             if full.len() < 3 || set(full) {
                 return None;
@@ -2280,9 +2287,8 @@ struct OutputCtx {
     header: Option<Vec<usize>>,
     /// The command prints YAML (`-o yaml`, `cat x.yaml`).
     yaml: bool,
-    /// How lines of output in this session start, when two or more start so (see
-    /// [`output_starts`]).
-    starts: Vec<String>,
+    /// Finds how lines of output in this session start (see [`output_starts`]).
+    starts: Option<aho_corasick::AhoCorasick>,
 }
 
 impl OutputCtx {
@@ -2308,7 +2314,9 @@ fn output_line_split(line: &str, ctx: &OutputCtx) -> Option<(usize, &'static str
         output_comment_split(line),
         layer_id_split(line),
         repeated_prefix_split(line),
-        learned_start_split(line, &ctx.starts),
+        ctx.starts
+            .as_ref()
+            .and_then(|starts| learned_start_split(line, starts)),
         status_done_split(line),
         ctx.yaml.then(|| yaml_split(line)).flatten(),
     ]
@@ -2651,9 +2659,7 @@ fn layer_id_split(line: &str) -> Option<usize> {
 /// `db_1   |db_1   | LOG`, `default.rgw.controldefault.rgw.meta`, `Removing a ... doneRemoving b`:
 /// a line glued to a following line that starts the same way.
 fn repeated_prefix_split(line: &str) -> Option<usize> {
-    let word_len = line
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(line.len());
+    let word_len = name_len(line);
     let sep = line[word_len..].chars().next()?;
     if word_len < 3 || !" ./:|-".contains(sep) {
         return None;
@@ -2667,9 +2673,10 @@ fn repeated_prefix_split(line: &str) -> Option<usize> {
 
 /// How lines of output start: a word of three letters or more, then up to the first `=`, `:`,
 /// `/` or `|` (`req id=`, `Warning:`), six characters at least; those that `text` (no prompt
-/// lines) has twice or more, at the start of a line or inside one.
+/// lines) has twice or more, at the start of a line or inside one; sorted.
 fn output_starts(text: &str) -> Vec<String> {
-    let mut starts: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::default();
+    let mut starts: Vec<&str> = Vec::new();
     for line in text.lines() {
         let line = line.trim_start();
         if prompt_len(line).is_some() {
@@ -2681,32 +2688,45 @@ fn output_starts(text: &str) -> Vec<String> {
         if word < 3 {
             continue;
         }
-        let Some(end) = line[word..]
+        let end = line[word..]
             .find(['=', ':', '/', '|'])
             .map(|e| word + e + 1)
-            .filter(|&e| (6..=24).contains(&e))
-        else {
-            continue;
-        };
-        let start = &line[..end];
-        if !starts.iter().any(|s| s == start) && text.matches(start).nth(1).is_some() {
-            starts.push(start.to_string());
+            .filter(|&e| (6..=24).contains(&e));
+        if let Some(end) = end
+            && seen.insert(&line[..end])
+        {
+            starts.push(&line[..end]);
         }
     }
-    starts
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    // Every start counted in one pass over the text.
+    let Ok(finder) = aho_corasick::AhoCorasick::new(&starts) else {
+        return Vec::new();
+    };
+    let mut counts = vec![0usize; starts.len()];
+    for m in finder.find_overlapping_iter(text) {
+        counts[m.pattern().as_usize()] += 1;
+    }
+    let mut kept: Vec<String> = starts
+        .iter()
+        .zip(counts)
+        .filter(|&(_, n)| n >= 2)
+        .map(|(s, _)| s.to_string())
+        .collect();
+    kept.sort_unstable();
+    kept
 }
 
 /// `… response-length=5Breq id=0:810 …`: a line glued to the next one, which starts as other
-/// lines of the output do.
-fn learned_start_split(line: &str, starts: &[String]) -> Option<usize> {
+/// lines of the output do (`starts` finds those starts, see [`output_starts`]).
+fn learned_start_split(line: &str, starts: &aho_corasick::AhoCorasick) -> Option<usize> {
     let glued_after = |c: char| c.is_alphanumeric() || ")]}>\"'".contains(c);
     starts
-        .iter()
-        .filter_map(|start| {
-            line.match_indices(start.as_str())
-                .map(|(at, _)| at)
-                .find(|&at| at > 0 && line[..at].chars().last().is_some_and(glued_after))
-        })
+        .find_overlapping_iter(line)
+        .map(|m| m.start())
+        .filter(|&at| at > 0 && line[..at].chars().last().is_some_and(glued_after))
         .min()
 }
 
@@ -3161,9 +3181,9 @@ fn run_script(text: &str, indent: &str) -> (String, Vec<Fix>, usize) {
 fn run_script_with(text: &str, indent: &str, ran: Ran) -> (String, Vec<Fix>, usize) {
     let mut script = Script {
         st: ShellState::new(),
-        prompts: Prompts {
+        learned: Learned {
             commands: ran,
-            ..Prompts::default()
+            ..Learned::default()
         },
         out: Vec::new(),
         fixes: Vec::new(),
@@ -3177,8 +3197,8 @@ fn run_script_with(text: &str, indent: &str, ran: Ran) -> (String, Vec<Fix>, usi
 
 struct Script {
     st: ShellState,
-    /// Scripts have no prompts; kept for the rules shared with sessions.
-    prompts: Prompts,
+    /// What the script teaches: the commands it runs (scripts have no prompts).
+    learned: Learned,
     out: Vec<OutLine>,
     fixes: Vec<Fix>,
 }
@@ -3217,7 +3237,7 @@ impl Script {
     /// Emits the first piece of a heredoc body line; returns its length and why the rest of
     /// the line was split off.
     fn body_piece(&mut self, piece: &str) -> (usize, &'static str) {
-        match body_step(piece, &mut self.st.bodies[0], &self.prompts) {
+        match body_step(piece, &mut self.st.bodies[0], &self.learned) {
             BodyStep::Text { len, rule } => {
                 self.out.push(OutLine {
                     text: piece[..len].to_string(),
@@ -3241,8 +3261,8 @@ impl Script {
     fn command_piece(&mut self, piece: &str, first: bool) -> (usize, &'static str) {
         let nesting = Nesting::of(&self.st);
         self.st.cmdpos = self.st.cmdpos || !self.st.continued;
-        let prompts = &self.prompts;
-        let split = settled_split(piece, &mut self.st, |t, st| script_split(t, st, prompts));
+        let learned = &self.learned;
+        let split = settled_split(piece, &mut self.st, |t, st| script_split(t, st, learned));
         let len = split.map_or(piece.len(), |s| s.at);
         let head = &piece[..len];
         self.out.push(OutLine {
@@ -3265,11 +3285,11 @@ impl Script {
 
 /// The first split of a script piece: glued commands, keywords and comments, or (on a line
 /// that is not a command) glued output lines.
-fn script_split(piece: &str, st: &mut ShellState, prompts: &Prompts) -> Option<Split> {
+fn script_split(piece: &str, st: &mut ShellState, learned: &Learned) -> Option<Split> {
     let plen = host_prompt_len(piece);
     let output_at = script_output_split(piece, st).filter(|_| plen == 0);
     let head = &piece[..output_at.unwrap_or(piece.len())];
-    find_command_split(&head[plen..], st, Mode::Script, prompts)
+    find_command_split(&head[plen..], st, Mode::Script, learned)
         .map(|s| Split {
             at: s.at + plen,
             ..s
@@ -3381,15 +3401,15 @@ enum BodyStep {
     Terminator { len: usize },
 }
 
-fn body_step(piece: &str, h: &mut Heredoc, prompts: &Prompts) -> BodyStep {
+fn body_step(piece: &str, h: &mut Heredoc, learned: &Learned) -> BodyStep {
     let starts_with_term =
-        find_terminator(piece, &h.term, prompts).is_some_and(|(s, _)| piece[..s].trim().is_empty());
+        find_terminator(piece, &h.term, learned).is_some_and(|(s, _)| piece[..s].trim().is_empty());
     if h.format.is_none() && !starts_with_term && !piece.trim().is_empty() {
         h.format = Some(BodyFormat::of(piece));
     }
     let format = h.format.unwrap_or(BodyFormat::Other);
     let term = h.term.as_str();
-    let len = settled(piece, |t| body_split(t, term, format, prompts)).unwrap_or(piece.len());
+    let len = settled(piece, |t| body_split(t, term, format, learned)).unwrap_or(piece.len());
     if piece[..len].trim() == term {
         return BodyStep::Terminator { len };
     }
@@ -3404,9 +3424,9 @@ fn body_step(piece: &str, h: &mut Heredoc, prompts: &Prompts) -> BodyStep {
 }
 
 /// The first place to break a heredoc body line: around its terminator or inside the line.
-fn body_split(line: &str, term: &str, format: BodyFormat, prompts: &Prompts) -> Option<usize> {
+fn body_split(line: &str, term: &str, format: BodyFormat, learned: &Learned) -> Option<usize> {
     let inner = body_line_split(line, format);
-    match find_terminator(line, term, prompts) {
+    match find_terminator(line, term, learned) {
         Some((s, e)) if line[..s].trim().is_empty() => (e < line.len()).then_some(e),
         Some((s, _)) => Some(inner.map_or(s, |p| p.min(s))),
         None => inner,
@@ -3429,25 +3449,27 @@ enum SessionMode {
 /// lines and heredoc bodies are kept with their command, and trailing whitespace is trimmed.
 /// Output lines stay as output. Returns the repaired text (no trailing newline).
 pub fn repair_session(text: &str) -> (String, Vec<Fix>) {
-    // Prompts are learned from the lines that start with one; a repair can bring more prompts
-    // to the start of a line, so learn again from the result until nothing new turns up.
-    let mut prompts = Prompts::learn(text);
+    // Prompts (and the rest) are learned from the lines; a repair can bring more prompts to the
+    // start of a line, so learn again from the result until nothing new turns up.
+    let mut learned = Learned::learn(text);
     for _ in 0..8 {
-        let (out, fixes) = repair_session_with(text, prompts.clone());
-        let learned = Prompts::learn(&out);
-        if learned.within(&prompts) {
+        let (out, fixes) = repair_session_with(text, learned.clone());
+        let again = Learned::learn(&out);
+        if again.within(&learned) {
             return (out, fixes);
         }
-        prompts.add(learned);
+        learned.add(again);
     }
-    repair_session_with(text, prompts)
+    repair_session_with(text, learned)
 }
 
-fn repair_session_with(text: &str, prompts: Prompts) -> (String, Vec<Fix>) {
+fn repair_session_with(text: &str, learned: Learned) -> (String, Vec<Fix>) {
     let mut st = ShellState::new();
-    st.output.starts = prompts.output_starts.clone();
+    st.output.starts = (!learned.output_starts.is_empty())
+        .then(|| aho_corasick::AhoCorasick::new(&learned.output_starts).ok())
+        .flatten();
     let mut session = Session {
-        prompts,
+        learned,
         st,
         mode: SessionMode::Output,
         out: Vec::new(),
@@ -3460,7 +3482,7 @@ fn repair_session_with(text: &str, prompts: Prompts) -> (String, Vec<Fix>) {
 }
 
 struct Session {
-    prompts: Prompts,
+    learned: Learned,
     st: ShellState,
     mode: SessionMode,
     out: Vec<OutLine>,
@@ -3528,7 +3550,7 @@ impl Session {
 
     fn step(&mut self, piece: &str) -> Step {
         let prompt = prompt_len(piece.trim_start());
-        if host_prompt_len(piece) > 0 || self.prompts.at_start(piece.trim_start()) {
+        if host_prompt_len(piece) > 0 || self.learned.at_start(piece.trim_start()) {
             // A heredoc body never holds a prompt: the body was cut short.
             self.st.bodies.clear();
         }
@@ -3547,7 +3569,7 @@ impl Session {
     }
 
     fn body(&mut self, piece: &str) -> Step {
-        match body_step(piece, &mut self.st.bodies[0], &self.prompts) {
+        match body_step(piece, &mut self.st.bodies[0], &self.learned) {
             BodyStep::Text { len, rule } => Step {
                 len,
                 rule,
@@ -3573,9 +3595,9 @@ impl Session {
         let cmd = &piece[plen..];
         let st = &mut self.st;
         st.cmdpos = st.cmdpos || !st.continued;
-        let prompts = &self.prompts;
+        let learned = &self.learned;
         match settled_split(cmd, st, |t, st| {
-            find_command_split(t, st, Mode::Session, prompts)
+            find_command_split(t, st, Mode::Session, learned)
         }) {
             None => {
                 finish_line(cmd, st);
@@ -3612,12 +3634,12 @@ impl Session {
     /// An output line: split before a glued prompt or between glued output lines.
     fn output(&mut self, piece: &str) -> Step {
         self.mode = SessionMode::Output;
-        let (prompts, ctx) = (&self.prompts, &self.st.output);
+        let (learned, ctx) = (&self.learned, &self.st.output);
         let find = |t: &str| {
-            let prompt = prompts.find_glued(t, None);
+            let prompt = learned.find_glued(t, None);
             let before = &t[..prompt.unwrap_or(t.len())];
             let inner = if before.trim_start().starts_with('#') {
-                find_command_split(before, &mut ShellState::new(), Mode::Script, prompts)
+                find_command_split(before, &mut ShellState::new(), Mode::Script, learned)
                     .map(|s| s.at)
             } else {
                 output_line_split(before, ctx).map(|(p, _)| p)
@@ -3626,7 +3648,7 @@ impl Session {
         };
         let step = match settled(piece, find) {
             Some(len) => {
-                let rule = if prompts.at_start(&piece[len..]) {
+                let rule = if learned.at_start(&piece[len..]) {
                     "glued-prompt"
                 } else {
                     "glued-output"

@@ -2139,7 +2139,7 @@ impl Parser {
             10 + if known(tail) { 6 } else { 0 }
         };
         let best_glued = |from: usize| {
-            (from..colon)
+            (from.max(key_run_start(t, r, colon))..colon)
                 .filter(|&i| is_key_start(t[i]))
                 .map(|i| (glued_sibling(i, &text_of(t, i, colon)), i))
                 .filter(|&(score, _)| score > 0)
@@ -2905,12 +2905,19 @@ fn embedded_yaml_lines(content: &str) -> Option<Vec<String>> {
     thread_local! {
         static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
+    struct Deeper;
+    impl Drop for Deeper {
+        fn drop(&mut self) {
+            DEPTH.set(DEPTH.get() - 1);
+        }
+    }
     if DEPTH.get() >= MAX_EMBEDDED_DEPTH {
         return None;
     }
     DEPTH.set(DEPTH.get() + 1);
+    // One level less when this one ends, even by a panic.
+    let _deeper = Deeper;
     let (fixed, fixes) = repair_yaml(content);
-    DEPTH.set(DEPTH.get() - 1);
     if fixes.iter().any(|f| f.rule == "yaml-unsure") {
         return None;
     }
