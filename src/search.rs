@@ -62,8 +62,26 @@ type Doc = (usize, String, String, String);
 /// The sections of a chapter: each one's entry and its terms, as indexes into the chapter's
 /// terms, with their frequency class.
 struct IndexedChapter {
-    terms: Vec<String>,
+    terms: Vec<Term>,
     sections: Vec<(Doc, Vec<(u32, u32)>)>,
+}
+
+/// A term of a chapter: CJK terms by their number (see [`Terms::cjk`]), which spells them.
+enum Term {
+    Cjk(u64),
+    Word(String),
+}
+
+/// The CJK term whose number is `key`: one character, or a pair.
+fn cjk_term(key: u64) -> String {
+    let char_of = |n: u64| char::from_u32(n as u32).unwrap_or(char::REPLACEMENT_CHARACTER);
+    if key >> 42 == 1 {
+        [char_of(key >> 21 & 0x1f_ffff), char_of(key & 0x1f_ffff)]
+            .into_iter()
+            .collect()
+    } else {
+        char_of(key).to_string()
+    }
 }
 
 /// Chapters indexed in parallel per batch (their terms are merged in order after each batch).
@@ -74,7 +92,8 @@ pub fn index_script(book: &Book) -> Vec<u8> {
     use rayon::prelude::*;
     let mut docs: Vec<Doc> = Vec::new();
     // Each term's place in `postings`.
-    let mut ids: HashMap<String, usize> = HashMap::default();
+    let mut word_ids: HashMap<String, usize> = HashMap::default();
+    let mut cjk_ids: HashMap<u64, usize> = HashMap::default();
     let mut postings: Vec<Vec<u32>> = Vec::new();
     let mut global: Vec<usize> = Vec::new();
     for start in (0..book.chapters.len()).step_by(BATCH) {
@@ -87,10 +106,14 @@ pub fn index_script(book: &Book) -> Vec<u8> {
             global.clear();
             global.extend(chapter.terms.into_iter().map(|term| {
                 let next = postings.len();
-                *ids.entry(term).or_insert_with(|| {
+                let id = match term {
+                    Term::Cjk(key) => cjk_ids.entry(key).or_insert(next),
+                    Term::Word(word) => word_ids.entry(word).or_insert(next),
+                };
+                if *id == next {
                     postings.push(Vec::new());
-                    next
-                })
+                }
+                *id
             }));
             for (doc, counts) in chapter.sections {
                 let id = docs.len() as u32;
@@ -101,7 +124,9 @@ pub fn index_script(book: &Book) -> Vec<u8> {
             }
         }
     }
-    let mut terms: Vec<(String, Vec<u32>)> = ids
+    let mut terms: Vec<(String, usize)> = word_ids.into_iter().collect();
+    terms.extend(cjk_ids.into_iter().map(|(key, i)| (cjk_term(key), i)));
+    let mut terms: Vec<(String, Vec<u32>)> = terms
         .into_iter()
         .map(|(term, i)| (term, std::mem::take(&mut postings[i])))
         .collect();
@@ -166,7 +191,7 @@ fn index_chapter(book: &Book, c: usize) -> IndexedChapter {
 #[derive(Default)]
 struct Counter {
     /// Every term met in the chapter.
-    terms: Vec<String>,
+    terms: Vec<Term>,
     /// Index in `terms` of each CJK term by its number, and of each word.
     by_key: HashMap<u64, u32>,
     by_word: HashMap<String, u32>,
@@ -176,9 +201,9 @@ struct Counter {
 }
 
 impl Counter {
-    fn add(&mut self, term: &str) -> u32 {
+    fn add(&mut self, term: Term) -> u32 {
         let id = self.terms.len() as u32;
-        self.terms.push(term.to_string());
+        self.terms.push(term);
         self.counts.push(0);
         id
     }
@@ -193,11 +218,11 @@ impl Counter {
 }
 
 impl Terms for Counter {
-    fn cjk(&mut self, key: u64, term: &str) {
+    fn cjk(&mut self, key: u64, _: &str) {
         let id = match self.by_key.get(&key) {
             Some(&id) => id,
             None => {
-                let id = self.add(term);
+                let id = self.add(Term::Cjk(key));
                 self.by_key.insert(key, id);
                 id
             }
@@ -209,7 +234,7 @@ impl Terms for Counter {
         let id = match self.by_word.get(term) {
             Some(&id) => id,
             None => {
-                let id = self.add(term);
+                let id = self.add(Term::Word(term.to_string()));
                 self.by_word.insert(term.to_string(), id);
                 id
             }
@@ -220,17 +245,24 @@ impl Terms for Counter {
 
 /// The start of a section's text: its prose, then its code, at most `EXCERPT_CHARS` characters.
 fn excerpt(section: &Section) -> String {
-    let mut text = section.prose.clone();
-    if !section.code.is_empty() {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&section.code);
+    let between = if section.prose.is_empty() || section.code.is_empty() {
+        ""
+    } else {
+        " "
+    };
+    // One character more than is kept tells whether the text goes on.
+    let mut text: String = section
+        .prose
+        .chars()
+        .chain(between.chars())
+        .chain(section.code.chars())
+        .take(EXCERPT_CHARS + 1)
+        .collect();
+    if text.chars().count() > EXCERPT_CHARS {
+        text.pop();
+        text.truncate(text.trim_end().len());
     }
-    match text.char_indices().nth(EXCERPT_CHARS) {
-        Some((end, _)) => text[..end].trim_end().to_string(),
-        None => text,
-    }
+    text
 }
 
 /// The character as it is searched: full-width forms as ASCII, lower case (one character for one).

@@ -38,46 +38,45 @@ fn token_iter_from(html: &str, from: usize) -> impl Iterator<Item = (usize, Toke
         if bytes[i] == b'<' {
             let end = memchr::memchr(b'>', &bytes[i..]).map_or(html.len(), |e| i + e + 1);
             let raw = &html[i..end];
-            // Byte by byte: `<`, `>` and `/` are ASCII, and so are the names of tags.
-            let raw_bytes = raw.as_bytes();
-            let first = raw_bytes.iter().take_while(|&&b| b == b'<').count();
-            let last = raw_bytes.len()
-                - raw_bytes[first..]
-                    .iter()
-                    .rev()
-                    .take_while(|&&b| b == b'>')
-                    .count();
-            let inner = &raw[first..last];
-            let closing = inner.starts_with('/');
-            let inner = &inner[inner.bytes().take_while(|&b| b == b'/').count()..];
-            let name_end = match inner
-                .bytes()
-                .position(|b| b >= 0x80 || b == b'/' || (b as char).is_whitespace())
-            {
-                // A name that runs into other characters ends at the first white space among them.
-                Some(p) if inner.as_bytes()[p] >= 0x80 => {
-                    p + inner[p..]
-                        .find(|c: char| c.is_whitespace() || c == '/')
-                        .unwrap_or(inner.len() - p)
-                }
-                Some(p) => p,
-                None => inner.len(),
-            };
+            let (name, closing) = tag_name(raw);
             i = end;
-            Some((
-                start,
-                Token::Tag {
-                    name: &inner[..name_end],
-                    closing,
-                    raw,
-                },
-            ))
+            Some((start, Token::Tag { name, closing, raw }))
         } else {
             let end = memchr::memchr(b'<', &bytes[i..]).map_or(html.len(), |e| i + e);
             i = end;
             Some((start, Token::Text(&html[start..end])))
         }
     })
+}
+
+/// The name of the tag whose text is `raw` (`<` to `>`), and whether it is an end tag.
+fn tag_name(raw: &str) -> (&str, bool) {
+    // Byte by byte: `<`, `>` and `/` are ASCII, and so are the names of tags.
+    let raw_bytes = raw.as_bytes();
+    let first = raw_bytes.iter().take_while(|&&b| b == b'<').count();
+    let last = raw_bytes.len()
+        - raw_bytes[first..]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'>')
+            .count();
+    let inner = &raw[first..last];
+    let closing = inner.starts_with('/');
+    let inner = &inner[inner.bytes().take_while(|&b| b == b'/').count()..];
+    let name_end = match inner
+        .bytes()
+        .position(|b| b >= 0x80 || b == b'/' || (b as char).is_whitespace())
+    {
+        // A name that runs into other characters ends at the first white space among them.
+        Some(p) if inner.as_bytes()[p] >= 0x80 => {
+            p + inner[p..]
+                .find(|c: char| c.is_whitespace() || c == '/')
+                .unwrap_or(inner.len() - p)
+        }
+        Some(p) => p,
+        None => inner.len(),
+    };
+    (&inner[..name_end], closing)
 }
 
 /// [`token_iter`], but the content of each `<pre>` element (highlighted code: most of a page's
@@ -349,6 +348,14 @@ pub fn prose_both(html: &str) -> (String, String) {
 /// code has `delta` more bytes (fewer, when negative) than the one without, `at` a byte offset in
 /// the text without code. Its offset `o` is at `o` plus the deltas before it in the other.
 pub fn prose_and_gaps(html: &str) -> (String, String, Vec<(usize, isize)>) {
+    let (out, with, gaps, _) = prose_gaps_and_code(html);
+    (out, with, gaps)
+}
+
+/// [`prose_and_gaps`] and [`code_text`] of `html`, in one pass.
+pub fn prose_gaps_and_code(html: &str) -> (String, String, Vec<(usize, isize)>, String) {
+    let mut code = String::new();
+    let mut code_depth = 0usize;
     let mut out = String::new();
     let mut with = String::new();
     let mut gaps: Vec<(usize, isize)> = Vec::new();
@@ -366,6 +373,7 @@ pub fn prose_and_gaps(html: &str) -> (String, String, Vec<(usize, isize)>) {
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
     let mut added: Option<(&str, usize)> = None;
     for (_, tok) in token_iter_pre_as_text(html) {
+        read_code(tok, &mut code_depth, &mut code);
         if let Some((tag, depth)) = added.as_mut() {
             if let Token::Tag { name, closing, .. } = tok
                 && name == *tag
@@ -428,7 +436,10 @@ pub fn prose_and_gaps(html: &str) -> (String, String, Vec<(usize, isize)>) {
             }
         }
     }
-    (out, with, gaps)
+    if !html.contains("<pre") {
+        code.clear();
+    }
+    (out, with, gaps, code)
 }
 
 /// The text of code blocks in some HTML.
@@ -438,25 +449,46 @@ pub fn code_text(html: &str) -> String {
         return out;
     }
     let mut in_pre = 0usize;
-    for (_, tok) in token_iter(html) {
-        match tok {
-            Token::Tag {
-                name: "pre",
-                closing,
-                ..
-            } => {
-                if closing {
-                    in_pre = in_pre.saturating_sub(1);
-                    out.push('\n');
-                } else {
-                    in_pre += 1;
-                }
-            }
-            Token::Text(t) if in_pre > 0 => push_unescaped(&mut out, t),
-            _ => {}
-        }
+    for (_, tok) in token_iter_pre_as_text(html) {
+        read_code(tok, &mut in_pre, &mut out);
     }
     out
+}
+
+/// One token of [`token_iter_pre_as_text`] read for [`code_text`]: `in_pre` is how many `<pre>`
+/// elements are open, `out` the text so far.
+fn read_code(tok: Token<'_>, in_pre: &mut usize, out: &mut String) {
+    match tok {
+        Token::Tag {
+            name: "pre",
+            closing,
+            ..
+        } => {
+            if closing {
+                *in_pre = in_pre.saturating_sub(1);
+                out.push('\n');
+            } else {
+                *in_pre += 1;
+            }
+        }
+        // A code block's content: its text, and a line break for each `<pre>` ending in it.
+        Token::Text(t) if *in_pre > 0 => {
+            let bytes = t.as_bytes();
+            let mut pos = 0;
+            while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
+                push_unescaped(out, &t[pos..pos + off]);
+                let at = pos + off;
+                let end = memchr::memchr(b'>', &bytes[at..]).map_or(t.len(), |e| at + e + 1);
+                let raw = &t[at..end];
+                if raw.contains("pre") && tag_name(raw) == ("pre", true) {
+                    out.push('\n');
+                }
+                pos = end;
+            }
+            push_unescaped(out, &t[pos..]);
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -540,6 +572,51 @@ mod tests {
             }
         }
         out
+    }
+
+    /// [`code_text`] read token by token.
+    fn code_text_by_tokens(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_pre = 0usize;
+        for (_, tok) in token_iter(html) {
+            match tok {
+                Token::Tag {
+                    name: "pre",
+                    closing,
+                    ..
+                } => {
+                    if closing {
+                        in_pre = in_pre.saturating_sub(1);
+                        out.push('\n');
+                    } else {
+                        in_pre += 1;
+                    }
+                }
+                Token::Text(t) if in_pre > 0 => push_unescaped(&mut out, t),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn code_text_reads_blocks_whole_as_tokens_would() {
+        for html in [
+            PAGE,
+            "<pre class=\"hl\"><code><span class=\"k\">a &amp;&lt;</span>\nb</code></pre><p>x</p>",
+            "<pre><code>out<pre>in</pre>after</code></pre>tail</pre><pre>open<b>x",
+            "<pre>a</pre ><pre>b</PRE>c</pre><pre>d<span title=\"pre\">e</span></pre>",
+            "<p>x</p></pre><aside><pre>hint</pre></aside><p><code>y</code></p>",
+        ] {
+            assert_eq!(code_text(html), code_text_by_tokens(html), "{html}");
+            let (prose, with, gaps, code) = prose_gaps_and_code(html);
+            assert_eq!((prose, with, gaps), prose_and_gaps(html));
+            assert_eq!(code, code_text(html));
+        }
+        assert_eq!(
+            code_text("<pre><code><span>x</span> &gt; y</code></pre>"),
+            "x > y\n"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::model::Book;
 use glossary::{Entry, UserEntry};
-use html::{Token, escape, tokens, unescape};
+use html::{Token, escape, unescape};
 use matcher::Matcher;
 
 /// A section of the book: chapter index and section index within it.
@@ -59,13 +59,14 @@ impl Corpus {
                     .into_iter()
                     .map(|s| {
                         let body = &c.html[s.body_range.0..s.body_range.1];
-                        let (prose, prose_with_code, code_gaps) = html::prose_and_gaps(body);
+                        let (prose, prose_with_code, code_gaps, code) =
+                            html::prose_gaps_and_code(body);
                         SectionText {
                             heading: s.heading.clone(),
                             prose,
                             prose_with_code,
                             code_gaps,
-                            code: html::code_text(body),
+                            code,
                             bold: bold_phrases(body),
                             tables: compare::tables(body),
                             section: s,
@@ -102,7 +103,8 @@ fn bold_phrases(body: &str) -> Vec<(String, String)> {
     if !body.contains("<strong") {
         return out;
     }
-    let toks = tokens(body);
+    // Code blocks are not read: bold there is not the author's emphasis.
+    let toks: Vec<(usize, Token<'_>)> = html::token_iter_pre_as_text(body).collect();
     let mut k = 0;
     while k < toks.len() {
         if let Token::Tag {
