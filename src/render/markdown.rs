@@ -64,6 +64,8 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     // the rest of the page is sanitized, which then reads a fraction of the HTML.
     let slots = !body.contains(CODE_SLOT);
     let mut blocks: Vec<String> = Vec::new();
+    // The highlighted code blocks and the events that are to hold them.
+    let mut code_events: Vec<(usize, String)> = Vec::new();
     // The events of `out` that hold HTML from the note, in order.
     let mut raw_items: Vec<usize> = Vec::new();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
@@ -121,14 +123,9 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                 html.push_str(&hints_html(&block_hints));
                 hints.extend(block_hints.into_iter().map(|h| (range.start, h)));
                 if slots {
-                    // The slot ends as the block does, for the line breaks the writer adds.
-                    let mut slot = code_slot(blocks.len());
-                    if html.ends_with('\n') {
-                        html.pop();
-                        slot.push('\n');
-                    }
-                    out.push(Event::Html(CowStr::from(slot)));
-                    blocks.push(html);
+                    // Put in its event at the end, or in a slot if the page is sanitized.
+                    code_events.push((out.len(), html));
+                    out.push(Event::Html(CowStr::from("")));
                 } else {
                     out.push(Event::Html(CowStr::from(html)));
                 }
@@ -153,6 +150,21 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
         if ctx.raw_events > raw_before {
             raw_items.push(out.len() - 1);
         }
+    }
+    for (at, mut html) in code_events {
+        out[at] = if ctx.has_raw_html {
+            // The slot ends as the block does, for the line breaks the writer adds.
+            let mut slot = code_slot(blocks.len());
+            if html.ends_with('\n') {
+                html.pop();
+                slot.push('\n');
+            }
+            blocks.push(html);
+            Event::Html(CowStr::from(slot))
+        } else {
+            // Nothing is sanitized: the block is written in place.
+            Event::Html(CowStr::from(html))
+        };
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
     if ctx.has_raw_html && slots {

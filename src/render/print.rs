@@ -10,6 +10,7 @@ use crate::render::site::{Pages, Words, can_be_bare, compact};
 use crate::render::templates::Templates;
 use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Path of the print page in the output folder.
 pub const PRINT_PAGE: &str = "print.html";
@@ -124,11 +125,11 @@ pub fn write_print(
     let content = |i: usize, minify: bool| {
         if i < n {
             let c = &book.chapters[i];
-            rewrite_chapter_html(&c.html, &c.slug, &slugs)
+            Cow::Owned(rewrite_chapter_html(&c.html, &c.slug, &slugs))
         } else if minify {
-            compact(&appendices[i - n].html)
+            Cow::Owned(compact(&appendices[i - n].html))
         } else {
-            appendices[i - n].html.clone()
+            Cow::Borrowed(appendices[i - n].html.as_str())
         }
     };
     let context = |slot: &dyn Fn(usize) -> String| {

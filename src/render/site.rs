@@ -7,6 +7,7 @@ use crate::render::sink::Sink;
 use crate::render::templates::{Templates, Theme};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -317,19 +318,25 @@ impl<'a> Pages<'a> {
 
     /// Render template `name` with `context` into page `path`.
     pub fn page(&self, path: &str, name: &str, context: &tera::Context) -> Result<(), Fatal> {
-        self.slotted(path, name, 0, |_| Ok(context.clone()), |_, _| String::new())
+        self.slotted(
+            path,
+            name,
+            0,
+            |_| Ok(context.clone()),
+            |_, _| Cow::Borrowed(""),
+        )
     }
 
     /// Render template `name` into page `path` with `slots` pieces of content: `context` builds
     /// the template context given the text of each slot, `content(i, compact)` makes the HTML of
     /// slot `i`, made compact (see [`compact`]) when `compact`, as it is when pages are minified.
-    pub fn slotted(
+    pub fn slotted<'c>(
         &self,
         path: &str,
         name: &str,
         slots: usize,
         context: impl Fn(&dyn Fn(usize) -> String) -> Result<tera::Context, Fatal>,
-        content: impl Fn(usize, bool) -> String + Sync,
+        content: impl Fn(usize, bool) -> Cow<'c, str> + Sync,
     ) -> Result<(), Fatal> {
         let shell = self
             .templates
@@ -339,7 +346,7 @@ impl<'a> Pages<'a> {
             match split_slots(&shell, slots) {
                 Some(pieces) => {
                     w.write_all(pieces[0].as_bytes())?;
-                    let make = |from: usize| -> Vec<String> {
+                    let make = |from: usize| -> Vec<Cow<'c, str>> {
                         (from..(from + SLOT_BATCH).min(slots))
                             .into_par_iter()
                             .map(|i| content(i, self.options.minify))
@@ -363,7 +370,7 @@ impl<'a> Pages<'a> {
                     }
                 }
                 None => {
-                    let real = |i: usize| content(i, false);
+                    let real = |i: usize| content(i, false).into_owned();
                     let html = context(&real)
                         .and_then(|c| self.templates.render_context(name, &c))
                         .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -776,7 +783,7 @@ fn render_chapter(
         "chapter.html",
         1,
         context,
-        |_, _| chapter.html.clone(),
+        |_, _| Cow::Borrowed(chapter.html.as_str()),
     )
 }
 
