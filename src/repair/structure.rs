@@ -46,6 +46,22 @@ pub fn strip_page_chrome(text: &str) -> (String, Found, Vec<Fix>) {
     let mut fixes = Vec::new();
     let mut found = Found::default();
 
+    if headers.is_empty() {
+        // Most notes: the text as it is, but for a dated title line.
+        let Some((index, date, title)) = dated_title_line(&lines, &protected) else {
+            return (text.to_string(), found, fixes);
+        };
+        fixes.push(Fix::new(
+            index + 1,
+            "dated-title",
+            format!("dated title line: title `{title}`, date {date}"),
+        ));
+        found.title = Some(title);
+        found.date = Some(date);
+        let mut out = lines;
+        out.remove(index);
+        return (out.join("\n"), found, fixes);
+    }
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut part_starts: Vec<(usize, Part)> = Vec::new();
     let mut i = 0;
@@ -89,7 +105,7 @@ pub fn strip_page_chrome(text: &str) -> (String, Found, Vec<Fix>) {
         i = header.end;
     }
 
-    let title_line = dated_title_line(&out);
+    let title_line = dated_title_line(&out, &protected_mask(&out));
     if let Some((index, date, title)) = title_line {
         fixes.push(Fix::new(
             original_line_of(&lines, &headers, index),
@@ -152,13 +168,28 @@ pub fn repair_structure(text: &str) -> (String, Vec<Fix>) {
         })
         .collect();
     let mut fixes = Vec::new();
+    // The lines in front matter and code blocks, found again only once a rule changed lines
+    // (every change is a fix).
+    let mut protected = protected_mask(&lines);
+    let mut protected_at = 0;
+    let mut refresh = |lines: &[Line], fixes: &[Fix], protected: &mut Vec<bool>| {
+        if fixes.len() != protected_at {
+            *protected = protected_mask(lines);
+            protected_at = fixes.len();
+        }
+    };
     for _ in 0..MAX_PASSES {
         let before = fixes.len();
-        convert_bullets(&mut lines, &mut fixes);
-        rejoin_table_rows(&mut lines, &mut fixes);
-        rejoin_list_items(&mut lines, &mut fixes);
-        rejoin_lone_colons(&mut lines, &mut fixes);
-        promote_headings(&mut lines, &mut fixes);
+        convert_bullets(&mut lines, &protected, &mut fixes);
+        refresh(&lines, &fixes, &mut protected);
+        rejoin_table_rows(&mut lines, &protected, &mut fixes);
+        refresh(&lines, &fixes, &mut protected);
+        rejoin_list_items(&mut lines, &protected, &mut fixes);
+        refresh(&lines, &fixes, &mut protected);
+        rejoin_lone_colons(&mut lines, &protected, &mut fixes);
+        refresh(&lines, &fixes, &mut protected);
+        promote_headings(&mut lines, &protected, &mut fixes);
+        refresh(&lines, &fixes, &mut protected);
         if fixes.len() == before {
             break;
         }
@@ -527,18 +558,21 @@ fn dated_title(line: &str) -> Option<(String, String)> {
     ok.then(|| (date, title.to_string()))
 }
 
-/// The first non-blank line, if it is a dated title and not the first of a list of dated lines.
-fn dated_title_line(lines: &[String]) -> Option<(usize, String, String)> {
-    let protected = protected_mask(lines);
-    let mut non_blank = (0..lines.len()).filter(|&i| !is_blank(&lines[i]));
+/// The first non-blank line, if it is a dated title and not the first of a list of dated lines
+/// (`protected`: the lines in front matter and code blocks, see [`protected_mask`]).
+fn dated_title_line<S: AsRef<str>>(
+    lines: &[S],
+    protected: &[bool],
+) -> Option<(usize, String, String)> {
+    let mut non_blank = (0..lines.len()).filter(|&i| !is_blank(lines[i].as_ref()));
     let first = non_blank.next()?;
     if protected[first] {
         return None;
     }
-    let (date, title) = dated_title(&lines[first])?;
+    let (date, title) = dated_title(lines[first].as_ref())?;
     if non_blank
         .next()
-        .is_some_and(|j| !protected[j] && dated_title(&lines[j]).is_some())
+        .is_some_and(|j| !protected[j] && dated_title(lines[j].as_ref()).is_some())
     {
         return None;
     }
@@ -559,8 +593,7 @@ fn glyph_bullet(line: &str) -> Option<(usize, &str)> {
 }
 
 /// `  • item` → `- item`; deeper-indented bullets of the same list nest by two spaces per indent step.
-fn convert_bullets(lines: &mut [Line], fixes: &mut Vec<Fix>) {
-    let protected = protected_mask(lines);
+fn convert_bullets(lines: &mut [Line], protected: &[bool], fixes: &mut Vec<Fix>) {
     let mut i = 0;
     while i < lines.len() {
         if protected[i] || glyph_bullet(&lines[i].text).is_none() {
@@ -648,8 +681,8 @@ fn is_row_continuation(line: &str) -> bool {
     t.contains('|') && t.ends_with('|') && !is_table_delimiter(line)
 }
 
-fn rejoin_table_rows(lines: &mut Vec<Line>, fixes: &mut Vec<Fix>) {
-    let mut protected = protected_mask(lines);
+fn rejoin_table_rows(lines: &mut Vec<Line>, protected: &[bool], fixes: &mut Vec<Fix>) {
+    let mut protected = protected.to_vec();
     let mut d = 1;
     while d < lines.len() {
         if protected[d] || !is_table_delimiter(&lines[d].text) {
@@ -812,8 +845,7 @@ fn is_bullet_item(line: &str) -> bool {
     is_list_item(line) && line.trim_start().starts_with(['-', '*', '+'])
 }
 
-fn rejoin_list_items(lines: &mut Vec<Line>, fixes: &mut Vec<Fix>) {
-    let protected = protected_mask(lines);
+fn rejoin_list_items(lines: &mut Vec<Line>, protected: &[bool], fixes: &mut Vec<Fix>) {
     let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     let mut out_protected: Vec<bool> = Vec::with_capacity(lines.len());
     // The item above was produced by a repair: its broken text may go on.
@@ -899,8 +931,7 @@ fn rejoin_list_items(lines: &mut Vec<Line>, fixes: &mut Vec<Fix>) {
 }
 
 /// A line holding only `:` belongs to the end of the text line above it (`创建 PVC` / `:`).
-fn rejoin_lone_colons(lines: &mut Vec<Line>, fixes: &mut Vec<Fix>) {
-    let protected = protected_mask(lines);
+fn rejoin_lone_colons(lines: &mut Vec<Line>, protected: &[bool], fixes: &mut Vec<Fix>) {
     let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     let mut out_protected: Vec<bool> = Vec::with_capacity(lines.len());
     for (i, line) in std::mem::take(lines).into_iter().enumerate() {
@@ -1407,12 +1438,11 @@ fn uses_markdown_headings(lines: &[Line], protected: &[bool]) -> bool {
 ///
 /// Levels: in a numbered outline, the numbering depth. In a note of bare headings, bare lines are level 2, numbered
 /// sections nest below them (depth + 2), and `(1)` sub-points go one level below whatever they sit under.
-fn promote_headings(lines: &mut [Line], fixes: &mut Vec<Fix>) {
-    let protected = protected_mask(lines);
-    if uses_markdown_headings(lines, &protected) {
+fn promote_headings(lines: &mut [Line], protected: &[bool], fixes: &mut Vec<Fix>) {
+    if uses_markdown_headings(lines, protected) {
         return;
     }
-    let numbered = numbered_headings(lines, &protected);
+    let numbered = numbered_headings(lines, protected);
     let originals: Vec<String> = numbered
         .iter()
         .map(|&(index, _)| lines[index].text.trim().to_string())
@@ -1421,12 +1451,12 @@ fn promote_headings(lines: &mut [Line], fixes: &mut Vec<Fix>) {
     for (&(index, depth), text) in numbered.iter().zip(&originals) {
         lines[index].text = atx(depth, text);
     }
-    let numbered_atx: Vec<usize> = numbered_entries(lines, &protected)
+    let numbered_atx: Vec<usize> = numbered_entries(lines, protected)
         .iter()
         .filter(|e| e.atx)
         .map(|e| e.index)
         .collect();
-    let candidates = heading_like_lines(lines, &protected);
+    let candidates = heading_like_lines(lines, protected);
     let numbered_outline = numbered_atx.len() >= 2
         && candidates
             .first()
