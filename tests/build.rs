@@ -485,3 +485,47 @@ fn theme_with_chapter(dir: &Path, template: &str) -> PathBuf {
     fs::write(theme.join("chapter.html"), template).unwrap();
     theme
 }
+
+#[test]
+fn a_theme_may_place_the_term_definitions_before_the_body() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = fixture("knowledge_book");
+    let out = tmp.path().join("default");
+    assert_success(&build(&notes, &out, None));
+    let theme = theme_with_chapter(
+        tmp.path(),
+        "{% extends \"page.html\" %}\n{% block main %}<script type=\"application/json\" id=\"term-definitions\">{{ chapter.term_definitions | safe }}</script><article class=\"chapter\">{{ chapter.html | safe }}</article>{% endblock main %}\n",
+    );
+    let reordered = tmp.path().join("reordered");
+    assert_success(&build(&notes, &reordered, Some(&theme)));
+    let definitions = |html: &str| -> String {
+        let start = html.find("id=term-definitions>").expect("definitions") + 20;
+        html[start..start + html[start..].find("</script>").unwrap()].to_string()
+    };
+    let mut compared = 0;
+    for entry in fs::read_dir(out.join("chapters")).unwrap() {
+        let path = entry.unwrap().path();
+        let page = fs::read_to_string(&path).unwrap();
+        if !page.contains("id=term-definitions>") {
+            continue;
+        }
+        let name = path.file_name().unwrap();
+        let other = fs::read_to_string(reordered.join("chapters").join(name)).unwrap();
+        let expected = definitions(&page);
+        assert!(
+            expected.starts_with('{') && expected.len() > 2,
+            "{expected}"
+        );
+        assert_eq!(definitions(&other), expected, "{}", path.display());
+        // The body is the same as in the default theme's page.
+        let body = support::html::main_element(&page);
+        let first_paragraph = &body[body.find("<p>").unwrap()..];
+        let first_paragraph = &first_paragraph[..first_paragraph.find("</p>").unwrap()];
+        assert!(
+            other.contains(first_paragraph),
+            "{first_paragraph}\n{other}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 1);
+}

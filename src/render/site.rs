@@ -560,7 +560,8 @@ fn find_eq_quote(text: &str) -> Option<usize> {
         .map(|i| i - 1)
 }
 
-/// The chapter as its page's template sees it: its body is the slot's text.
+/// The chapter as its page's template sees it: its body and its terms' definitions are slots'
+/// texts (see [`Pages::slotted`]).
 #[derive(Serialize)]
 struct ChapterView<'a> {
     slug: &'a str,
@@ -571,11 +572,11 @@ struct ChapterView<'a> {
     source: &'a str,
     headings: &'a [Heading],
     html: String,
-    term_definitions: &'a str,
+    term_definitions: String,
 }
 
 impl<'a> ChapterView<'a> {
-    fn new(c: &'a Chapter, html: String) -> Self {
+    fn new(c: &'a Chapter, html: String, term_definitions: String) -> Self {
         ChapterView {
             slug: &c.slug,
             title: &c.title,
@@ -585,7 +586,7 @@ impl<'a> ChapterView<'a> {
             source: &c.source,
             headings: &c.headings,
             html,
-            term_definitions: &c.term_definitions,
+            term_definitions,
         }
     }
 }
@@ -769,10 +770,17 @@ fn render_chapter(
         title: &n.title,
     });
     let toc = toc(&chapter.headings);
+    // The body is slot 0; the definitions, a big part of a page linked to many terms, slot 1
+    // (none when there are none: the template leaves out what is empty).
+    let definitions = !chapter.term_definitions.is_empty();
     let context = |slot: &dyn Fn(usize) -> String| {
         let mut context = base.clone();
         context.insert("current", &chapter.slug);
-        context.insert("chapter", &ChapterView::new(chapter, slot(0)));
+        let term_definitions = if definitions { slot(1) } else { String::new() };
+        context.insert(
+            "chapter",
+            &ChapterView::new(chapter, slot(0), term_definitions),
+        );
         context.insert("toc", &toc);
         context.insert("prev", &prev);
         context.insert("next", &next);
@@ -781,9 +789,12 @@ fn render_chapter(
     pages.slotted(
         &format!("chapters/{}.html", chapter.slug),
         "chapter.html",
-        1,
+        1 + usize::from(definitions),
         context,
-        |_, _| Cow::Borrowed(chapter.html.as_str()),
+        |i, _| match i {
+            0 => Cow::Borrowed(chapter.html.as_str()),
+            _ => Cow::Borrowed(chapter.term_definitions.as_str()),
+        },
     )
 }
 
