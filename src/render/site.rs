@@ -455,8 +455,8 @@ pub fn compact(html: &str) -> String {
         };
         pos = at + len;
         after_block = crate::render::nesting::is_block(name);
-        if !closing && RAW_TEXT.iter().any(|t| t.eq_ignore_ascii_case(name)) {
-            let end = find_end_tag(&html[pos..], name).map_or(html.len(), |e| pos + e);
+        if !closing && let Some(raw) = RAW_TEXT.iter().position(|t| t.eq_ignore_ascii_case(name)) {
+            let end = find_end_tag(&html[pos..], raw).map_or(html.len(), |e| pos + e);
             if end > pos {
                 out.push_str(&html[pos..end]);
                 after_block = false;
@@ -472,16 +472,56 @@ pub fn compact(html: &str) -> String {
 pub fn can_be_bare(value: &str) -> bool {
     !value.is_empty()
         && !value.ends_with('/')
-        && !value
-            .bytes()
-            .any(|b| b.is_ascii_whitespace() || b"\"'=<>`".contains(&b))
+        && !value.bytes().any(|b| {
+            b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'=' | b'<' | b'>' | b'`')
+        })
 }
 
 /// Elements whose content [`compact`] copies as it is.
 const RAW_TEXT: [&str; 4] = ["pre", "textarea", "script", "style"];
 
-/// Where `</name` (any case) first starts in `html`.
-fn find_end_tag(html: &str, name: &str) -> Option<usize> {
+/// Finders for each element of [`RAW_TEXT`]: of its end tag in lower case, and of the starts of
+/// its end tag written in other cases (`</P`, `</pR`, `</prE`).
+static END_TAGS: std::sync::LazyLock<Vec<EndTagFinders>> = std::sync::LazyLock::new(|| {
+    RAW_TEXT
+        .iter()
+        .map(|name| {
+            let lower = format!("</{name}");
+            let other_cases = (0..name.len())
+                .map(|k| {
+                    let mut start = format!("</{}", &name[..k]).into_bytes();
+                    start.push(name.as_bytes()[k].to_ascii_uppercase());
+                    memchr::memmem::Finder::new(&start).into_owned()
+                })
+                .collect();
+            (
+                memchr::memmem::Finder::new(lower.as_bytes()).into_owned(),
+                other_cases,
+            )
+        })
+        .collect()
+});
+
+type EndTagFinders = (
+    memchr::memmem::Finder<'static>,
+    Vec<memchr::memmem::Finder<'static>>,
+);
+
+/// Where the end tag of element `RAW_TEXT[raw]` (any case) first starts in `html`.
+fn find_end_tag(html: &str, raw: usize) -> Option<usize> {
+    // The end tag in lower case is found at once; one in other cases before it only when some
+    // `</` there goes on with an upper-case letter of the name.
+    let (lower, other_cases) = &END_TAGS[raw];
+    let found = lower.find(html.as_bytes());
+    let before = &html.as_bytes()[..found.unwrap_or(html.len())];
+    if other_cases.iter().any(|f| f.find(before).is_some()) {
+        return find_end_tag_any_case(html, RAW_TEXT[raw]);
+    }
+    found
+}
+
+/// [`find_end_tag`] byte by byte.
+fn find_end_tag_any_case(html: &str, name: &str) -> Option<usize> {
     let bytes = html.as_bytes();
     let mut from = 0;
     while let Some(off) = memchr::memchr(b'<', &bytes[from..]) {
@@ -521,13 +561,19 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
         return None;
     }
-    let end = tag_end(bytes, name_start)?;
-    let tag = &text[..=end];
     let name_len = bytes[name_start..]
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric())
         .count();
     let name = &text[name_start..name_start + name_len];
+    // Most tags have no attributes (`<p>`, `</span>`): copied as they are.
+    if bytes.get(name_start + name_len) == Some(&b'>') {
+        let len = name_start + name_len + 1;
+        out.push_str(&text[..len]);
+        return Some((len, name, closing));
+    }
+    let end = tag_end(bytes, name_start)?;
+    let tag = &text[..=end];
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
     let quoted_once = tag.contains('\'');
@@ -821,6 +867,47 @@ mod tests {
         .unwrap();
         // Entities may be shortened (`&gt;` to `>`); the text a reader sees is unchanged.
         assert!(out.contains(&code.replace("&gt;", ">")), "{out}");
+    }
+
+    #[test]
+    fn end_tags_are_found_in_any_case() {
+        for (html, name) in [
+            ("a<span>b</span></pre>c", "pre"),
+            ("a</PRE>b</pre>", "pre"),
+            ("a</pRe>b</pre>", "PRE"),
+            ("a</prE", "pre"),
+            ("a</Path>b</pre>", "pre"),
+            ("</pr</pre", "pre"),
+            ("x</Script >y", "script"),
+            ("no end", "pre"),
+            ("</pr", "pre"),
+            ("</p</P</pr</PR</pre", "pre"),
+        ] {
+            let raw = RAW_TEXT
+                .iter()
+                .position(|t| t.eq_ignore_ascii_case(name))
+                .unwrap();
+            assert_eq!(
+                find_end_tag(html, raw),
+                find_end_tag_any_case(html, name),
+                "{html} {name}"
+            );
+        }
+        // Every short text of the letters that matter.
+        let letters = ['<', '/', 'p', 'P', 'r', 'E', 'e'];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            texts = texts
+                .iter()
+                .flat_map(|t| letters.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for t in &texts {
+                assert_eq!(find_end_tag(t, 0), find_end_tag_any_case(t, "pre"), "{t}");
+            }
+        }
+        assert_eq!(RAW_TEXT[0], "pre");
+        assert_eq!(find_end_tag("a</PRE>b</pre>", 0), Some(1));
+        assert_eq!(find_end_tag("ab</Path></pre>", 0), Some(9));
     }
 
     #[test]
