@@ -472,10 +472,20 @@ pub fn compact(html: &str) -> String {
 pub fn can_be_bare(value: &str) -> bool {
     !value.is_empty()
         && !value.ends_with('/')
-        && !value.bytes().any(|b| {
-            b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'=' | b'<' | b'>' | b'`')
-        })
+        && !value.bytes().any(|b| NEEDS_QUOTES[usize::from(b)])
 }
+
+/// The bytes that keep an attribute value in quotes: ASCII white space and `"'=<>` and backtick.
+static NEEDS_QUOTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let special = b" \t\n\x0c\r\"'=<>`";
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Elements whose content [`compact`] copies as it is.
 const RAW_TEXT: [&str; 4] = ["pre", "textarea", "script", "style"];
@@ -867,6 +877,17 @@ mod tests {
         .unwrap();
         // Entities may be shortened (`&gt;` to `>`); the text a reader sees is unchanged.
         assert!(out.contains(&code.replace("&gt;", ">")), "{out}");
+    }
+
+    #[test]
+    fn bare_values_have_no_white_space_quotes_or_markup() {
+        for b in 0u8..128 {
+            let value = format!("a{}", b as char);
+            let needs_quotes = b.is_ascii_whitespace() || b"\"'=<>`".contains(&b);
+            assert_eq!(can_be_bare(&value), !needs_quotes && b != b'/', "{b}");
+        }
+        assert!(can_be_bare("名称-1.2_x"));
+        assert!(!can_be_bare(""));
     }
 
     #[test]

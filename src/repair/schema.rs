@@ -430,12 +430,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// [`edit_distance`] when it is at most `max`; gives up as soon as it cannot be.
 pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        return distance_within(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    distance_within(&a, &b, max)
+}
+
+/// [`edit_distance_within`] of two sequences of characters.
+fn distance_within<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > max {
         return None;
     }
+    // A cell more than `max` off the diagonal is more than `max` edits away: it is not worked
+    // out, and reads as this.
+    const FAR: usize = usize::MAX / 2;
     let width = m + 1;
     // Rows i, i - 1 and i - 2 of the table, at (i % 3) * width.
     let mut rows = vec![0usize; 3 * width];
@@ -448,9 +459,13 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
             ((i - 1) % 3) * width,
             ((i + 1) % 3) * width,
         );
+        let (lo, hi) = (i.saturating_sub(max).max(1), i.saturating_add(max).min(m));
         rows[cur] = i;
+        if lo > 1 {
+            rows[cur + lo - 1] = FAR;
+        }
         let mut row_min = i;
-        for j in 1..=m {
+        for j in lo..=hi {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut best = (rows[prev + j] + 1)
                 .min(rows[cur + j - 1] + 1)
@@ -460,6 +475,9 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
             }
             rows[cur + j] = best;
             row_min = row_min.min(best);
+        }
+        if hi < m {
+            rows[cur + hi + 1] = FAR;
         }
         // No row has a smaller minimum than the one before it.
         if row_min > max {
@@ -502,7 +520,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn rolling_rows_agree_with_the_whole_table(a in "[abc]{0,9}", b in "[abc]{0,9}", max in 0usize..4) {
+        fn rolling_rows_agree_with_the_whole_table(a in "[abcé]{0,9}", b in "[abcé]{0,9}", max in 0usize..5) {
             let full = full_table_distance(&a, &b);
             proptest::prop_assert_eq!(edit_distance(&a, &b), full);
             proptest::prop_assert_eq!(edit_distance_within(&a, &b, max), (full <= max).then_some(full));
