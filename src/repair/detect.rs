@@ -116,10 +116,16 @@ pub fn cjk_ratio(line: &str) -> f32 {
         return 0.0;
     }
     let (mut cjk, mut all) = (0usize, 0usize);
-    for c in line.chars().filter(|c| !c.is_whitespace()) {
-        all += 1;
-        if is_cjk(c) {
-            cjk += 1;
+    // Characters other than white space; CJK ones need no look-up (U+3000 is a space).
+    for c in line.chars() {
+        if c.is_ascii() {
+            all += usize::from(!matches!(c, '\t'..='\r' | ' '));
+        } else if is_cjk(c) {
+            let counted = usize::from(c != '\u{3000}');
+            all += counted;
+            cjk += counted;
+        } else {
+            all += usize::from(!c.is_whitespace());
         }
     }
     if all == 0 {
@@ -1402,6 +1408,23 @@ fn yaml_run_length(lines: &[&str], kinds: &[LineKind], i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cjk_ratio_counts_every_character_but_white_space() {
+        let reference = |line: &str| {
+            let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+            let cjk = chars.iter().filter(|&&c| is_cjk(c)).count();
+            if chars.is_empty() {
+                0.0
+            } else {
+                cjk as f32 / chars.len() as f32
+            }
+        };
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let line = format!("中{c}a");
+            assert_eq!(cjk_ratio(&line), reference(&line), "{:?}", c);
+        }
+    }
+
     use super::*;
 
     #[test]
