@@ -803,7 +803,21 @@ fn language_counts(text: &str) -> (usize, usize) {
             i += 1;
             continue;
         }
-        // A lead byte: `i` is on a character boundary.
+        // A lead byte: `i` is on a character boundary. Ideographs are told by their first two
+        // bytes: U+3400 to U+3FFF start E3 90 to E3 BF, U+4000 to U+9FFF start E4 to E9, and
+        // only U+4DC0 to U+4DFF (E4 B7) among these are not ideographs.
+        let ideograph = match b {
+            0xE3 => bytes[i + 1] >= 0x90,
+            0xE4 => bytes[i + 1] != 0xB7,
+            0xE5..=0xE9 => true,
+            _ => false,
+        };
+        if ideograph {
+            cjk += 1;
+            letters += 1;
+            i += 3;
+            continue;
+        }
         let c = text[i..].chars().next().unwrap_or_default();
         if ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) {
             // Alphabetic, without looking it up.
@@ -897,6 +911,16 @@ mod tests {
     fn the_language_is_chinese_when_a_fifth_of_the_letters_are_ideographs() {
         assert_eq!(language_counts("Pod 是 ab"), (1, 6));
         assert_eq!(language_counts("㐀䶵 é，1"), (2, 3));
+        // Every ideograph and the characters around their ranges, told apart as by decoding.
+        for c in ('\u{3000}'..='\u{a000}').chain(['\u{2fff}', '\u{10000}', 'ß']) {
+            let ideograph =
+                ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c);
+            let expected = (
+                usize::from(ideograph),
+                usize::from(ideograph || c.is_alphabetic()),
+            );
+            assert_eq!(language_counts(&c.to_string()), expected, "{c:?}");
+        }
         let zh = ["部署应用 kubectl apply 创建服务"];
         assert_eq!(detect_language(zh.into_par_iter()), "zh");
         let en = ["Deploy with kubectl apply -f web.yaml (部署)"];
