@@ -353,6 +353,49 @@ fn for_each_term_in(text: &str, terms: &mut impl Terms) {
                 terms.cjk(prev, &text[start..start + c.len_utf8()]);
             }
         } else if is_word_char(c) {
+            // A word of ASCII letters and digits, as most are, is read as bytes.
+            let bytes = text.as_bytes();
+            if bytes[start].is_ascii_alphanumeric() {
+                let end = start
+                    + bytes[start..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric())
+                        .count();
+                let written = &text[start..end];
+                if !text[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(|next| is_word_char(read(next)))
+                {
+                    for _ in start + 1..end {
+                        chars.next();
+                    }
+                    if written.as_bytes()[1..].iter().any(u8::is_ascii_uppercase) {
+                        word.clear();
+                        word.extend(written.chars());
+                        let parts = camel_parts(&word);
+                        if parts.len() > 1 {
+                            for part in &parts {
+                                emit_word(part, &mut term, &mut |t| terms.word(t));
+                            }
+                        }
+                    }
+                    if written.len() >= MIN_WORD_CHARS {
+                        if written
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        {
+                            terms.word(written);
+                        } else {
+                            term.clear();
+                            term.push_str(written);
+                            term.make_ascii_lowercase();
+                            terms.word(&term);
+                        }
+                    }
+                    continue;
+                }
+            }
             word.clear();
             word.push(c);
             let mut end = start + c.len_utf8();
@@ -769,6 +812,22 @@ mod tests {
         let mut out = Vec::new();
         for_each_term(text, &mut |t| out.push(t.to_string()));
         out
+    }
+
+    #[test]
+    fn words_are_read_alike_whatever_their_letters() {
+        let expected: [(&str, &[&str]); 6] = [
+            ("HTTPGetAction", &["http", "get", "action", "httpgetaction"]),
+            // Full-width letters are read lower case.
+            ("kubectl\u{ff21}pply", &["kubectlapply"]),
+            ("Pod名称", &["pod", "名称"]),
+            ("café x a1", &["café", "a1"]),
+            ("ABC-def", &["abc", "def"]),
+            ("v1.2 Ingress", &["v1", "ingress"]),
+        ];
+        for (text, want) in expected {
+            assert_eq!(terms(text), want, "{text}");
+        }
     }
 
     fn chapter(slug: &str, title: &str, html: &str, headings: &[(u8, &str, &str)]) -> Chapter {
