@@ -247,22 +247,29 @@ fn slot_safe_blocks<'a>(
 
 /// `html` with each code block's slot replaced by the block (taken from `blocks`).
 fn fill_code_slots(html: &str, blocks: &mut [String]) -> String {
-    let total: usize = blocks.iter().map(String::len).sum();
-    let mut out = String::with_capacity(html.len() + total);
+    // Room for the blocks this HTML holds, not for all of them: a page's blocks are filled into
+    // each of its parts in turn.
+    let mut room = html.len();
+    let mut rest = html;
+    while let Some(at) = rest.find(CODE_SLOT) {
+        let after = &rest[at + CODE_SLOT.len_utf8()..];
+        match slot_index(after) {
+            Some((len, i)) => {
+                room += blocks.get(i).map_or(0, String::len);
+                rest = &after[len..];
+            }
+            None => rest = after,
+        }
+    }
+    let mut out = String::with_capacity(room);
     let mut rest = html;
     while let Some(at) = rest.find(CODE_SLOT) {
         out.push_str(&rest[..at]);
         let after = &rest[at + CODE_SLOT.len_utf8()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        let block = after[digits..]
-            .starts_with(CODE_SLOT)
-            .then(|| after[..digits].parse::<usize>().ok())
-            .flatten()
-            .and_then(|i| blocks.get_mut(i));
-        match block {
-            Some(block) => {
+        match slot_index(after).and_then(|(len, i)| Some((len, blocks.get_mut(i)?))) {
+            Some((len, block)) => {
                 out.push_str(&std::mem::take(block));
-                rest = &after[digits + CODE_SLOT.len_utf8()..];
+                rest = &after[len..];
             }
             None => {
                 out.push(CODE_SLOT);
@@ -272,6 +279,17 @@ fn fill_code_slots(html: &str, blocks: &mut [String]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// For the text `after` the opening mark of a code slot: the slot's block index and the length
+/// of the rest of the slot (its digits and closing mark).
+fn slot_index(after: &str) -> Option<(usize, usize)> {
+    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    if !after[digits..].starts_with(CODE_SLOT) {
+        return None;
+    }
+    let i = after[..digits].parse::<usize>().ok()?;
+    Some((digits + CODE_SLOT.len_utf8(), i))
 }
 
 /// Footnotes numbered in order of first appearance, with ids (`fn-<label>`) that cannot clash with headings.
