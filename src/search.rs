@@ -353,61 +353,39 @@ fn for_each_term_in(text: &str, terms: &mut impl Terms) {
                 terms.cjk(prev, &text[start..start + c.len_utf8()]);
             }
         } else if is_word_char(c) {
+            word.clear();
             // A word of ASCII letters and digits, as most are, is read as bytes.
             let bytes = text.as_bytes();
-            if bytes[start].is_ascii_alphanumeric() {
-                let end = start
-                    + bytes[start..]
-                        .iter()
-                        .take_while(|b| b.is_ascii_alphanumeric())
-                        .count();
-                let written = &text[start..end];
-                if !text[end..]
+            let ascii_end = start
+                + bytes[start..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+            let end = if ascii_end > start
+                && !text[ascii_end..]
                     .chars()
                     .next()
                     .is_some_and(|next| is_word_char(read(next)))
-                {
-                    for _ in start + 1..end {
-                        chars.next();
-                    }
-                    if written.as_bytes()[1..].iter().any(u8::is_ascii_uppercase) {
-                        word.clear();
-                        word.extend(written.chars());
-                        let parts = camel_parts(&word);
-                        if parts.len() > 1 {
-                            for part in &parts {
-                                emit_word(part, &mut term, &mut |t| terms.word(t));
-                            }
-                        }
-                    }
-                    if written.len() >= MIN_WORD_CHARS {
-                        if written
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                        {
-                            terms.word(written);
-                        } else {
-                            term.clear();
-                            term.push_str(written);
-                            term.make_ascii_lowercase();
-                            terms.word(&term);
-                        }
-                    }
-                    continue;
+            {
+                for _ in start + 1..ascii_end {
+                    chars.next();
                 }
-            }
-            word.clear();
-            word.push(c);
-            let mut end = start + c.len_utf8();
-            while let Some(&(at, raw)) = chars.peek() {
-                let next = read(raw);
-                if !is_word_char(next) {
-                    break;
+                word.extend(text[start..ascii_end].chars());
+                ascii_end
+            } else {
+                word.push(c);
+                let mut end = start + c.len_utf8();
+                while let Some(&(at, raw)) = chars.peek() {
+                    let next = read(raw);
+                    if !is_word_char(next) {
+                        break;
+                    }
+                    chars.next();
+                    word.push(next);
+                    end = at + raw.len_utf8();
                 }
-                chars.next();
-                word.push(next);
-                end = at + raw.len_utf8();
-            }
+                end
+            };
             // Only a capital after the first letter starts a part.
             if word[1..].iter().any(|c| c.is_uppercase()) {
                 let parts = camel_parts(&word);
