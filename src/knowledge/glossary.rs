@@ -1535,12 +1535,57 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         });
     }
 
-    // Mentions of every name, to find the sections and the usual name.
-    let matcher = Matcher::new(
-        drafts
-            .iter()
-            .enumerate()
-            .flat_map(|(i, d)| d.names.iter().map(move |n| (n.clone(), i))),
+    // Mentions of every name, to find the sections and the usual name. Building the matcher
+    // takes one core: the other finds the best definitions and the sections' headings meanwhile.
+    let (matcher, (best_def, bare_def, heading_keys)) = rayon::join(
+        || {
+            Matcher::new(
+                drafts
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, d)| d.names.iter().map(move |n| (n.clone(), i))),
+            )
+        },
+        || {
+            let root_of: HashMap<String, usize> = drafts
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.root.clone(), i))
+                .collect();
+            let mut best_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
+            // Sentences that say only the term's name: a definition when nothing else is found.
+            let mut bare_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
+            for (key, sentence, at, score) in definitions {
+                let Some(&i) = root_of.get(&groups.find(&key)) else {
+                    continue;
+                };
+                if sentence.ends_with(['？', '?']) {
+                    continue;
+                }
+                let len = sentence.chars().count() as i32;
+                let score = score * 10 - (len - 80).max(0) / 10;
+                let best = if only_names(&sentence, &drafts[i].names) {
+                    &mut bare_def[i]
+                } else {
+                    &mut best_def[i]
+                };
+                if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                    *best = Some((score, sentence, at));
+                }
+            }
+
+            // Each section's heading as a key (see `norm`), to tell the sections that explain a term.
+            let heading_keys: Vec<Vec<Option<String>>> = corpus
+                .chapters
+                .par_iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|s| (!s.heading.is_empty()).then(|| norm(&bare_heading(&s.heading))))
+                        .collect()
+                })
+                .collect();
+            (best_def, bare_def, heading_keys)
+        },
     );
     // Each section's matches, by name: a match differs from its name only in ASCII case, so
     // it counts under the name's key.
@@ -1580,43 +1625,6 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
         },
     );
 
-    let root_of: HashMap<String, usize> = drafts
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.root.clone(), i))
-        .collect();
-    let mut best_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
-    // Sentences that say only the term's name: a definition when nothing else is found.
-    let mut bare_def: Vec<Option<(i32, String, SectionRef)>> = vec![None; drafts.len()];
-    for (key, sentence, at, score) in definitions {
-        let Some(&i) = root_of.get(&groups.find(&key)) else {
-            continue;
-        };
-        if sentence.ends_with(['？', '?']) {
-            continue;
-        }
-        let len = sentence.chars().count() as i32;
-        let score = score * 10 - (len - 80).max(0) / 10;
-        let best = if only_names(&sentence, &drafts[i].names) {
-            &mut bare_def[i]
-        } else {
-            &mut best_def[i]
-        };
-        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-            *best = Some((score, sentence, at));
-        }
-    }
-
-    // Each section's heading as a key (see `norm`), to tell the sections that explain a term.
-    let heading_keys: Vec<Vec<Option<String>>> = corpus
-        .chapters
-        .par_iter()
-        .map(|c| {
-            c.iter()
-                .map(|s| (!s.heading.is_empty()).then(|| norm(&bare_heading(&s.heading))))
-                .collect()
-        })
-        .collect();
     // Entries are made in parallel, then given their ids in order.
     let made: Vec<Option<Entry>> = drafts
         .into_par_iter()

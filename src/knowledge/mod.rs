@@ -247,13 +247,35 @@ pub fn build(
             section_title: section.heading.clone(),
         }
     };
-    // Comparisons and review questions are gathered while the chapters are linked.
-    let ((comparisons, review), (linker, linked)) = rayon::join(
+    // The glossary's pages, comparisons and review questions are made while the chapters are
+    // linked.
+    let ((glossary, comparisons, review), (linker, linked)) = rayon::join(
         || {
+            use rayon::prelude::*;
+            let glossary: Vec<GlossaryEntry> = entries
+                .par_iter()
+                .enumerate()
+                .map(|(i, e)| GlossaryEntry {
+                    id: e.id.clone(),
+                    term: e.term.clone(),
+                    aliases: e.aliases.clone(),
+                    definition: e.definition.clone(),
+                    letter: e.letter.clone(),
+                    first_of_letter: i == 0 || entries[i - 1].letter != e.letter,
+                    explained_in: e.explained_in.iter().map(|&r| place(r)).collect(),
+                    mentioned_in: e
+                        .mentioned_in
+                        .iter()
+                        .take(MENTIONS_SHOWN)
+                        .map(|&r| place(r))
+                        .collect(),
+                    more_mentions: e.mentioned_in.len().saturating_sub(MENTIONS_SHOWN),
+                })
+                .collect();
             let comparisons = crate::timed("knowledge: comparisons", || {
                 compare::gather(book, &corpus, &entries, &place)
             });
-            (comparisons, review::gather(book, &corpus, &place))
+            (glossary, comparisons, review::gather(book, &corpus, &place))
         },
         || {
             let linker = Linker::new(
@@ -287,26 +309,6 @@ pub fn build(
             *rule_counts.entry((*r).to_string()).or_insert(0) += 1;
         }
     }
-    let glossary: Vec<GlossaryEntry> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| GlossaryEntry {
-            id: e.id.clone(),
-            term: e.term.clone(),
-            aliases: e.aliases.clone(),
-            definition: e.definition.clone(),
-            letter: e.letter.clone(),
-            first_of_letter: i == 0 || entries[i - 1].letter != e.letter,
-            explained_in: e.explained_in.iter().map(|&r| place(r)).collect(),
-            mentioned_in: e
-                .mentioned_in
-                .iter()
-                .take(MENTIONS_SHOWN)
-                .map(|&r| place(r))
-                .collect(),
-            more_mentions: e.mentioned_in.len().saturating_sub(MENTIONS_SHOWN),
-        })
-        .collect();
     let mut letters: Vec<String> = glossary.iter().map(|e| e.letter.clone()).collect();
     letters.dedup();
     let knowledge = Knowledge {
@@ -317,6 +319,11 @@ pub fn build(
         link_count,
         rule_counts,
     };
+    // The corpus of a big book takes a while to free: every core frees a part.
+    {
+        use rayon::prelude::*;
+        corpus.chapters.into_par_iter().for_each(drop);
+    }
     (knowledge, linked, linker)
 }
 

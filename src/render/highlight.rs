@@ -161,6 +161,11 @@ impl Highlighter {
     /// Never panics. The text content of the result (tags stripped, entities decoded) equals
     /// `code` byte for byte, newlines included.
     pub fn highlight(&self, lang: &str, code: &str) -> String {
+        self.highlight_nested(lang, code).0
+    }
+
+    /// [`Highlighter::highlight`], with how deep its `<span>` elements nest at most.
+    pub fn highlight_nested(&self, lang: &str, code: &str) -> (String, usize) {
         let lang = Self::canonical_lang(lang);
         let rendered = catch_unwind(AssertUnwindSafe(|| {
             if lang == "console" {
@@ -171,8 +176,8 @@ impl Highlighter {
             }
         }));
         match rendered {
-            Ok(Some(html)) => html,
-            Ok(None) | Err(_) => escape(code),
+            Ok(Some(nested)) => nested,
+            Ok(None) | Err(_) => (escape(code), 0),
         }
     }
 
@@ -228,7 +233,7 @@ impl Highlighter {
         })
     }
 
-    fn highlight_with(&self, syntax: &SyntaxReference, code: &str) -> String {
+    fn highlight_with(&self, syntax: &SyntaxReference, code: &str) -> (String, usize) {
         let mut out = String::with_capacity(code.len() * 2 + 64);
         let mut lines = Lines::new(self, syntax);
         let sql = syntax.name == "SQL";
@@ -249,15 +254,18 @@ impl Highlighter {
             lines.push_line(line, &mut out);
         }
         lines.close_spans(&mut out);
-        out
+        // A line of client output is one span deep.
+        (out, lines.deepest.max(usize::from(sql)))
     }
 
     /// Console session: prompt lines hold a command (highlighted as bash, continued by a
     /// trailing backslash or by here-documents), every other line is program output.
     /// Every line is balanced HTML on its own.
-    fn console(&self, bash: &SyntaxReference, code: &str) -> String {
+    fn console(&self, bash: &SyntaxReference, code: &str) -> (String, usize) {
         let mut out = String::with_capacity(code.len() * 2 + 64);
         let mut command: Option<Command> = None;
+        // Output lines are one span deep; commands one more than their spans.
+        let mut deepest = 1;
         for line in code.split_inclusive('\n') {
             let (content, newline) = match line.strip_suffix('\n') {
                 Some(content) => (content, "\n"),
@@ -279,6 +287,7 @@ impl Highlighter {
                 }
                 push_prompt(&mut out, prompt);
                 cmd.push_line(rest, &mut out);
+                deepest = deepest.max(1 + cmd.lines.deepest);
                 if cmd.heredocs.is_empty() && !cmd.continued {
                     command = None;
                 }
@@ -291,6 +300,7 @@ impl Highlighter {
                 };
                 push_prompt(&mut out, prompt);
                 cmd.push_line(rest, &mut out);
+                deepest = deepest.max(1 + cmd.lines.deepest);
                 if !cmd.heredocs.is_empty() || cmd.continued {
                     command = Some(cmd);
                 }
@@ -301,7 +311,7 @@ impl Highlighter {
             }
             out.push_str(newline);
         }
-        out
+        (out, deepest)
     }
 }
 
@@ -448,6 +458,8 @@ struct Lines<'a> {
     spanned: Vec<bool>,
     /// `<span>`s written and not yet closed.
     open: usize,
+    /// The most `<span>`s open at once so far.
+    deepest: usize,
     /// Start offsets in the output of spans opened since the last text (dropped if closed empty).
     empty: Vec<usize>,
     /// Classes of each scope met so far (`None`: no rule can match it, no span), kept by the
@@ -465,6 +477,7 @@ impl<'a> Lines<'a> {
             scopes: ScopeStack::new(),
             spanned: Vec::new(),
             open: 0,
+            deepest: 0,
             empty: Vec::new(),
             classes: SCOPE_CLASSES.with(|classes| classes.take()),
             failed: false,
@@ -506,6 +519,7 @@ impl<'a> Lines<'a> {
             scopes,
             spanned,
             open,
+            deepest,
             empty,
             classes,
             ..
@@ -529,6 +543,7 @@ impl<'a> Lines<'a> {
                         out.push_str(class);
                         out.push_str("\">");
                         *open += 1;
+                        *deepest = (*deepest).max(*open);
                     }
                     spanned.push(class.is_some());
                 }
@@ -568,6 +583,7 @@ impl<'a> Lines<'a> {
                 out.push_str(class);
                 out.push_str("\">");
                 self.open += 1;
+                self.deepest = self.deepest.max(self.open);
             }
         }
     }

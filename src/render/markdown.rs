@@ -48,6 +48,17 @@ pub fn options() -> Options {
 /// Render a note's Markdown body. `note_path` is the note's path relative to the notes folder,
 /// used to resolve links to other notes through `links`.
 pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highlighter) -> Rendered {
+    render_bounded(body, note_path, links, highlighter).0
+}
+
+/// [`render`], with the bound it found on how deep the page's elements nest (`None` when the
+/// page holds HTML from the note, which has no bound).
+fn render_bounded(
+    body: &str,
+    note_path: &str,
+    links: &LinkMap,
+    highlighter: &Highlighter,
+) -> (Rendered, Option<usize>) {
     let mut ids = UniqueIds::with_reserved(RESERVED_IDS);
     let mut headings = Vec::new();
     let mut out: Vec<Event<'_>> = Vec::new();
@@ -69,6 +80,10 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     // The events of `out` that hold HTML from the note, in order.
     let mut raw_items: Vec<usize> = Vec::new();
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
+    // How deep the page's elements may nest, at most: the Markdown's own elements are counted
+    // twice (one event may open two, `<table><tbody>`), and each block adds what it writes
+    // inside. A page without HTML from the note that stays within the bound is not flattened.
+    let mut depth = Depth::default();
 
     while let Some((event, range)) = parser.next() {
         let raw_before = ctx.raw_events;
@@ -79,6 +94,8 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                     .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
                     .map(|(e, r)| ctx.safe_event(e, r.start))
                     .collect();
+                // The heading, its inline elements, and its anchor or alias.
+                depth.inside(1 + 2 * Depth::of(&inner) + 1);
                 let text = plain_text(&inner);
                 let id = ids.unique(&slugify(&text));
                 let mut inner_html = String::new();
@@ -119,7 +136,9 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                 } else {
                     Vec::new()
                 };
-                let mut html = code_block(&info, &code, highlighter);
+                let (mut html, nested) = code_block_nested(&info, &code, highlighter);
+                // The hints: `<aside><ul><li><code>`.
+                depth.inside(nested.max(4));
                 html.push_str(&hints_html(&block_hints));
                 hints.extend(block_hints.into_iter().map(|h| (range.start, h)));
                 if slots {
@@ -131,21 +150,28 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
                 }
             }
             Event::FootnoteReference(label) => {
+                depth.inside(2);
                 let (id, number) = footnotes.number(&label);
                 out.push(Event::Html(CowStr::from(format!(
                     "<sup class=\"footnote-reference\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{number}</a></sup>"
                 ))));
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
+                depth.open();
+                depth.inside(2);
                 let (id, number) = footnotes.number(&label);
                 out.push(Event::Html(CowStr::from(format!(
                     "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\"><a href=\"#fnref-{id}\">{number}</a></sup>\n"
                 ))));
             }
             Event::End(TagEnd::FootnoteDefinition) => {
+                depth.close();
                 out.push(Event::Html(CowStr::from("</div>\n")));
             }
-            other => out.push(ctx.safe_event(other, range.start)),
+            other => {
+                depth.event(&other);
+                out.push(ctx.safe_event(other, range.start));
+            }
         }
         if ctx.raw_events > raw_before {
             raw_items.push(out.len() - 1);
@@ -180,13 +206,19 @@ pub fn render(body: &str, note_path: &str, links: &LinkMap, highlighter: &Highli
     if !blocks.is_empty() {
         html = fill_code_slots(&html, &mut blocks);
     }
-    let html = nesting::limit_depth(html, nesting::MAX_DEPTH);
-    Rendered {
+    let bound = (!ctx.has_raw_html).then_some(depth.deepest);
+    let html = if bound.is_some_and(|deepest| deepest <= nesting::MAX_DEPTH) {
+        html
+    } else {
+        nesting::limit_depth(html, nesting::MAX_DEPTH)
+    };
+    let rendered = Rendered {
         html,
         headings,
         broken_links: ctx.broken,
         hints,
-    }
+    };
+    (rendered, bound)
 }
 
 /// Marks a code block's slot in a page's HTML (a private-use character; a note that holds one has
@@ -470,11 +502,16 @@ fn plain_text(events: &[Event<'_>]) -> String {
 /// A highlighted code block. The info string's first word is the language; the word `truncated`
 /// marks a remnant of a longer block.
 pub fn code_block(info: &str, code: &str, highlighter: &Highlighter) -> String {
+    code_block_nested(info, code, highlighter).0
+}
+
+/// [`code_block`], with how deep its elements nest at most.
+fn code_block_nested(info: &str, code: &str, highlighter: &Highlighter) -> (String, usize) {
     let mut words = info.split_whitespace();
     let lang = Highlighter::canonical_lang(words.next().unwrap_or(""));
     let truncated = words.any(|w| w == "truncated");
     let lang_attr = escape_attr(&lang);
-    let body = highlighter.highlight(&lang, code);
+    let (body, spans) = highlighter.highlight_nested(&lang, code);
     let class = if truncated { "hl truncated" } else { "hl" };
     let mut html = format!(
         "<pre class=\"{class}\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n"
@@ -484,7 +521,52 @@ pub fn code_block(info: &str, code: &str, highlighter: &Highlighter) -> String {
             "<p class=\"truncated-note\">The source of this block was cut off here; the rest of it is lost.</p>\n",
         );
     }
-    html
+    // `<pre><code>` and the spans inside.
+    (html, 2 + spans)
+}
+
+/// The nesting of the elements written so far (see [`render`]): Markdown containers open, and
+/// the deepest any element has been.
+#[derive(Default)]
+struct Depth {
+    open: usize,
+    deepest: usize,
+}
+
+impl Depth {
+    /// A container opens: it may write two elements.
+    fn open(&mut self) {
+        self.open += 1;
+        self.deepest = self.deepest.max(2 * self.open);
+    }
+
+    fn close(&mut self) {
+        self.open = self.open.saturating_sub(1);
+    }
+
+    /// Something `levels` deep is written inside the open containers.
+    fn inside(&mut self, levels: usize) {
+        self.deepest = self.deepest.max(2 * self.open + levels);
+    }
+
+    /// A Markdown event as the HTML writer writes it: a start or end tag, or an inline element
+    /// (code, math) at most one deep.
+    fn event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Start(_) => self.open(),
+            Event::End(_) => self.close(),
+            _ => self.inside(1),
+        }
+    }
+
+    /// How deep the start and end events of `events` nest.
+    fn of(events: &[Event<'_>]) -> usize {
+        let mut depth = Depth::default();
+        for e in events {
+            depth.event(e);
+        }
+        depth.deepest.div_ceil(2)
+    }
 }
 
 fn is_yaml(info: &str) -> bool {
@@ -530,6 +612,63 @@ mod tests {
 
     fn r(body: &str) -> Rendered {
         render(body, "a.md", &LinkMap::new(), Highlighter::global())
+    }
+
+    /// How deep the elements of `html` (as the renderer writes it) nest.
+    fn nesting_of(html: &str) -> usize {
+        const VOID: [&str; 5] = ["br", "hr", "img", "input", "meta"];
+        let (mut depth, mut deepest) = (0usize, 0usize);
+        for (at, _) in html.match_indices('<') {
+            let tag = &html[at + 1..];
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            if name.is_empty() || VOID.contains(&name.as_str()) {
+                continue;
+            }
+            if tag.starts_with('/') {
+                depth -= 1;
+            } else {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+        assert_eq!(depth, 0, "{html}");
+        deepest
+    }
+
+    #[test]
+    fn the_nesting_bound_holds_and_only_deeper_pages_are_flattened() {
+        let nested_lists: String = (0..12)
+            .map(|i| format!("{}- item {i}\n", "  ".repeat(i)))
+            .collect();
+        let bodies = [
+            "# A *b* [c](d.md)\n\npara **bold _it `code` x_** ~~s~~ $x$\n".to_string(),
+            nested_lists,
+            "> > > - a\n> > >   > | a | b |\n> > >   > |---|---|\n> > >   > | `1` | **2** |\n".to_string(),
+            "- [ ] task[^n]\n\n[^n]: note *em* [l](x.md)\n\n---\n\n![alt *x*](a.png)\n".to_string(),
+            "```yaml\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: b\n```\n".to_string(),
+            "```console\n$ echo $(a $(b $(c)))\nout\n```\n\n```sql\nselect 1;\n+---+\n| 1 |\n+---+\n```\n".to_string(),
+            format!("1. a\n   ```bash\n   echo {}x{}\n   ```\n", "$(".repeat(60), ")".repeat(60)),
+            "| `a` | b |\n|---|---|\n| c | d |\n".to_string(),
+            "Term\n: *definition* `x`\n\n## H *i* <span>raw</span>\n".to_string(),
+        ];
+        for body in &bodies {
+            let (out, bound) = render_bounded(body, "a.md", &LinkMap::new(), Highlighter::global());
+            assert_eq!(bound.is_none(), body.contains("<span>"), "{body}");
+            if let Some(bound) = bound {
+                assert!(nesting_of(&out.html) <= bound, "{bound}: {}", out.html);
+            }
+        }
+        // Lists nested beyond the limit are past the bound, and flattened.
+        let deep: String = (0..120)
+            .map(|i| format!("{}- {i}\n", "  ".repeat(i)))
+            .collect();
+        let (out, bound) = render_bounded(&deep, "a.md", &LinkMap::new(), Highlighter::global());
+        assert!(bound.is_some_and(|b| b > nesting::MAX_DEPTH));
+        assert!(nesting_of(&out.html) <= nesting::MAX_DEPTH);
     }
 
     #[test]
