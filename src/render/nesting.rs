@@ -54,20 +54,53 @@ const BLOCK: &[&str] = &[
 /// here, a `<br>` keeps its text apart; a line break right after one of their tags is not shown
 /// (see `site::compact`).
 pub(crate) fn is_block(name: &str) -> bool {
-    // Most tags are short inline ones (`span`, `a`, `code`): told apart by length and first
-    // letter before the names are compared.
-    let Some(&first) = name.as_bytes().first() else {
-        return false;
-    };
-    let first = first.to_ascii_lowercase();
-    name.len() <= LONGEST_BLOCK
-        && BLOCK.iter().any(|b| {
-            b.len() == name.len() && b.as_bytes()[0] == first && b.eq_ignore_ascii_case(name)
-        })
+    // Every tag of a page is asked about: a name is looked up by its length and its first and
+    // last characters, which tell the block names apart, then compared.
+    match block_slot(name.as_bytes()).map(|slot| BLOCK_BY_SLOT[slot]) {
+        None | Some(0) => false,
+        Some(i) => BLOCK[usize::from(i) - 1].eq_ignore_ascii_case(name),
+    }
 }
 
 /// The length of the longest name in [`BLOCK`].
 const LONGEST_BLOCK: usize = 10;
+
+/// Where a name of [`BLOCK`] (any case) sits in [`BLOCK_BY_SLOT`]: by its length, its first
+/// letter and its last letter or digit. `None` for names that cannot be there.
+const fn block_slot(name: &[u8]) -> Option<usize> {
+    let len = name.len();
+    if len == 0 || len > LONGEST_BLOCK {
+        return None;
+    }
+    let first = name[0].to_ascii_lowercase();
+    let last = name[len - 1].to_ascii_lowercase();
+    if !first.is_ascii_lowercase() {
+        return None;
+    }
+    let last = if last.is_ascii_lowercase() {
+        last - b'a'
+    } else if last.is_ascii_digit() {
+        26 + last - b'0'
+    } else {
+        return None;
+    };
+    Some(((len - 1) * 26 + (first - b'a') as usize) * 36 + last as usize)
+}
+
+/// One more than the index in [`BLOCK`] of the name in each slot ([`block_slot`]), 0 for none.
+static BLOCK_BY_SLOT: [u8; LONGEST_BLOCK * 26 * 36] = {
+    let mut table = [0; LONGEST_BLOCK * 26 * 36];
+    let mut i = 0;
+    while i < BLOCK.len() {
+        let Some(slot) = block_slot(BLOCK[i].as_bytes()) else {
+            panic!("a block name without a slot");
+        };
+        assert!(table[slot] == 0, "two block names in one slot");
+        table[slot] = (i + 1) as u8;
+        i += 1;
+    }
+    table
+};
 
 /// `html` (well-formed, as the Markdown renderer and the sanitizer write it) with every element
 /// nested deeper than `max_depth` replaced by its content. Text, void elements and the elements
