@@ -266,6 +266,17 @@ pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> St
         let end = pos + len + 1;
         let raw = &html[start..end];
         pos = end;
+        // Highlighted code holds most of a page's tags, and none of these attributes: a `<pre>`
+        // whose content has none is passed over whole.
+        if raw.starts_with("<pre")
+            && !raw.as_bytes().get(4).is_some_and(u8::is_ascii_alphanumeric)
+            && let Some(len) = PRE_END.find(&bytes[pos..])
+            && !WANTED
+                .iter()
+                .any(|f| f.find(&bytes[pos..pos + len]).is_some())
+        {
+            pos += len;
+        }
         // Most tags (the spans of highlighted code) have none of these attributes.
         let wanted = memchr::memchr_iter(b'=', raw.as_bytes()).any(|at| {
             let name = &raw.as_bytes()[..at];
@@ -286,6 +297,16 @@ pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> St
     out.push_str(&html[last..]);
     out
 }
+
+/// The end tag of a `<pre>` element, as a chapter's HTML writes it.
+static PRE_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"</pre"));
+
+/// What starts each attribute [`rewrite_chapter_html`] rewrites, as the tags it reads write it.
+static WANTED: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+    std::sync::LazyLock::new(|| {
+        [b"id=".as_slice(), b"href=", b"src="].map(memchr::memmem::Finder::new)
+    });
 
 /// Copy the start tag `raw` (`<` to `>`) to `out` with each attribute value for which
 /// `new(name, value)` gives one replaced. Values are read quoted or bare, as HTML reads them;
@@ -520,6 +541,26 @@ mod tests {
             rewrite("<img src=../files/a.png/>"),
             "<img src=\"files/a.png/\">"
         );
+    }
+
+    #[test]
+    fn code_is_passed_over_unless_it_holds_links_or_ids() {
+        let code =
+            "<pre class=hl data-lang=bash><code><span class=hl-k>echo</span> a=1</code></pre>";
+        assert_eq!(
+            rewrite(&format!("{code}<p id=y>")),
+            format!("{code}<p id=a--y>")
+        );
+        assert_eq!(
+            rewrite("<pre><span>x</span><a href=#y>y</a></pre><a href=#z>"),
+            "<pre><span>x</span><a href=#a--y>y</a></pre><a href=#a--z>"
+        );
+        assert_eq!(
+            rewrite("<pre>id=<span id=q>q</span></pre><pre>b</pre><p id=r>"),
+            "<pre>id=<span id=a--q>q</span></pre><pre>b</pre><p id=a--r>"
+        );
+        // A `<pre>` that does not end is read to the end.
+        assert_eq!(rewrite("<pre>a<b id=c>"), "<pre>a<b id=a--c>");
     }
 
     #[test]
