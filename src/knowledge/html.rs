@@ -53,6 +53,28 @@ fn token_iter_from(html: &str, from: usize) -> impl Iterator<Item = (usize, Toke
 fn tag_name(raw: &str) -> (&str, bool) {
     // Byte by byte: `<`, `>` and `/` are ASCII, and so are the names of tags.
     let raw_bytes = raw.as_bytes();
+    // Most tags are `<name`, or `</name`, then white space, `/` or the closing `>`.
+    let closing = raw_bytes.get(1) == Some(&b'/');
+    let start = 1 + usize::from(closing);
+    if raw_bytes.first() == Some(&b'<') && !matches!(raw_bytes.get(start), Some(b'<' | b'/')) {
+        let end = start
+            + raw_bytes[start.min(raw.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+        match raw_bytes.get(end) {
+            Some(b'/') => return (&raw[start..end], closing),
+            Some(b) if b.is_ascii_whitespace() => return (&raw[start..end], closing),
+            Some(b'>') if end + 1 == raw.len() => return (&raw[start..end], closing),
+            _ => {}
+        }
+    }
+    tag_name_of_any_shape(raw)
+}
+
+/// [`tag_name`] of any tag, with any number of `<`, `/` and `>` around its name.
+fn tag_name_of_any_shape(raw: &str) -> (&str, bool) {
+    let raw_bytes = raw.as_bytes();
     let first = raw_bytes.iter().take_while(|&&b| b == b'<').count();
     let last = raw_bytes.len()
         - raw_bytes[first..]
@@ -494,6 +516,33 @@ fn read_code(tok: Token<'_>, in_pre: &mut usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_of_any_shape() {
+        for (raw, name, closing) in [
+            ("<p>", "p", false),
+            ("</span>", "span", true),
+            ("<a href=\"x\">", "a", false),
+            ("<br/>", "br", false),
+            ("<img\nsrc=x>", "img", false),
+            ("<h2\tid=a>", "h2", false),
+            ("<>", "", false),
+            ("</>", "", true),
+            ("< p>", "", false),
+            ("<<p>>", "p", false),
+            ("<//p>", "p", true),
+            ("<p\u{b}x>", "p", false),
+            ("<my-tag a>", "my-tag", false),
+            ("<x:y>", "x:y", false),
+            ("<p>>", "p", false),
+            ("<段落 a>", "段落", false),
+            ("<p", "p", false),
+            ("<", "", false),
+        ] {
+            assert_eq!(tag_name(raw), (name, closing), "{raw:?}");
+            assert_eq!(tag_name(raw), tag_name_of_any_shape(raw), "{raw:?}");
+        }
+    }
 
     const PAGE: &str = "<p>intro &amp; more</p><aside class=\"schema-hints\"><p>hint</p></aside>\n<h2 id=\"a\">Alpha<a class=\"anchor\" href=\"#a\" aria-hidden=\"true\">#</a></h2>\n<p>text <code>kubectl</code></p>\n<pre class=\"hl\"><code>x: 1</code></pre>\n<blockquote><h3 id=\"q\">Quoted</h3></blockquote>\n<h3 id=\"b\">Beta</h3>\n<p>end</p>\n";
 
