@@ -141,7 +141,24 @@ pub fn index_script(book: &Book) -> Vec<u8> {
         docs,
         terms: SortedTerms(terms),
     };
-    let mut script = b"window.studybookSearchIndex=".to_vec();
+    // Room for the whole index: each term, each posting (its digits and a comma) and each
+    // document's texts, with their quotes and separators.
+    let digits = |n: u32| n.checked_ilog10().unwrap_or(0) as usize + 2;
+    let size = index
+        .terms
+        .0
+        .iter()
+        .map(|(term, postings)| term.len() + 6 + postings.iter().map(|&p| digits(p)).sum::<usize>())
+        .chain(
+            index
+                .docs
+                .iter()
+                .map(|(_, a, h, e)| a.len() + h.len() + e.len() + 32),
+        )
+        .chain(index.chapters.iter().map(|(s, t)| s.len() + t.len() + 8))
+        .sum::<usize>();
+    let mut script = Vec::with_capacity(size + 64);
+    script.extend_from_slice(b"window.studybookSearchIndex=");
     serde_json::to_writer(&mut script, &index).expect("the index serialises");
     script.extend_from_slice(b";\n");
     script

@@ -578,7 +578,8 @@ fn link_section(
     skip: &[usize],
     linked_entries: &mut Vec<usize>,
 ) -> (String, usize) {
-    let mut out = String::with_capacity(body.len());
+    // Room for the links too, which add about a quarter to a linked section.
+    let mut out = String::with_capacity(body.len() * 5 / 4);
     let mut linked: Vec<usize> = skip.to_vec();
     let mut blocked = 0usize;
     let mut count = 0;

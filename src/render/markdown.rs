@@ -61,7 +61,8 @@ fn render_bounded(
 ) -> (Rendered, Option<usize>) {
     let mut ids = UniqueIds::with_reserved(RESERVED_IDS);
     let mut headings = Vec::new();
-    let mut out: Vec<Event<'_>> = Vec::new();
+    // About one event for every 32 bytes of Markdown.
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(body.len() / 32);
     let mut ctx = LinkContext {
         note_path,
         links,
