@@ -791,11 +791,7 @@ fn fence_free_lines(
     let mut i = 0;
     for region in regions {
         let label = region.label.unwrap_or(region.start);
-        out.extend(
-            lines[start + i..start + label]
-                .iter()
-                .map(|l| l.to_string()),
-        );
+        out.extend(lines[start + i..start + label].iter().copied());
         emit_region(&lines[start..end], start, &region, context, out, fixes);
         i = region.end;
     }
