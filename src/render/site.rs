@@ -215,9 +215,10 @@ fn placeholder(slot: usize) -> String {
 /// the minifier does.
 const COMPACT_SLACK: usize = 40;
 
-/// Pages longer than this (the glossary of a large book) are made compact in one pass instead of
-/// going through the minifier, whose memory grows with the page.
-const MINIFY_MAX: usize = 1 << 20;
+/// Pages longer than this (the index, glossary and review pages of a large book) are made
+/// compact in one pass instead of going through the minifier: on such pages it takes many times
+/// longer for a page about one percent shorter, and its memory grows with the page.
+const MINIFY_MAX: usize = 1 << 17;
 
 /// Slots spliced into a page per batch: content made in parallel, written in order.
 const SLOT_BATCH: usize = 32;
