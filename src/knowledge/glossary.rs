@@ -822,6 +822,13 @@ pub fn sentences(prose: &str) -> Vec<&str> {
     let mut i = 0;
     // Bytes, not characters: every end mark is ASCII or one of four three-byte characters.
     while i < bytes.len() {
+        // Most bytes start no end mark: they are passed over in a tight loop.
+        while i < bytes.len() && !MAY_END_SENTENCE[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
         let (end, len) = match bytes[i] {
             b'\n' => (Some(i), 1),
             b'.' | b'!' | b'?'
@@ -858,6 +865,19 @@ pub fn sentences(prose: &str) -> Vec<&str> {
     }
     out
 }
+
+/// The bytes that may start what ends a sentence in [`sentences`]: a line break, `.`, `!`, `?`,
+/// and the first byte of `。`, `！`, `？` and `；`.
+static MAY_END_SENTENCE: [bool; 256] = {
+    let mut table = [false; 256];
+    let marks = [b'\n', b'.', b'!', b'?', 0xE3, 0xEF];
+    let mut i = 0;
+    while i < marks.len() {
+        table[marks[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// `sentence`, a sentence of `section`'s prose (which leaves inline code out), with the inline
 /// code it held put back: `使用 字段可以…` becomes `使用 subPath 字段可以…`. A text that is not a
