@@ -796,9 +796,18 @@ fn language_counts(text: &str) -> (usize, usize) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // Eight ASCII bytes at once, the most of any note: their letters are counted together.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if word & 0x8080_8080_8080_8080 == 0 {
+                letters += ascii_letters(word);
+                i += 8;
+                continue;
+            }
+        }
         let b = bytes[i];
         if b < 0x80 {
-            // ASCII, the most of any note: no decoding.
+            // ASCII: no decoding.
             letters += usize::from(b.is_ascii_alphabetic());
             i += 1;
             continue;
@@ -829,6 +838,17 @@ fn language_counts(text: &str) -> (usize, usize) {
         i += c.len_utf8();
     }
     (cjk, letters)
+}
+
+/// How many of the eight ASCII bytes of `word` are letters. Lower-cased (`| 0x20`, which makes
+/// no other byte a letter), a byte is one when adding 0x1F carries it past 0x7F (it is `a` or
+/// more) and adding 5 does not (it is `z` or less); no byte carries into the next.
+fn ascii_letters(word: u64) -> usize {
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    let lower = word | (0x20 * EACH);
+    let from_a = lower + 0x1F * EACH;
+    let past_z = lower + 0x05 * EACH;
+    (from_a & !past_z & (0x80 * EACH)).count_ones() as usize
 }
 
 /// `studybook fix`: a note's text as repaired, normalised Markdown (front matter, then the body),
@@ -920,6 +940,16 @@ mod tests {
                 usize::from(ideograph || c.is_alphabetic()),
             );
             assert_eq!(language_counts(&c.to_string()), expected, "{c:?}");
+        }
+        // Eight ASCII bytes at once count as one at a time: every byte among others.
+        for b in 0..=0x7fu8 {
+            for at in 0..8 {
+                let mut word = *b"a1 Z@[`{";
+                word[at] = b;
+                let text = std::str::from_utf8(&word).unwrap_or_default();
+                let one_by_one = word.iter().filter(|b| b.is_ascii_alphabetic()).count();
+                assert_eq!(language_counts(text), (0, one_by_one), "{text:?}");
+            }
         }
         let zh = ["部署应用 kubectl apply 创建服务"];
         assert_eq!(detect_language(zh.into_par_iter()), "zh");

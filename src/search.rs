@@ -788,20 +788,77 @@ fn decode_entities(text: &str) -> String {
 
 /// Runs of whitespace as one space, trimmed.
 fn collapse(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    // The start of the word being read, and where the last white space ended.
+    let mut word = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let space = match bytes[i] {
+            b' ' | b'\t'..=b'\r' => 1,
+            // The other white space of Unicode: U+0085, U+00A0, U+1680, U+2000 to U+200A,
+            // U+2028, U+2029, U+202F, U+205F and U+3000. Every other byte is read as it is.
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => white_space_len(&bytes[i..]),
+            _ => 0,
+        };
+        if space == 0 {
+            i += 1;
+            continue;
+        }
+        if i > word {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[word..i]);
+        }
+        i += space;
+        word = i;
+    }
+    if bytes.len() > word {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[word..]);
     }
     out
+}
+
+/// The length of the non-ASCII white space character `bytes` starts with, or 0.
+fn white_space_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [0xC2, 0x85 | 0xA0, ..] => 2,
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Heading;
+
+    #[test]
+    fn white_space_collapses_as_unicode_has_it() {
+        let reference = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Every white space character is below U+3001; the others stand for the rest.
+        let others = [0xfeff, 0xffef, 0x1_0000, 0x1_f600, 0x10_ffff];
+        for c in (0..=0x3100).chain(others).filter_map(char::from_u32) {
+            for text in [format!("a{c}b"), format!("{c}x {c}{c}"), c.to_string()] {
+                assert_eq!(collapse(&text), reference(&text), "{c:?}");
+            }
+        }
+        for text in [
+            "",
+            "  ",
+            " a\u{3000}\u{3000}b\n\tc  ",
+            "中文\u{a0}字 x\u{2029}",
+        ] {
+            assert_eq!(collapse(text), reference(text), "{text:?}");
+        }
+    }
 
     fn terms(text: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -319,13 +319,9 @@ impl<'a> Pages<'a> {
 
     /// Render template `name` with `context` into page `path`.
     pub fn page(&self, path: &str, name: &str, context: &tera::Context) -> Result<(), Fatal> {
-        self.slotted(
-            path,
-            name,
-            0,
-            |_| Ok(context.clone()),
-            |_, _| Cow::Borrowed(""),
-        )
+        let html = self.templates.render_context(name, context)?;
+        let html = self.finish_shell(path, html);
+        self.store(path, |w| w.write_all(html.as_bytes()))
     }
 
     /// Render template `name` into page `path` with `slots` pieces of content: `context` builds
@@ -378,13 +374,24 @@ impl<'a> Pages<'a> {
                     w.write_all(self.finish_shell(path, html).as_bytes())?;
                 }
             }
-            w.flush()
+            Ok(())
         };
+        self.store(path, write)
+    }
+
+    /// Write page `path` with `write`, and keep its name among the pages written.
+    fn store(
+        &self,
+        path: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Fatal> {
         let mut file = self
             .sink
             .create(path)
             .map_err(|e| Self::io_error(path, e))?;
-        write(&mut file).map_err(|e| Self::io_error(path, e))?;
+        write(&mut file)
+            .and_then(|()| file.flush())
+            .map_err(|e| Self::io_error(path, e))?;
         drop(file);
         if path.ends_with(".html")
             && let Ok(mut w) = self.written.lock()
@@ -755,17 +762,19 @@ fn render_other_pages(
     templates: &Templates,
     pages: &Pages<'_>,
 ) -> Result<(), Fatal> {
-    let base = base_context(book, lang, templates)?;
-    pages.page("index.html", "index.html", &base)?;
-    let knowledge = tera::value::Value::from_serializable(&book.knowledge);
-    ["glossary.html", "comparisons.html", "review.html"]
-        .into_par_iter()
-        .try_for_each(|page| {
-            let mut context = base.clone();
-            context.insert("current", page);
-            context.insert_value("knowledge", knowledge.clone());
-            pages.page(page, page, &context)
-        })
+    let mut context = base_context(book, lang, templates)?;
+    pages.page("index.html", "index.html", &context)?;
+    // The knowledge of a big book is a big value: one context holds it for every page that
+    // shows it, rather than a copy for each.
+    context.insert_value(
+        "knowledge",
+        tera::value::Value::from_serializable(&book.knowledge),
+    );
+    for page in ["glossary.html", "comparisons.html", "review.html"] {
+        context.insert("current", page);
+        pages.page(page, page, &context)?;
+    }
+    Ok(())
 }
 
 /// Every chapter's page.
