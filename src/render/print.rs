@@ -132,7 +132,7 @@ pub fn write_print(
             Cow::Borrowed(appendices[i - n].html.as_str())
         }
     };
-    let context = |slot: &dyn Fn(usize) -> String| {
+    let render = |slot: &dyn Fn(usize) -> String| {
         let context = PrintContext {
             frame: Frame::new(book, lang, "", &words),
             date: book.chapters.iter().filter_map(|c| c.date.as_deref()).max(),
@@ -152,15 +152,9 @@ pub fn write_print(
                 })
                 .collect(),
         };
-        templates.context(PRINT_PAGE, &context)
+        templates.render_context(PRINT_PAGE, &templates.context(PRINT_PAGE, &context)?)
     };
-    pages.slotted(
-        PRINT_PAGE,
-        PRINT_PAGE,
-        n + appendices.len(),
-        context,
-        content,
-    )
+    pages.slotted(PRINT_PAGE, n + appendices.len(), render, content)
 }
 
 fn print_chapter(chapter: &Chapter, html: String) -> PrintChapter<'_> {

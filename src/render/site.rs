@@ -8,6 +8,7 @@ use crate::render::templates::{Templates, Theme};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -324,20 +325,17 @@ impl<'a> Pages<'a> {
         self.store(path, |w| w.write_all(html.as_bytes()))
     }
 
-    /// Render template `name` into page `path` with `slots` pieces of content: `context` builds
-    /// the template context given the text of each slot, `content(i, compact)` makes the HTML of
-    /// slot `i`, made compact (see [`compact`]) when `compact`, as it is when pages are minified.
+    /// Render page `path` with `slots` pieces of content: `render` renders its template given
+    /// the text of each slot, `content(i, compact)` makes the HTML of slot `i`, made compact
+    /// (see [`compact`]) when `compact`, as it is when pages are minified.
     pub fn slotted<'c>(
         &self,
         path: &str,
-        name: &str,
         slots: usize,
-        context: impl Fn(&dyn Fn(usize) -> String) -> Result<tera::Context, Fatal>,
+        render: impl Fn(&dyn Fn(usize) -> String) -> Result<String, Fatal>,
         content: impl Fn(usize, bool) -> Cow<'c, str> + Sync,
     ) -> Result<(), Fatal> {
-        let shell = self
-            .templates
-            .render_context(name, &context(&placeholder)?)?;
+        let shell = render(&placeholder)?;
         let shell = self.finish_shell(path, shell);
         let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
             match split_slots(&shell, slots) {
@@ -368,9 +366,7 @@ impl<'a> Pages<'a> {
                 }
                 None => {
                     let real = |i: usize| content(i, false).into_owned();
-                    let html = context(&real)
-                        .and_then(|c| self.templates.render_context(name, &c))
-                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    let html = render(&real).map_err(|e| std::io::Error::other(e.to_string()))?;
                     w.write_all(self.finish_shell(path, html).as_bytes())?;
                 }
             }
@@ -791,12 +787,17 @@ fn render_chapters(
     let Some(first) = book.chapters.first() else {
         return Ok(());
     };
-    render_chapter(book, 0, first, &words, &base, pages)?;
+    render_chapter(book, 0, first, &words, &RefCell::new(base.clone()), pages)?;
+    // Each thread fills one copy of the context for chapter after chapter: a copy for every
+    // chapter would copy the list of all chapters as many times.
     book.chapters
         .par_iter()
         .enumerate()
         .skip(1)
-        .try_for_each(|(i, chapter)| render_chapter(book, i, chapter, &words, &base, pages))
+        .try_for_each_init(
+            || RefCell::new(base.clone()),
+            |context, (i, chapter)| render_chapter(book, i, chapter, &words, context, pages),
+        )
 }
 
 /// The page of chapter `i` of `book`, with `chapter` in its place (a chapter rebuilt alone).
@@ -813,7 +814,7 @@ pub fn render_one_chapter(
     let words = Words::for_language(lang);
     let mut base = base_context(book, lang, templates)?;
     base.insert("root", "../");
-    render_chapter(book, i, chapter, &words, &base, &pages)
+    render_chapter(book, i, chapter, &words, &RefCell::new(base), &pages)
 }
 
 fn render_chapter(
@@ -821,7 +822,7 @@ fn render_chapter(
     i: usize,
     chapter: &Chapter,
     words: &Words,
-    base: &tera::Context,
+    context: &RefCell<tera::Context>,
     pages: &Pages<'_>,
 ) -> Result<(), Fatal> {
     let prev = match i.checked_sub(1) {
@@ -842,8 +843,9 @@ fn render_chapter(
     // The body is slot 0; the definitions, a big part of a page linked to many terms, slot 1
     // (none when there are none: the template leaves out what is empty).
     let definitions = !chapter.term_definitions.is_empty();
-    let context = |slot: &dyn Fn(usize) -> String| {
-        let mut context = base.clone();
+    // Every key a chapter sets is set again for the next one.
+    let render = |slot: &dyn Fn(usize) -> String| {
+        let mut context = context.borrow_mut();
         context.insert("current", &chapter.slug);
         let term_definitions = if definitions { slot(1) } else { String::new() };
         context.insert(
@@ -853,13 +855,12 @@ fn render_chapter(
         context.insert("toc", &toc);
         context.insert("prev", &prev);
         context.insert("next", &next);
-        Ok(context)
+        pages.templates().render_context("chapter.html", &context)
     };
     pages.slotted(
         &format!("chapters/{}.html", chapter.slug),
-        "chapter.html",
         1 + usize::from(definitions),
-        context,
+        render,
         |i, _| match i {
             0 => Cow::Borrowed(chapter.html.as_str()),
             _ => Cow::Borrowed(chapter.term_definitions.as_str()),
