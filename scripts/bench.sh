@@ -3,12 +3,15 @@
 # on all cores, `cargo bench --bench floor -- --plain-syntect`; without the flag, the same with
 # studybook's own highlighter), on a corpus and on a 4x copy of it.
 #
-# usage: scripts/bench.sh [CORPUS] [--times N]
+# usage: scripts/bench.sh [CORPUS] [--times N] [--outputs DIR]
 #
-#   CORPUS     folder of Markdown notes (default ../shared/bench/corpus-zh)
-#   --times N  clean builds per tool and size (default 3); the table shows medians
+#   CORPUS        folder of Markdown notes (default ../shared/bench/corpus-zh)
+#   --times N     clean builds per tool and size (default 3); the table shows medians
+#   --outputs DIR where the builds write (default: the benchmark's folder under $TMPDIR or /tmp);
+#                 a tmpfs such as /dev/shm takes the disk's write-back out of the times
 #
-# Every run is a clean build into an empty folder, timed with /usr/bin/time -v (peak RSS);
+# Every run is a clean build into a new folder, after a `sync` (so that no run pays for an
+# earlier one's disk writes), timed with /usr/bin/time -v (peak RSS);
 # studybook also runs with STUDYBOOK_TIMINGS=1 for its per-stage times. Hugo (Debian's `hugo`)
 # and mdBook are run when installed; their projects are laid out by prep.py, found beside the
 # corpus (`../shared/bench/prep.py`). Pages are the corpus's .md files, the same for every tool.
@@ -19,6 +22,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 corpus=""
 times=3
+outputs_in=""
 while (($#)); do
     case "$1" in
     --times)
@@ -29,8 +33,16 @@ while (($#)); do
         times="${1#--times=}"
         shift
         ;;
+    --outputs)
+        outputs_in="${2:?--outputs needs a folder}"
+        shift 2
+        ;;
+    --outputs=*)
+        outputs_in="${1#--outputs=}"
+        shift
+        ;;
     -h | --help)
-        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     -*)
@@ -68,6 +80,9 @@ cleanup() {
         wait "$serve_pid" 2>/dev/null || true
     fi
     rm -rf "$work"
+    if [[ -n "${outs:-}" ]]; then
+        rm -rf "$outs"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -157,6 +172,8 @@ run_timed() {
     shift 5
     rm -rf "$out"
     local log="$work/$tool-$size-$run.log" tv="$work/$tool-$size-$run.time"
+    # Earlier builds' files go to the disk first, so that no build pays for another's write-back.
+    sync
     local start end
     start="$(now_ns)"
     if ! /usr/bin/time -v -o "$tv" "$@" >"$log.out" 2>"$log"; then
@@ -174,36 +191,55 @@ run_timed() {
         "$(awk -v k="$peak" 'BEGIN {print k / 1024}')" >&2
 }
 
+# Every build writes into a folder of its own, and on a disk the outputs are only deleted when the
+# benchmark ends. Deleting a book's thousands of files just before the next build would make the next
+# build's file creation slower than in a clean place (on ext4 without a journal, each new inode
+# skips every inode freed in the last minute), which is not what a clean build meets.
+if [[ -n "$outputs_in" ]]; then
+    mkdir -p "$outputs_in"
+    outs="$(mktemp -d "$outputs_in/studybook-bench-out.XXXXXX")"
+else
+    outs="$work/outputs"
+    mkdir -p "$outs"
+fi
+outs_fs="$(df --output=fstype "$outs" | tail -n 1 | tr -d ' ')"
+echo "bench: builds write under $outs ($outs_fs)" >&2
+# done_with DIR...: a build's output is no longer needed (deleted at once on a tmpfs only).
+done_with() {
+    if [[ "$outs_fs" == tmpfs ]]; then
+        rm -rf "$@"
+    fi
+}
 for size in x1 x4; do
     section "clean builds, $size (${pages[$size]} pages), $times run(s) each"
     for run in $(seq 1 "$times"); do
-        out="$work/out-studybook"
-        STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$out" -- \
-            "$studybook" build --notes "$work/$size" --out "$out"
+        STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$outs/studybook-$size-$run" -- \
+            "$studybook" build --notes "$work/$size" --out "$outs/studybook-$size-$run"
         sed -n 's/^timing: \([^0-9]*\): \([0-9.]*\) ms.*$/\1\t\2/p' "$work/studybook-$size-$run.log" |
             awk -v s="$size" -v r="$run" -F'\t' '{printf "%s\t%s\t%s\t%s\n", s, r, $1, $2}' >>"$stages"
-        rm -rf "$out"
+        done_with "$outs/studybook-$size-$run"
 
-        run_timed floor "$size" "$run" "$work/out-floor" -- "$floor" "$work/$size" --plain-syntect
-        run_timed floor-memo "$size" "$run" "$work/out-floor" -- "$floor" "$work/$size"
+        run_timed floor "$size" "$run" "$outs/floor" -- "$floor" "$work/$size" --plain-syntect
+        run_timed floor-memo "$size" "$run" "$outs/floor" -- "$floor" "$work/$size"
 
         if $have_hugo; then
             rm -rf "$work/hugo-$size/resources"
-            run_timed hugo "$size" "$run" "$work/out-hugo" -- \
-                hugo --quiet --source "$work/hugo-$size" --destination "$work/out-hugo" \
-                --cacheDir "$work/hugo-cache"
-            rm -rf "$work/out-hugo" "$work/hugo-cache"
+            run_timed hugo "$size" "$run" "$outs/hugo-$size-$run" -- \
+                hugo --quiet --source "$work/hugo-$size" --destination "$outs/hugo-$size-$run" \
+                --cacheDir "$outs/hugo-cache-$size-$run"
+            done_with "$outs/hugo-$size-$run" "$outs/hugo-cache-$size-$run"
         fi
         if $have_mdbook; then
-            run_timed mdbook "$size" "$run" "$work/out-mdbook" -- \
-                mdbook build "$work/mdbook-$size" --dest-dir "$work/out-mdbook"
-            rm -rf "$work/out-mdbook"
+            run_timed mdbook "$size" "$run" "$outs/mdbook-$size-$run" -- \
+                mdbook build "$work/mdbook-$size" --dest-dir "$outs/mdbook-$size-$run"
+            done_with "$outs/mdbook-$size-$run"
         fi
     done
 done
 
 # ---------------------------------------------------------------------------- report
 section "report"
+echo "builds wrote to $outs_fs ($outs)"
 python3 - "$results" "$stages" "${pages[x1]}" "${pages[x4]}" <<'PY'
 import statistics
 import sys

@@ -236,14 +236,11 @@ impl Counter {
 
 impl Terms for Counter {
     fn cjk(&mut self, key: u64, _: &str) {
-        let id = match self.by_key.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = self.add(Term::Cjk(key));
-                self.by_key.insert(key, id);
-                id
-            }
-        };
+        let next = self.terms.len() as u32;
+        let id = *self.by_key.entry(key).or_insert(next);
+        if id == next {
+            self.add(Term::Cjk(key));
+        }
         self.count(id);
     }
 
@@ -251,8 +248,9 @@ impl Terms for Counter {
         let id = match self.by_word.get(term) {
             Some(&id) => id,
             None => {
-                let id = self.add(Term::Word(term.to_string()));
-                self.by_word.insert(term.to_string(), id);
+                let word = term.to_string();
+                let id = self.add(Term::Word(word.clone()));
+                self.by_word.insert(word, id);
                 id
             }
         };

@@ -171,12 +171,12 @@ pub fn unescape(text: &str) -> String {
 
 /// [`unescape`] onto the end of `out`.
 pub fn push_unescaped(out: &mut String, text: &str) {
-    if !text.contains('&') {
+    if memchr::memchr(b'&', text.as_bytes()).is_none() {
         out.push_str(text);
         return;
     }
     let mut rest = text;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
         let Some(semi) = rest.as_bytes()[..rest.len().min(12)]

@@ -535,8 +535,11 @@ impl Linker {
         let mut chapters_seen = BTreeMap::new();
         for r in from {
             // At most two sections per chapter, six in all.
+            if links.len() >= 6 {
+                break;
+            }
             let n = chapters_seen.entry(r.chapter).or_insert(0);
-            if *n >= 2 || links.len() >= 6 {
+            if *n >= 2 {
                 continue;
             }
             *n += 1;

@@ -593,7 +593,7 @@ fn compact_tag<'t>(text: &'t str, out: &mut String) -> Option<(usize, &'t str, b
     let tag = &text[..=end];
     let mut rest = tag;
     // Single-quoted values are rare in studybook's markup: such a tag is kept as it is.
-    let quoted_once = tag.contains('\'');
+    let quoted_once = memchr::memchr(b'\'', tag.as_bytes()).is_some();
     while let Some(q) = find_eq_quote(rest).filter(|_| !quoted_once) {
         let value_start = q + 2;
         let Some(len) = memchr::memchr(b'"', &rest.as_bytes()[value_start..]) else {

@@ -330,7 +330,7 @@ pub fn classify(line: &str) -> LineKind {
     if is_markdown(line) {
         return LineKind::Markdown;
     }
-    if INI_SECTION.is_match(t) || (KEY_EQUALS.is_match(t) && cjk < 0.3) {
+    if INI_SECTION.is_match(t) || (cjk < 0.3 && KEY_EQUALS.is_match(t)) {
         return LineKind::Code("ini");
     }
     LineKind::Prose
