@@ -188,7 +188,7 @@ pub struct Table {
 
 pub fn tables(body: &str) -> Vec<Table> {
     let mut out = Vec::new();
-    if !body.contains("<table") {
+    if memchr::memmem::find(body.as_bytes(), b"<table").is_none() {
         return out;
     }
     let toks = tokens(body);

@@ -417,8 +417,9 @@ pub fn prose_gaps_and_code(html: &str) -> (String, String, Vec<(usize, isize)>, 
                 closing: false,
                 raw,
             } if name == "aside"
-                || raw.contains("class=\"truncated-note\"")
-                || raw.contains("class=\"footnote-") =>
+                || (raw.len() >= MARKED_TAG_MIN
+                    && (raw.contains("class=\"truncated-note\"")
+                        || raw.contains("class=\"footnote-"))) =>
             {
                 added = Some((name, 1));
             }
@@ -458,7 +459,7 @@ pub fn prose_gaps_and_code(html: &str) -> (String, String, Vec<(usize, isize)>, 
             }
         }
     }
-    if !html.contains("<pre") {
+    if memchr::memmem::find(html.as_bytes(), b"<pre").is_none() {
         code.clear();
     }
     (out, with, gaps, code)
@@ -476,6 +477,9 @@ pub fn code_text(html: &str) -> String {
     }
     out
 }
+
+/// The shortest tag that can hold `class="footnote-` (a tag starts with `<`).
+const MARKED_TAG_MIN: usize = "<class=\"footnote-".len();
 
 /// One token of [`token_iter_pre_as_text`] read for [`code_text`]: `in_pre` is how many `<pre>`
 /// elements are open, `out` the text so far.
@@ -502,7 +506,9 @@ fn read_code(tok: Token<'_>, in_pre: &mut usize, out: &mut String) {
                 let at = pos + off;
                 let end = memchr::memchr(b'>', &bytes[at..]).map_or(t.len(), |e| at + e + 1);
                 let raw = &t[at..end];
-                if raw.contains("pre") && tag_name(raw) == ("pre", true) {
+                // Most tags here are the spans of highlighted code: a quick look for `pre` first.
+                if raw.as_bytes().windows(3).any(|w| w == b"pre") && tag_name(raw) == ("pre", true)
+                {
                     out.push('\n');
                 }
                 pos = end;
