@@ -619,7 +619,8 @@ impl<'a> Tag<'a> {
             None => (false, body),
         };
         let name_len = body
-            .find(|c: char| !c.is_ascii_alphanumeric())
+            .bytes()
+            .position(|b| !b.is_ascii_alphanumeric())
             .unwrap_or(body.len());
         if name_len == 0 || !body.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return None;

@@ -277,14 +277,33 @@ pub struct Section {
 
 /// The sections of a chapter's HTML, split at every top-level heading that has an id.
 pub fn sections(html: &str) -> Vec<Section> {
+    sections_and_tokens(html)
+        .1
+        .into_iter()
+        .map(|(section, _)| section)
+        .collect()
+}
+
+/// The tokens of `html` ([`token_iter_pre_as_text`]) and its [`sections`], each with the range
+/// of its body's tokens: the tokens of the body's HTML read on its own.
+#[allow(clippy::type_complexity)]
+pub fn sections_and_tokens(
+    html: &str,
+) -> (
+    Vec<(usize, Token<'_>)>,
+    Vec<(Section, std::ops::Range<usize>)>,
+) {
     let toks: Vec<(usize, Token<'_>)> = token_iter_pre_as_text(html).collect();
-    let mut out = vec![Section {
-        id: String::new(),
-        heading: String::new(),
-        level: 0,
-        heading_range: (0, 0),
-        body_range: (0, html.len()),
-    }];
+    let mut out = vec![(
+        Section {
+            id: String::new(),
+            heading: String::new(),
+            level: 0,
+            heading_range: (0, 0),
+            body_range: (0, html.len()),
+        },
+        0..toks.len(),
+    )];
     let mut depth = 0usize;
     let mut k = 0;
     while k < toks.len() {
@@ -320,16 +339,21 @@ pub fn sections(html: &str) -> Vec<Section> {
                     j += 1;
                 }
                 let end = toks.get(j).map_or(html.len(), |(o, t)| o + token_len(t));
-                if let Some(last) = out.last_mut() {
+                if let Some((last, last_tokens)) = out.last_mut() {
                     last.body_range.1 = at;
+                    last_tokens.end = k;
                 }
-                out.push(Section {
-                    id: unescape(id),
-                    heading: text.trim().to_string(),
-                    level,
-                    heading_range: (at, end),
-                    body_range: (end, html.len()),
-                });
+                let body_start = (j + 1).min(toks.len());
+                out.push((
+                    Section {
+                        id: unescape(id),
+                        heading: text.trim().to_string(),
+                        level,
+                        heading_range: (at, end),
+                        body_range: (end, html.len()),
+                    },
+                    body_start..toks.len(),
+                ));
                 k = j + 1;
                 continue;
             }
@@ -343,7 +367,7 @@ pub fn sections(html: &str) -> Vec<Section> {
         }
         k += 1;
     }
-    out
+    (toks, out)
 }
 
 fn token_len(t: &Token<'_>) -> usize {
@@ -376,6 +400,14 @@ pub fn prose_and_gaps(html: &str) -> (String, String, Vec<(usize, isize)>) {
 
 /// [`prose_and_gaps`] and [`code_text`] of `html`, in one pass.
 pub fn prose_gaps_and_code(html: &str) -> (String, String, Vec<(usize, isize)>, String) {
+    prose_gaps_and_code_of(html, token_iter_pre_as_text(html).map(|(_, t)| t))
+}
+
+/// [`prose_gaps_and_code`] of `html` read as `tokens` (those of [`token_iter_pre_as_text`]).
+pub fn prose_gaps_and_code_of<'a>(
+    html: &str,
+    tokens: impl Iterator<Item = Token<'a>>,
+) -> (String, String, Vec<(usize, isize)>, String) {
     let mut code = String::new();
     let mut code_depth = 0usize;
     let mut out = String::new();
@@ -394,7 +426,7 @@ pub fn prose_gaps_and_code(html: &str) -> (String, String, Vec<(usize, isize)>, 
     let mut in_code = 0usize;
     // Notes the book adds (schema hints, truncation notes) are not the author's prose.
     let mut added: Option<(&str, usize)> = None;
-    for (_, tok) in token_iter_pre_as_text(html) {
+    for tok in tokens {
         read_code(tok, &mut code_depth, &mut code);
         if let Some((tag, depth)) = added.as_mut() {
             if let Token::Tag { name, closing, .. } = tok
@@ -551,6 +583,30 @@ mod tests {
     }
 
     const PAGE: &str = "<p>intro &amp; more</p><aside class=\"schema-hints\"><p>hint</p></aside>\n<h2 id=\"a\">Alpha<a class=\"anchor\" href=\"#a\" aria-hidden=\"true\">#</a></h2>\n<p>text <code>kubectl</code></p>\n<pre class=\"hl\"><code>x: 1</code></pre>\n<blockquote><h3 id=\"q\">Quoted</h3></blockquote>\n<h3 id=\"b\">Beta</h3>\n<p>end</p>\n";
+
+    #[test]
+    fn each_section_body_has_the_tokens_of_its_own_html() {
+        let pages = [
+            PAGE,
+            "",
+            "<p>no heading</p>",
+            "<h2 id=\"a\">A</h2>",
+            "<h2 id=\"a\">A</h2><h2 id=\"b\">B</h2>\n<p>b</p>",
+            "<pre><code>x\n<h2 id=\"in\">not a heading</h2></code></pre><h2 id=\"c\">C</h2>c",
+            "<pre><code>never ends <h2 id=\"d\">D</h2> d",
+            "<h2 id=\"e\">no end tag <p>e",
+            "<div><h2 id=\"f\">nested</h2></div><h3 id=\"g\">G</h3><br/>g &lt; <",
+        ];
+        for page in pages {
+            let (tokens, sections) = sections_and_tokens(page);
+            for (section, range) in sections {
+                let body = &page[section.body_range.0..section.body_range.1];
+                let own: Vec<Token<'_>> = token_iter_pre_as_text(body).map(|(_, t)| t).collect();
+                let given: Vec<Token<'_>> = tokens[range].iter().map(|&(_, t)| t).collect();
+                assert_eq!(given, own, "{page:?}, section {:?}", section.id);
+            }
+        }
+    }
 
     #[test]
     fn sections_split_at_top_level_headings() {

@@ -55,19 +55,22 @@ impl Corpus {
             .chapters
             .par_iter()
             .map(|c| {
-                html::sections(&c.html)
+                // The chapter is read into tokens once: each section's body is read from its own.
+                let (tokens, sections) = html::sections_and_tokens(&c.html);
+                sections
                     .into_iter()
-                    .map(|s| {
+                    .map(|(s, body_tokens)| {
                         let body = &c.html[s.body_range.0..s.body_range.1];
+                        let body_tokens = &tokens[body_tokens];
                         let (prose, prose_with_code, code_gaps, code) =
-                            html::prose_gaps_and_code(body);
+                            html::prose_gaps_and_code_of(body, body_tokens.iter().map(|&(_, t)| t));
                         SectionText {
                             heading: s.heading.clone(),
                             prose,
                             prose_with_code,
                             code_gaps,
                             code,
-                            bold: bold_phrases(body),
+                            bold: bold_phrases(body, body_tokens),
                             tables: compare::tables(body),
                             section: s,
                         }
@@ -98,13 +101,13 @@ impl Corpus {
 }
 
 /// Bold phrases of some HTML and the first characters after each.
-fn bold_phrases(body: &str) -> Vec<(String, String)> {
+/// `toks` are the body's tokens ([`html::token_iter_pre_as_text`]: code blocks are not read, bold
+/// there is not the author's emphasis).
+fn bold_phrases(body: &str, toks: &[(usize, Token<'_>)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if memchr::memmem::find(body.as_bytes(), b"<strong").is_none() {
         return out;
     }
-    // Code blocks are not read: bold there is not the author's emphasis.
-    let toks: Vec<(usize, Token<'_>)> = html::token_iter_pre_as_text(body).collect();
     let mut k = 0;
     while k < toks.len() {
         if let Token::Tag {
