@@ -213,11 +213,12 @@ done_with() {
 for size in x1 x4; do
     section "clean builds, $size (${pages[$size]} pages), $times run(s) each"
     for run in $(seq 1 "$times"); do
-        STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$outs/studybook-$size-$run" -- \
-            "$studybook" build --notes "$work/$size" --out "$outs/studybook-$size-$run"
+        out="$outs/studybook-$size-$run"
+        STUDYBOOK_TIMINGS=1 run_timed studybook "$size" "$run" "$out" -- \
+            "$studybook" build --notes "$work/$size" --out "$out"
         sed -n 's/^timing: \([^0-9]*\): \([0-9.]*\) ms.*$/\1\t\2/p' "$work/studybook-$size-$run.log" |
             awk -v s="$size" -v r="$run" -F'\t' '{printf "%s\t%s\t%s\t%s\n", s, r, $1, $2}' >>"$stages"
-        done_with "$outs/studybook-$size-$run"
+        done_with "$out"
 
         run_timed floor "$size" "$run" "$outs/floor" -- "$floor" "$work/$size" --plain-syntect
         run_timed floor-memo "$size" "$run" "$outs/floor" -- "$floor" "$work/$size"

@@ -246,7 +246,6 @@ fn fix_one(path: &Path, write: bool) -> Result<Fixed, Fatal> {
     Ok((text, fixes, diagnostics))
 }
 
-/// Shows `done/total notes` on a terminal while `work` runs; nothing when stderr is piped.
 /// End the process at once with `code`, once what was printed is flushed. The book is written:
 /// the memory of a big build needs no freeing (the allocator would return it to the system page
 /// by page on the way out, for tens of milliseconds), the system takes it back whole.
@@ -264,6 +263,7 @@ fn exit_now(code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Shows `done/total notes` on a terminal while `work` runs; nothing when stderr is piped.
 fn with_progress<T>(progress: &studybook::Progress, work: impl FnOnce() -> T) -> T {
     use std::io::IsTerminal;
     use std::sync::atomic::{AtomicBool, Ordering};

@@ -248,9 +248,8 @@ impl Terms for Counter {
         let id = match self.by_word.get(term) {
             Some(&id) => id,
             None => {
-                let word = term.to_string();
-                let id = self.add(Term::Word(word.clone()));
-                self.by_word.insert(word, id);
+                let id = self.add(Term::Word(term.to_string()));
+                self.by_word.insert(term.to_string(), id);
                 id
             }
         };
