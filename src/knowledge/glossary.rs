@@ -941,7 +941,19 @@ fn quote(sentence: &str) -> String {
 }
 
 /// Find the names of every rule in the corpus.
-fn find_names(corpus: &Corpus) -> Vec<Found> {
+/// The sentences of each section's prose ([`sentences`]), by chapter and section.
+type SentencesOf<'c> = Vec<Vec<Vec<&'c str>>>;
+
+/// [`sentences`] of every section of `corpus`, read once for all the rules that go by sentence.
+fn sentences_of(corpus: &Corpus) -> SentencesOf<'_> {
+    corpus
+        .chapters
+        .par_iter()
+        .map(|c| c.iter().map(|s| sentences(&s.prose)).collect())
+        .collect()
+}
+
+fn find_names(corpus: &Corpus, all_sentences: &SentencesOf<'_>) -> Vec<Found> {
     let texts: Vec<&str> = corpus.sections().map(|(_, s)| s.prose.as_str()).collect();
     let s = schema::schema();
     let kinds: HashMap<String, &str> = s.kinds().map(|k| (k.to_lowercase(), k)).collect();
@@ -950,7 +962,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
         .par_iter()
         .map(|&(at, section)| {
             let mut found = Vec::new();
-            let sentences_of = sentences(&section.prose);
+            let sentences_of: &[&str] = &all_sentences[at.chapter][at.section];
             let sources: Vec<&str> = std::iter::once(section.heading.as_str())
                 .chain(sentences_of.iter().copied())
                 .collect();
@@ -1125,7 +1137,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 })
                 .map(|(term, _)| term.as_str())
                 .collect();
-            let first_sentences = first_sentences_with(&defined, &sentences_of);
+            let first_sentences = first_sentences_with(&defined, sentences_of);
             for (term, first) in defined.iter().zip(first_sentences) {
                 found.push(Found {
                     names: vec![(*term).to_string()],
@@ -1135,7 +1147,7 @@ fn find_names(corpus: &Corpus) -> Vec<Found> {
                 });
             }
             // Definition sentences.
-            for sentence in &sentences_of {
+            for sentence in sentences_of {
                 if let Some(term) = definition_subject(sentence)
                     && sentence.chars().count() >= term.chars().count() + 6
                 {
@@ -1370,7 +1382,8 @@ fn sort_key(term: &str) -> (String, String) {
 
 /// Build the glossary of the corpus, with the user's entries merged in.
 pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
-    let found = find_names(corpus);
+    let sentences_of = sentences_of(corpus);
+    let found = find_names(corpus, &sentences_of);
     let sections: Vec<(SectionRef, &super::SectionText)> = corpus.sections().collect();
     let mut groups = Groups {
         parent: HashMap::default(),
@@ -1668,7 +1681,7 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
             let mut definition = best_def[i].as_ref().map(quoted);
             if definition.is_none() {
                 // A sentence that starts with or names the term.
-                definition = first_mention_sentence(corpus, &mentions[i], &names)
+                definition = first_mention_sentence(corpus, &sentences_of, &mentions[i], &names)
                     .or_else(|| bare_def[i].as_ref().map(quoted));
             }
             let mut term = names[0].clone();
@@ -1738,6 +1751,7 @@ pub fn build(corpus: &Corpus, user: &[UserEntry]) -> Vec<Entry> {
 /// The first sentence of the mentioning sections that names the term, preferring one that starts with it.
 fn first_mention_sentence(
     corpus: &Corpus,
+    sentences_of: &SentencesOf<'_>,
     at: &[SectionRef],
     names: &[String],
 ) -> Option<(String, Option<SectionRef>)> {
@@ -1751,7 +1765,7 @@ fn first_mention_sentence(
         .build(&names)
         .ok()?;
     for &r in at {
-        for s in sentences(&corpus.section(r).prose) {
+        for &s in &sentences_of[r.chapter][r.section] {
             let lowered;
             let text = if lowers_as_ascii(s) {
                 s

@@ -232,8 +232,17 @@ pub fn heading_level(name: &str) -> Option<u8> {
 
 /// The value of attribute `attr` in a tag's text.
 pub fn attribute<'a>(raw: &'a str, attr: &str) -> Option<&'a str> {
-    let key = format!(" {attr}=\"");
-    let start = raw.find(&key)? + key.len();
+    // The first ` attr="`: the name with a space before it and `="` after.
+    let bytes = raw.as_bytes();
+    let mut from = 0;
+    let start = loop {
+        let at = from + raw.get(from..)?.find(attr)?;
+        let after = at + attr.len();
+        if at > 0 && bytes[at - 1] == b' ' && raw[after..].starts_with("=\"") {
+            break after + 2;
+        }
+        from = at + raw[at..].chars().next().map_or(1, char::len_utf8);
+    };
     let end = raw[start..].find('"')? + start;
     Some(&raw[start..end])
 }
@@ -554,6 +563,41 @@ fn read_code(tok: Token<'_>, in_pre: &mut usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`attribute`] as it reads: the value after the first ` attr="`.
+    fn attribute_by_key<'a>(raw: &'a str, attr: &str) -> Option<&'a str> {
+        let key = format!(" {attr}=\"");
+        let start = raw.find(&key)? + key.len();
+        let end = raw[start..].find('"')? + start;
+        Some(&raw[start..end])
+    }
+
+    #[test]
+    fn an_attribute_is_the_value_after_its_first_name_and_quote() {
+        for raw in [
+            "<h2 id=\"a\">",
+            "<h2 data-id=\"x\" id=\"y\">",
+            "<h2 id=x id=\"z\">",
+            "<a href=\"#id=\" id=\"q\">",
+            "<p  id=\"two spaces\">",
+            "<p id=\"unclosed>",
+            "<p title=\"读 id\" id=\"中\">",
+            "<p idid=\"no\" iid=\"no\">",
+        ] {
+            assert_eq!(attribute(raw, "id"), attribute_by_key(raw, "id"), "{raw}");
+        }
+        assert_eq!(attribute("<h2 data-id=\"x\" id=\"y\">", "id"), Some("y"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn attributes_are_found_as_by_their_key(
+            raw in "[<> a-z=\"#中]{0,40}",
+            attr in "(id|i|d|href|中)",
+        ) {
+            proptest::prop_assert_eq!(attribute(&raw, &attr), attribute_by_key(&raw, &attr));
+        }
+    }
 
     #[test]
     fn tag_names_of_any_shape() {

@@ -245,6 +245,8 @@ pub fn knowledge_appendices(book: &Book, lang: &str) -> Vec<Appendix> {
 pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> String {
     let bytes = html.as_bytes();
     let mut out = String::with_capacity(html.len() + html.len() / 16);
+    // The new value of the attribute being rewritten.
+    let mut value = String::new();
     let mut last = 0;
     let mut pos = 0;
     while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
@@ -281,11 +283,18 @@ pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> St
         }
         out.push_str(&html[last..start]);
         last = end;
-        rewrite_tag(raw, &mut out, |name, value| match name {
-            "id" => Some(heading_anchor(slug, value)),
-            "href" => Some(rewrite_link(value, slug, slugs)),
-            "src" => Some(from_root(value, slugs)),
-            _ => None,
+        rewrite_tag(raw, &mut out, &mut value, |name, old, new| {
+            match name {
+                "id" => {
+                    new.push_str(slug);
+                    new.push_str("--");
+                    new.push_str(old);
+                }
+                "href" => rewrite_link_into(old, slug, slugs, new),
+                "src" => new.push_str(&from_root(old, slugs)),
+                _ => return false,
+            }
+            true
         });
     }
     out.push_str(&html[last..]);
@@ -303,9 +312,15 @@ static WANTED: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> =
     });
 
 /// Copy the start tag `raw` (`<` to `>`) to `out` with each attribute value for which
-/// `new(name, value)` gives one replaced. Values are read quoted or bare, as HTML reads them;
-/// a bare value stays bare when the new one can, a quoted one keeps its quotes.
-fn rewrite_tag(raw: &str, out: &mut String, new: impl Fn(&str, &str) -> Option<String>) {
+/// `new(name, value, buffer)` writes one to `buffer` (an empty buffer) and returns true replaced.
+/// Values are read quoted or bare, as HTML reads them; a bare value stays bare when the new one
+/// can, a quoted one keeps its quotes.
+fn rewrite_tag(
+    raw: &str,
+    out: &mut String,
+    buffer: &mut String,
+    new: impl Fn(&str, &str, &mut String) -> bool,
+) {
     let bytes = raw.as_bytes();
     let end = raw.len() - 1;
     let mut copied = 0;
@@ -351,17 +366,20 @@ fn rewrite_tag(raw: &str, out: &mut String, new: impl Fn(&str, &str) -> Option<S
             }
         };
         i = next;
-        let Some(value) = new(name, &raw[value_start..value_end]) else {
+        buffer.clear();
+        if !new(name, &raw[value_start..value_end], buffer) {
             continue;
-        };
+        }
+        let value = buffer.as_str();
         out.push_str(&raw[copied..value_start]);
         match quote {
+            Some(q) if !value.as_bytes().contains(&q) => out.push_str(value),
             Some(b'"') => out.push_str(&value.replace('"', "&quot;")),
             Some(_) => out.push_str(&value.replace('\'', "&#39;")),
-            None if can_be_bare(&value) => out.push_str(&value),
+            None if can_be_bare(value) => out.push_str(value),
             None => {
                 out.push('"');
-                out.push_str(&value);
+                out.push_str(value);
                 out.push('"');
             }
         }
@@ -399,6 +417,22 @@ fn from_root(url: &str, slugs: &HashSet<&str>) -> String {
         format!("chapters/{url}")
     } else {
         url.to_string()
+    }
+}
+
+/// [`rewrite_link`] written to `out`; the links of glossary terms and to the page's own headings,
+/// most of a chapter's, without a string of their own.
+fn rewrite_link_into(href: &str, slug: &str, slugs: &HashSet<&str>, out: &mut String) {
+    if let Some(id) = href.strip_prefix("../glossary.html#") {
+        out.push_str("#gl-");
+        out.push_str(id);
+    } else if let Some(fragment) = href.strip_prefix('#').filter(|f| !f.is_empty()) {
+        out.push('#');
+        out.push_str(slug);
+        out.push_str("--");
+        out.push_str(fragment);
+    } else {
+        out.push_str(&rewrite_link(href, slug, slugs));
     }
 }
 

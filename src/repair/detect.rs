@@ -273,8 +273,37 @@ fn is_table_row(t: &str) -> bool {
     t.starts_with('|') && !t.starts_with("|-- ") && !t.starts_with("|   ") && t[1..].contains('|')
 }
 
+thread_local! {
+    /// Lines of the note being repaired, classified: repair reads a note in several passes
+    /// (and a code block's lines more than once in a pass), mostly over the same lines.
+    static CLASSIFIED: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, LineKind>> =
+        Default::default();
+}
+
+/// Forget the lines [`classify`] has kept: called before each note, so that what is kept stays
+/// the size of one note.
+pub fn forget_classified() {
+    CLASSIFIED.with_borrow_mut(|kept| kept.clear());
+}
+
 /// Classify one line on its own.
 pub fn classify(line: &str) -> LineKind {
+    if line.len() < MEMO_MIN_BYTES {
+        return classify_line(line);
+    }
+    if let Some(kind) = CLASSIFIED.with_borrow(|kept| kept.get(line).cloned()) {
+        return kind;
+    }
+    let kind = classify_line(line);
+    CLASSIFIED.with_borrow_mut(|kept| kept.insert(line.into(), kind.clone()));
+    kind
+}
+
+/// Lines shorter than this are classified again rather than looked up.
+const MEMO_MIN_BYTES: usize = 8;
+
+/// [`classify`], without looking for the line among those classified before.
+fn classify_line(line: &str) -> LineKind {
     let t = line.trim();
     if t.is_empty() {
         return LineKind::Blank;

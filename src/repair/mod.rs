@@ -51,6 +51,7 @@ fn stage<T>(
 
 /// Repair a note body: scraped-page chrome first, then code found and fenced, then page structure.
 pub fn repair(body: &str) -> Repaired {
+    detect::forget_classified();
     let mut fixes = Vec::new();
     let (text, found) = stage("page chrome", body, &mut fixes, |t| {
         let (out, found, fixes) = structure::strip_page_chrome(t);
