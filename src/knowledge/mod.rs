@@ -534,11 +534,13 @@ impl Linker {
     }
 
     fn referenced_from(&self, from: &BTreeSet<SectionRef>) -> String {
-        let mut links = Vec::new();
+        use crate::render::highlight::escape_into;
+        let mut links = String::new();
+        let mut count = 0;
         let mut chapters_seen = BTreeMap::new();
         for r in from {
             // At most two sections per chapter, six in all.
-            if links.len() >= 6 {
+            if count >= 6 {
                 break;
             }
             let n = chapters_seen.entry(r.chapter).or_insert(0);
@@ -548,29 +550,32 @@ impl Linker {
             *n += 1;
             let (id, heading) = &self.sections[r.chapter][r.section];
             let (slug, title) = &self.titles[r.chapter];
-            let href = if id.is_empty() {
-                format!("{slug}.html")
-            } else {
-                format!("{slug}.html#{id}")
-            };
-            let label = if heading.is_empty() {
-                title.clone()
-            } else {
-                format!("{title} › {heading}")
-            };
-            links.push(format!(
-                "<a href=\"{}\">{}</a>",
-                escape(&href),
-                escape(&label)
-            ));
+            if count > 0 {
+                links.push_str(" · ");
+            }
+            count += 1;
+            // `<a href="slug.html#id">title › heading</a>`, escaped.
+            links.push_str("<a href=\"");
+            escape_into(&mut links, slug);
+            links.push_str(".html");
+            if !id.is_empty() {
+                links.push('#');
+                escape_into(&mut links, id);
+            }
+            links.push_str("\">");
+            escape_into(&mut links, title);
+            if !heading.is_empty() {
+                links.push_str(" › ");
+                escape_into(&mut links, heading);
+            }
+            links.push_str("</a>");
         }
-        if links.is_empty() {
+        if count == 0 {
             return String::new();
         }
         format!(
             "<aside class=\"referenced-from\"><span>{}：</span>{}</aside>\n",
-            self.words.referenced_from,
-            links.join(" · ")
+            self.words.referenced_from, links
         )
     }
 }
