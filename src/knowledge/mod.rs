@@ -650,17 +650,22 @@ fn related_chapters(
     titles: &[(String, String)],
     words: &Words,
 ) -> String {
-    let mut shared: HashMap<usize, usize> = HashMap::default();
+    // How many terms each other chapter shares with this one, and the chapters that share some.
+    let mut shared: Vec<usize> = vec![0; chapter_terms.len()];
+    let mut sharing: Vec<usize> = Vec::new();
     for &t in &chapter_terms[ci] {
         for &j in &term_chapters[t] {
             if j != ci {
-                *shared.entry(j).or_default() += 1;
+                if shared[j] == 0 {
+                    sharing.push(j);
+                }
+                shared[j] += 1;
             }
         }
     }
-    let mut scored: Vec<(usize, usize)> = shared
+    let mut scored: Vec<(usize, usize)> = sharing
         .into_iter()
-        .map(|(j, n)| (n, j))
+        .map(|j| (shared[j], j))
         .filter(|(n, _)| *n >= 2)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
