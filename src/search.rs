@@ -265,14 +265,24 @@ fn excerpt(section: &Section) -> String {
         " "
     };
     // One character more than is kept tells whether the text goes on.
-    let mut text: String = section
-        .prose
-        .chars()
-        .chain(between.chars())
-        .chain(section.code.chars())
-        .take(EXCERPT_CHARS + 1)
-        .collect();
-    if text.chars().count() > EXCERPT_CHARS {
+    let limit = EXCERPT_CHARS + 1;
+    let mut text = String::new();
+    let mut count = 0;
+    for part in [section.prose.as_str(), between, section.code.as_str()] {
+        let mut end = part.len();
+        for (i, _) in part.char_indices() {
+            if count == limit {
+                end = i;
+                break;
+            }
+            count += 1;
+        }
+        text.push_str(&part[..end]);
+        if count == limit {
+            break;
+        }
+    }
+    if count > EXCERPT_CHARS {
         text.pop();
         text.truncate(text.trim_end().len());
     }
@@ -1023,6 +1033,44 @@ mod tests {
         assert_eq!(docs[1][3], "存活探针 livenessProbe");
         // The same book gives the same bytes.
         assert_eq!(index_script(&book), script.into_bytes());
+    }
+
+    /// [`excerpt`] as it reads: the characters of prose, a space and code, at most
+    /// `EXCERPT_CHARS` of them, trimmed at the end when cut.
+    fn excerpt_by_chars(section: &Section) -> String {
+        let between = if section.prose.is_empty() || section.code.is_empty() {
+            ""
+        } else {
+            " "
+        };
+        let mut text: String = section
+            .prose
+            .chars()
+            .chain(between.chars())
+            .chain(section.code.chars())
+            .take(EXCERPT_CHARS + 1)
+            .collect();
+        if text.chars().count() > EXCERPT_CHARS {
+            text.pop();
+            text.truncate(text.trim_end().len());
+        }
+        text
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn excerpts_are_cut_as_by_characters(
+            prose in "[a 说明é]{0,130}",
+            code in "[x 中]{0,130}",
+        ) {
+            let section = Section {
+                anchor: String::new(),
+                heading: String::new(),
+                prose,
+                code,
+            };
+            proptest::prop_assert_eq!(excerpt(&section), excerpt_by_chars(&section));
+        }
     }
 
     #[test]

@@ -379,16 +379,31 @@ impl LinkContext<'_> {
 
 /// A URL whose scheme can run script is replaced by nothing.
 pub fn safe_url(url: &str) -> Option<&str> {
-    let cleaned: String = url
+    // The scheme, read without white space and control characters (`java\tscript:`), in lower
+    // case; only a short ASCII one can be one of those refused.
+    let mut scheme = [0u8; UNSAFE_SCHEME_MAX];
+    let mut len = 0;
+    for c in url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
-    let scheme = cleaned.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("javascript" | "vbscript" | "data") => None,
-        _ => Some(url),
+    {
+        if c == ':' {
+            return match &scheme[..len] {
+                b"javascript" | b"vbscript" | b"data" => None,
+                _ => Some(url),
+            };
+        }
+        if !c.is_ascii() || len == UNSAFE_SCHEME_MAX {
+            return Some(url);
+        }
+        scheme[len] = (c as u8).to_ascii_lowercase();
+        len += 1;
     }
+    Some(url)
 }
+
+/// The length of the longest scheme [`safe_url`] refuses (`javascript`).
+const UNSAFE_SCHEME_MAX: usize = 10;
 
 /// Where a link of a note goes in the book.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -613,6 +628,54 @@ mod tests {
 
     fn r(body: &str) -> Rendered {
         render(body, "a.md", &LinkMap::new(), Highlighter::global())
+    }
+
+    /// [`safe_url`] as it reads: the URL without white space and control characters, its
+    /// scheme in lower case.
+    fn safe_url_by_cleaning(url: &str) -> Option<&str> {
+        let cleaned: String = url
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
+        let scheme = cleaned.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("javascript" | "vbscript" | "data") => None,
+            _ => Some(url),
+        }
+    }
+
+    #[test]
+    fn script_and_data_urls_are_refused_in_any_case_and_spacing() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:x",
+            " java\tscript :x",
+            "java\u{0}script:x",
+            "VBSCRIPT:x",
+            "data:text/html,x",
+            "da ta:x",
+        ] {
+            assert_eq!(safe_url(url), None, "{url:?}");
+        }
+        for url in [
+            "https://a.b/javascript:x",
+            "javascripts:x",
+            "jаvascript:x",
+            "x.html#data:1",
+            "../data/a.png",
+            "",
+        ] {
+            assert_eq!(safe_url(url), Some(url), "{url:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn urls_are_judged_as_when_cleaned(
+            url in "(javascript|JAVA|vb|script|data|Dat|[ \t\u{0}\u{3000}:a/é中]){0,6}",
+        ) {
+            proptest::prop_assert_eq!(safe_url(&url), safe_url_by_cleaning(&url));
+        }
     }
 
     /// How deep the elements of `html` (as the renderer writes it) nest.
