@@ -382,11 +382,10 @@ pub fn safe_url(url: &str) -> Option<&str> {
     // The scheme, read without white space and control characters (`java\tscript:`), in lower
     // case; only a short ASCII one can be one of those refused.
     let mut scheme = [0u8; UNSAFE_SCHEME_MAX];
-    let mut len = 0;
-    for c in url
+    let chars = url
         .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-    {
+        .filter(|c| !c.is_whitespace() && !c.is_control());
+    for (len, c) in chars.enumerate() {
         if c == ':' {
             return match &scheme[..len] {
                 b"javascript" | b"vbscript" | b"data" => None,
@@ -397,7 +396,6 @@ pub fn safe_url(url: &str) -> Option<&str> {
             return Some(url);
         }
         scheme[len] = (c as u8).to_ascii_lowercase();
-        len += 1;
     }
     Some(url)
 }
