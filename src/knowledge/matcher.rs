@@ -103,19 +103,51 @@ impl Matcher {
 
 /// A Latin name must not continue a Latin word or identifier on either side.
 fn is_whole(text: &str, start: usize, end: usize) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
-    let first = text[start..end].chars().next();
-    let last = text[start..end].chars().next_back();
-    let left_ok = !(first.is_some_and(word) && before.is_some_and(word));
-    let right_ok = !(last.is_some_and(word) && after.is_some_and(word));
+    // Word characters are ASCII: the bytes next to each end tell (a byte of a longer
+    // character is never one).
+    let bytes = text.as_bytes();
+    let word = |at: usize| {
+        bytes
+            .get(at)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let inside = start < end;
+    let left_ok = !(inside && word(start) && start > 0 && word(start - 1));
+    let right_ok = !(inside && word(end - 1) && word(end));
     left_ok && right_ok
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`is_whole`] as it reads, character by character.
+    fn is_whole_by_chars(text: &str, start: usize, end: usize) -> bool {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        let first = text[start..end].chars().next();
+        let last = text[start..end].chars().next_back();
+        let left_ok = !(first.is_some_and(word) && before.is_some_and(word));
+        let right_ok = !(last.is_some_and(word) && after.is_some_and(word));
+        left_ok && right_ok
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whole_names_are_told_by_bytes_as_by_characters(text in "[a_ 中é.Z9]{0,12}") {
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            for &start in &bounds {
+                for &end in bounds.iter().filter(|&&e| e >= start) {
+                    proptest::prop_assert_eq!(
+                        is_whole(&text, start, end),
+                        is_whole_by_chars(&text, start, end),
+                        "{:?} {}..{}", text, start, end
+                    );
+                }
+            }
+        }
+    }
 
     fn matcher(names: &[(&str, usize)]) -> Matcher {
         Matcher::new(names.iter().map(|(n, e)| (n.to_string(), *e)))
