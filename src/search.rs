@@ -802,12 +802,18 @@ fn collapse(text: &str) -> String {
     let mut word = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes start no white space: they are passed over in a tight loop.
+        while i < bytes.len() && !MAY_START_SPACE[usize::from(bytes[i])] {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
         let space = match bytes[i] {
             b' ' | b'\t'..=b'\r' => 1,
             // The other white space of Unicode: U+0085, U+00A0, U+1680, U+2000 to U+200A,
             // U+2028, U+2029, U+202F, U+205F and U+3000. Every other byte is read as it is.
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => white_space_len(&bytes[i..]),
-            _ => 0,
+            _ => white_space_len(&bytes[i..]),
         };
         if space == 0 {
             i += 1;
@@ -830,6 +836,21 @@ fn collapse(text: &str) -> String {
     }
     out
 }
+
+/// The bytes that may start white space in [`collapse`]: ASCII white space, and the first byte
+/// of the other white space characters of Unicode.
+static MAY_START_SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts = [
+        b' ', b'\t', b'\n', 0x0B, 0x0C, b'\r', 0xC2, 0xE1, 0xE2, 0xE3,
+    ];
+    let mut i = 0;
+    while i < starts.len() {
+        table[starts[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The length of the non-ASCII white space character `bytes` starts with, or 0.
 fn white_space_len(bytes: &[u8]) -> usize {
