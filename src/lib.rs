@@ -5,6 +5,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod init;
 pub mod knowledge;
+pub mod lines;
 pub mod load;
 pub mod model;
 pub mod note;
@@ -695,8 +696,8 @@ pub fn source_lines(note: &model::Note, lines: &[usize]) -> Vec<usize> {
     if lines.is_empty() {
         return Vec::new();
     }
-    let repaired: Vec<&str> = note.body.lines().collect();
-    let written: Vec<&str> = note.source_body.lines().collect();
+    let repaired: Vec<&str> = lines::lines(&note.body).collect();
+    let written: Vec<&str> = lines::lines(&note.source_body).collect();
     let proportional = |line: usize| (line * written.len().max(1) / repaired.len().max(1)).max(1);
     // Each distinct non-empty text asked about, and the lines asking with it.
     let mut texts: Vec<&str> = Vec::new();

@@ -401,7 +401,7 @@ pub fn relabel_fences(text: &str) -> (String, Vec<Fix>) {
 /// Whether `a` and `b` have the same lines but for the info strings of some opening fences
 /// (the fence itself and its indent the same).
 pub fn differ_only_in_fence_info(a: &str, b: &str) -> bool {
-    let (mut a_lines, mut b_lines) = (a.split('\n'), b.split('\n'));
+    let (mut a_lines, mut b_lines) = (crate::lines::split_lines(a), crate::lines::split_lines(b));
     loop {
         match (a_lines.next(), b_lines.next()) {
             (None, None) => return true,
@@ -424,7 +424,7 @@ pub fn differ_only_in_fence_info(a: &str, b: &str) -> bool {
 }
 
 fn fence_code_with(text: &str, free_lines: bool) -> (String, Vec<Fix>) {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<&str> = crate::lines::split_lines(text).collect();
     let context = NoteContext::of(&lines);
     let mut out = LineOut::with_capacity(text.len() + 64);
     let mut fixes = Vec::new();
@@ -921,7 +921,7 @@ fn emit_region(
 
 /// Manifests written through heredocs (`cat <<EOF | kubectl apply -f -`) are repaired like any manifest.
 fn repair_heredoc_manifests(script: &str) -> (String, Vec<Fix>) {
-    let lines: Vec<&str> = script.split('\n').collect();
+    let lines: Vec<&str> = crate::lines::split_lines(script).collect();
     let mut out = LineOut::with_capacity(script.len() + 64);
     let mut fixes = Vec::new();
     let mut i = 0;

@@ -312,7 +312,7 @@ pub fn looks_like_command(line: &str) -> bool {
 /// True when the text (one or more lines) contains at least one prompt that starts a command,
 /// i.e. it is a terminal session.
 pub fn is_session(text: &str) -> bool {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = crate::lines::lines(text).collect();
     let strong = lines.iter().any(|l| {
         let l = l.trim_start();
         bracket_prompt_re().is_match(l)
@@ -3139,7 +3139,7 @@ pub fn repair_script_indented(text: &str, indent: &str) -> (String, Vec<Fix>) {
 /// command or comment glued after the word) cut before that word, and the comment's line
 /// number; `None` when no comment ends so.
 fn closer_out_of_comment(text: &str) -> Option<(String, usize)> {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<&str> = crate::lines::split_lines(text).collect();
     let (n, at) = lines.iter().enumerate().rev().find_map(|(n, line)| {
         let sc = scan(line, &[]);
         let hash = sc.comment_start()?;

@@ -40,7 +40,7 @@ pub struct Part {
 /// Returns the text without the chrome, what was found, and the fixes (`scraped-header`, `dated-title`; 1-based
 /// lines of the input).
 pub fn strip_page_chrome(text: &str) -> (String, Found, Vec<Fix>) {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines: Vec<&str> = crate::lines::split_lines(text).collect();
     let protected = protected_mask(&lines);
     let headers = find_scraped_headers(&lines, &protected);
     let mut fixes = Vec::new();
