@@ -1375,9 +1375,11 @@ fn region_at(
 }
 
 /// `Term: 中文说明` lines: a glossary written as `key: value`, whose values are sentences, not data.
+/// Comment lines (`# 说明: …`) are no terms.
 fn is_definition_list(lines: &[&str]) -> bool {
     let values: Vec<&str> = lines
         .iter()
+        .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| {
             let t = l.trim_start().trim_start_matches("- ");
             let (_, value) = t.split_once(':')?;
@@ -1694,5 +1696,18 @@ mod tests {
     fn prose_with_colons_is_not_code() {
         let text = "官网地址: https://kubernetes.io/zh-cn/docs/\n\n- 服务发现和负载均衡\n- 自动部署和回滚\n";
         assert_eq!(fenced(text), text);
+    }
+
+    #[test]
+    fn a_comment_with_a_colon_does_not_make_a_manifest_a_definition_list() {
+        // The comment's Chinese "value" once made the two lines read as a glossary, left unfenced;
+        // fenced again without the comment, the manifest line was fenced: fencing was not idempotent.
+        let text = "apiVersion: v1\n##:一\ncat <<EOF > a.yaml";
+        let once = fenced(text);
+        assert!(once.starts_with("```yaml\napiVersion: v1\n"), "{once}");
+        assert_eq!(fenced(&once), once);
+        // Definitions in Chinese stay prose, comment or not.
+        let glossary = "Pod: 最小的部署单元\n# 说明\nService: 访问一组 Pod 的方式\n";
+        assert_eq!(fenced(glossary), glossary);
     }
 }
