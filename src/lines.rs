@@ -4,6 +4,25 @@
 /// The pieces of `text` between line feeds, as `text.split('\n')` gives them (a text ending with
 /// a line feed ends with an empty piece).
 pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    pieces(text).map(|(piece, _)| piece)
+}
+
+/// The lines of `text` as `text.lines()` gives them: without their `\n` or `\r\n`, and no empty
+/// line after a final line break.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    pieces(text)
+        .filter(|&(piece, ended)| ended || !piece.is_empty())
+        .map(|(piece, ended)| {
+            if ended {
+                piece.strip_suffix('\r').unwrap_or(piece)
+            } else {
+                piece
+            }
+        })
+}
+
+/// [`split_lines`], each piece with whether a line feed ends it.
+fn pieces(text: &str) -> impl Iterator<Item = (&str, bool)> {
     let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
     let mut start = Some(0);
     std::iter::from_fn(move || {
@@ -11,35 +30,11 @@ pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
         match breaks.next() {
             Some(at) => {
                 start = Some(at + 1);
-                Some(&text[from..at])
+                Some((&text[from..at], true))
             }
             None => {
                 start = None;
-                Some(&text[from..])
-            }
-        }
-    })
-}
-
-/// The lines of `text` as `text.lines()` gives them: without their `\n` or `\r\n`, and no empty
-/// line after a final line break.
-pub fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start == text.len() {
-            return None;
-        }
-        let from = start;
-        match breaks.next() {
-            Some(at) => {
-                start = at + 1;
-                let line = &text[from..at];
-                Some(line.strip_suffix('\r').unwrap_or(line))
-            }
-            None => {
-                start = text.len();
-                Some(&text[from..])
+                Some((&text[from..], false))
             }
         }
     })

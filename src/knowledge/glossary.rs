@@ -940,7 +940,6 @@ fn quote(sentence: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Find the names of every rule in the corpus.
 /// The sentences of each section's prose ([`sentences`]), by chapter and section.
 type SentencesOf<'c> = Vec<Vec<Vec<&'c str>>>;
 
@@ -953,6 +952,7 @@ fn sentences_of(corpus: &Corpus) -> SentencesOf<'_> {
         .collect()
 }
 
+/// Find the names of every rule in the corpus; `all_sentences` are its [`sentences_of`].
 fn find_names(corpus: &Corpus, all_sentences: &SentencesOf<'_>) -> Vec<Found> {
     let texts: Vec<&str> = corpus.sections().map(|(_, s)| s.prose.as_str()).collect();
     let s = schema::schema();

@@ -107,7 +107,16 @@ pub fn chapter_anchor(slug: &str) -> String {
 
 /// Anchor on the print page of the element `id` of chapter `slug`.
 pub fn heading_anchor(slug: &str, id: &str) -> String {
-    format!("{slug}--{id}")
+    let mut anchor = String::with_capacity(slug.len() + 2 + id.len());
+    push_heading_anchor(&mut anchor, slug, id);
+    anchor
+}
+
+/// [`heading_anchor`] written onto the end of `out`.
+fn push_heading_anchor(out: &mut String, slug: &str, id: &str) {
+    out.push_str(slug);
+    out.push_str("--");
+    out.push_str(id);
 }
 
 /// Write the print page (`print.html` template) with the glossary and comparisons as appendices.
@@ -285,12 +294,8 @@ pub fn rewrite_chapter_html(html: &str, slug: &str, slugs: &HashSet<&str>) -> St
         last = end;
         rewrite_tag(raw, &mut out, &mut value, |name, old, new| {
             match name {
-                "id" => {
-                    new.push_str(slug);
-                    new.push_str("--");
-                    new.push_str(old);
-                }
-                "href" => rewrite_link_into(old, slug, slugs, new),
+                "id" => push_heading_anchor(new, slug, old),
+                "href" => rewrite_link(old, slug, slugs, new),
                 "src" => new.push_str(&from_root(old, slugs)),
                 _ => return false,
             }
@@ -420,33 +425,23 @@ fn from_root(url: &str, slugs: &HashSet<&str>) -> String {
     }
 }
 
-/// [`rewrite_link`] written to `out`; the links of glossary terms and to the page's own headings,
-/// most of a chapter's, without a string of their own.
-fn rewrite_link_into(href: &str, slug: &str, slugs: &HashSet<&str>, out: &mut String) {
+/// The link `href` of chapter `slug` as the print page has it, written to `out`: glossary links
+/// lead to the glossary appendix, links to the book's chapters to their place on the page.
+fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>, out: &mut String) {
+    // Glossary links lead to the glossary appendix of the same page.
     if let Some(id) = href.strip_prefix("../glossary.html#") {
         out.push_str("#gl-");
         out.push_str(id);
-    } else if let Some(fragment) = href.strip_prefix('#').filter(|f| !f.is_empty()) {
-        out.push('#');
-        out.push_str(slug);
-        out.push_str("--");
-        out.push_str(fragment);
-    } else {
-        out.push_str(&rewrite_link(href, slug, slugs));
-    }
-}
-
-fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
-    // Glossary links lead to the glossary appendix of the same page.
-    if let Some(id) = href.strip_prefix("../glossary.html#") {
-        return format!("#gl-{id}");
+        return;
     }
     if let Some(fragment) = href.strip_prefix('#') {
-        return if fragment.is_empty() {
-            href.to_string()
+        if fragment.is_empty() {
+            out.push_str(href);
         } else {
-            format!("#{}", heading_anchor(slug, fragment))
-        };
+            out.push('#');
+            push_heading_anchor(out, slug, fragment);
+        }
+        return;
     }
     let rooted = from_root(href, slugs);
     let (path, fragment) = match rooted.split_once('#') {
@@ -458,9 +453,15 @@ fn rewrite_link(href: &str, slug: &str, slugs: &HashSet<&str>) -> String {
         .and_then(|p| p.strip_suffix(".html"))
         .filter(|stem| !stem.contains('/') && slugs.contains(percent_decode(stem).as_ref()));
     match (target, fragment) {
-        (Some(stem), Some(f)) if !f.is_empty() => format!("#{}", heading_anchor(stem, f)),
-        (Some(stem), _) => format!("#{}", chapter_anchor(stem)),
-        (None, _) => rooted,
+        (Some(stem), Some(f)) if !f.is_empty() => {
+            out.push('#');
+            push_heading_anchor(out, stem, f);
+        }
+        (Some(stem), _) => {
+            out.push('#');
+            out.push_str(&chapter_anchor(stem));
+        }
+        (None, _) => out.push_str(&rooted),
     }
 }
 
