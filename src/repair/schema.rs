@@ -431,11 +431,36 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// [`edit_distance`] when it is at most `max`; gives up as soon as it cannot be.
 pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     if a.is_ascii() && b.is_ascii() {
+        if bag_distance(a.as_bytes(), b.as_bytes()) > max {
+            return None;
+        }
         return distance_within(a.as_bytes(), b.as_bytes(), max);
     }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     distance_within(&a, &b, max)
+}
+
+/// A lower bound of the edit distance of two ASCII strings: the larger of the number of bytes of
+/// `a` missing from `b` and of `b` missing from `a`, as multisets. Each edit adds at most one to
+/// each count (a swap adds nothing), so strings further apart than `max` by this are told at once.
+fn bag_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut counts = [0i32; 128];
+    for &x in a {
+        counts[usize::from(x & 0x7f)] += 1;
+    }
+    for &x in b {
+        counts[usize::from(x & 0x7f)] -= 1;
+    }
+    let (mut only_a, mut only_b) = (0usize, 0usize);
+    for &c in &counts {
+        if c > 0 {
+            only_a += c as usize;
+        } else {
+            only_b += c.unsigned_abs() as usize;
+        }
+    }
+    only_a.max(only_b)
 }
 
 /// [`edit_distance_within`] of two sequences of characters.
@@ -519,6 +544,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn ascii_strings_far_apart_by_their_bytes_are_far_apart(a in "[a-eA]{0,12}", b in "[a-eA]{0,12}") {
+            proptest::prop_assert!(bag_distance(a.as_bytes(), b.as_bytes()) <= full_table_distance(&a, &b));
+            for max in 0..4 {
+                let full = full_table_distance(&a, &b);
+                proptest::prop_assert_eq!(edit_distance_within(&a, &b, max), (full <= max).then_some(full));
+            }
+        }
+
         #[test]
         fn rolling_rows_agree_with_the_whole_table(a in "[abcé]{0,9}", b in "[abcé]{0,9}", max in 0usize..5) {
             let full = full_table_distance(&a, &b);
