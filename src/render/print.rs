@@ -316,8 +316,8 @@ static WANTED: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> =
         [b"id=".as_slice(), b"href=", b"src="].map(memchr::memmem::Finder::new)
     });
 
-/// Copy the start tag `raw` (`<` to `>`) to `out` with each attribute value for which
-/// `new(name, value, buffer)` writes one to `buffer` (an empty buffer) and returns true replaced.
+/// Copy the start tag `raw` (`<` to `>`) to `out`, replacing each attribute value for which
+/// `new(name, value, buffer)` writes a new value into `buffer` (given empty) and returns true.
 /// Values are read quoted or bare, as HTML reads them; a bare value stays bare when the new one
 /// can, a quoted one keeps its quotes.
 fn rewrite_tag(

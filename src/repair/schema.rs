@@ -546,9 +546,9 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn ascii_strings_far_apart_by_their_bytes_are_far_apart(a in "[a-eA]{0,12}", b in "[a-eA]{0,12}") {
-            proptest::prop_assert!(bag_distance(a.as_bytes(), b.as_bytes()) <= full_table_distance(&a, &b));
+            let full = full_table_distance(&a, &b);
+            proptest::prop_assert!(bag_distance(a.as_bytes(), b.as_bytes()) <= full);
             for max in 0..4 {
-                let full = full_table_distance(&a, &b);
                 proptest::prop_assert_eq!(edit_distance_within(&a, &b, max), (full <= max).then_some(full));
             }
         }
