@@ -344,7 +344,9 @@ fn classify_line(line: &str) -> LineKind {
         cjk_ratio(code)
     };
     // A Chinese comment glued to a manifest's line (`metadata:name: web# 注释`) is the comment's.
-    if code_cjk < 0.6 && (is_yaml_line(line) || is_flattened_yaml(line)) {
+    // So is one glued to a lone key (`spec:# 注释`).
+    let key_before_comment = code.len() < t.len() && is_yaml_line(code);
+    if code_cjk < 0.6 && (is_yaml_line(line) || key_before_comment || is_flattened_yaml(line)) {
         return LineKind::Yaml;
     }
     // Chinese placeholders in a command's arguments (`kubectl logs pods名称`) are allowed once the
@@ -1530,6 +1532,19 @@ mod tests {
         assert_eq!(
             out,
             "资源清单文件如下\n```yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n```\n这样就完成了。"
+        );
+    }
+
+    #[test]
+    fn a_key_with_a_chinese_comment_glued_on_stays_in_its_manifest() {
+        let out = fenced(
+            "说明如下\n\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:name: data\nspec:# 只读挂载\naccessModes:- ReadOnlyMany\n",
+        );
+        assert_eq!(out.matches("```yaml").count(), 1, "{out}");
+        assert!(out.starts_with("说明如下\n\n```yaml\n"), "{out}");
+        assert!(
+            out.contains("spec: # 只读挂载\n  accessModes:\n  - ReadOnlyMany\n```"),
+            "{out}"
         );
     }
 

@@ -1390,7 +1390,7 @@ impl Parser {
             Ty::Known(t) if !self.s.fields(*t).is_empty() => {
                 if takes(t) {
                     Fit::Strong
-                } else if loosely(t) {
+                } else if loosely(t) || self.misspells_field(*t, keys, name) {
                     Fit::Weak
                 } else {
                     Fit::Reject
@@ -1450,6 +1450,17 @@ impl Parser {
             _ if keys.breaks_style(name) => Fit::Unlikely,
             _ => Fit::Weak,
         }
+    }
+
+    /// Whether `key` is a field of `ty` with a letter mistyped or two swapped
+    /// (`protectionDoamin`), the field not yet given.
+    fn misspells_field(&self, ty: TypeId, keys: &Keys, key: &str) -> bool {
+        key.len() >= 8
+            && self.s.suggest(ty, key).is_some_and(|field| {
+                field.len() == key.len()
+                    && !keys.contains(field)
+                    && schema::edit_distance_within(key, field, 1).is_some()
+            })
     }
 
     /// Whether the first key of the mapping a key opens is a field of the key's object type.
@@ -2525,6 +2536,9 @@ impl Parser {
         if self.shares_prefix_with_sibling(key) {
             score += 40;
         }
+        if boundary == Boundary::Glued && self.shares_first_word_with_sibling(key) {
+            score += 25;
+        }
         score + key.chars().count().min(30) as i32 / 10
     }
 
@@ -2547,6 +2561,25 @@ impl Parser {
         self.stack
             .last()
             .is_some_and(|f| f.keys.iter().any(|k| key_prefix(k) == Some(prefix)))
+    }
+
+    /// Whether a camel-case key starts with the first word of a camel-case key next to it
+    /// (`migProfile` after `migEnabled`, `runAsGroup` after `runAsUser`).
+    fn shares_first_word_with_sibling(&self, key: &str) -> bool {
+        let first = |k: &str| {
+            is_camel_compound(k)
+                .then(|| schema::split_words(k).into_iter().next())
+                .flatten()
+                .filter(|w| w.len() >= 3)
+        };
+        let Some(word) = first(key) else {
+            return false;
+        };
+        self.stack.last().is_some_and(|f| {
+            f.keys
+                .iter()
+                .any(|k| k != key && first(k).as_ref() == Some(&word))
+        })
     }
 
     /// How strongly the schema and the text support `key` as the next key.
@@ -2734,6 +2767,7 @@ impl Parser {
             indent: 0,
         });
         let mut best: Option<(i32, usize)> = None;
+        let mut domain_key = None;
         for i in key_run_start(t, r, colon)..colon {
             if i == lo {
                 continue;
@@ -2749,6 +2783,10 @@ impl Parser {
             if !is_key_start(t[i]) {
                 continue;
             }
+            // Nor is `app: web` quoted in a comment (`` the `app: web` label ``).
+            if opens_quote(&t[lo..i]) {
+                continue;
+            }
             let key = text_of(t, i, colon);
             let probe = KeyAt {
                 name: &key,
@@ -2762,8 +2800,23 @@ impl Parser {
                 continue;
             }
             let after_text = prev_word.ends_with(|c: char| !c.is_ascii() || ".!?)".contains(c));
-            // An ASCII key glued to text in another script (`# 配置parameters:`) starts a line.
-            let after_other_script = !spaced && !t[i - 1].is_ascii() && is_identifier(&key);
+            // No key starts right after a word separator (`auth-` + `type`); a full stop may
+            // end a sentence (`setup.` + `namespace`).
+            if !spaced && matches!(t[i - 1], '-' | '/' | '_') {
+                continue;
+            }
+            // An ASCII key glued to text in another script (`# 配置parameters:`) starts a line,
+            // and so does a camel-case key glued to an acronym (`# 共享 GPUallocationMode:`), a
+            // capitalised key glued to a lower-case word among capitalised keys (`callsMETADATA:`),
+            // and a key with the domain of the key before it (`…authenticationnginx.org/auth-type:`).
+            let upper_after_lower = key_style(&key) == Some(0)
+                && t[i - 1].is_ascii_lowercase()
+                && self.styled_like_siblings(&key);
+            let at_boundary = !spaced
+                && ((!t[i - 1].is_ascii() && is_identifier(&key))
+                    || (is_camel_compound(&key) && ends_with_acronym(&t[r..i]))
+                    || upper_after_lower
+                    || self.shares_prefix_with_sibling(&key));
             let ok = if spaced {
                 tier >= 20
                     || is_camel_or_snake(&key)
@@ -2771,15 +2824,43 @@ impl Parser {
                     || (after_text && is_identifier(&key))
                     || (swallowed && is_identifier(&key) && (probe.opens() || tier > 0))
             } else {
-                tier >= 20 || after_other_script
+                tier >= 20 || at_boundary
             };
-            let score = tier + if spaced || after_other_script { 10 } else { 0 };
+            // The longest key with a sibling's domain is the whole key.
+            if !spaced && domain_key.is_none() && self.shares_prefix_with_sibling(&key) {
+                domain_key = Some(i);
+            }
+            let styled = if self.styled_like_siblings(&key) {
+                5
+            } else {
+                0
+            };
+            let score = tier + styled + if spaced || at_boundary { 10 } else { 0 };
             if ok && best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
             }
         }
-        best.map(|(_, i)| i)
+        domain_key.or(best.map(|(_, i)| i))
     }
+}
+
+/// Whether a text leaves a backtick or double quote open: what follows it is quoted.
+fn opens_quote(text: &[char]) -> bool {
+    let odd = |q: char| text.iter().filter(|&&c| c == q).count() % 2 == 1;
+    odd('`') || odd('"')
+}
+
+/// Whether a word ends in two or more capitals that follow no lower-case letter (`GPU`, `v1.2GPU`).
+fn ends_with_acronym(word: &[char]) -> bool {
+    let caps = word
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    caps >= 2
+        && word[..word.len() - caps]
+            .last()
+            .is_none_or(|c| !c.is_ascii_lowercase())
 }
 
 /// The whitespace-separated word that ends before index `r` (skipping the spaces before `r`).
@@ -3503,6 +3584,65 @@ mod tests {
             "{out}"
         );
         assert!(fixes.iter().any(|f| f.rule == "yaml-comment-space"));
+    }
+
+    #[test]
+    fn a_key_quoted_in_a_comment_stays_in_the_comment() {
+        let text = "apiVersion: example.com/v1\nkind: Probe\nmetadata:name: web-probe\nspec:targets:- web-a# picks the pods with the `app: web` labelselector:matchLabels:app: web\n";
+        assert_eq!(
+            repaired(text),
+            "apiVersion: example.com/v1\nkind: Probe\nmetadata:\n  name: web-probe\nspec:\n  targets:\n  - web-a # picks the pods with the `app: web` label\n  selector:\n    matchLabels:\n      app: web\n"
+        );
+    }
+
+    #[test]
+    fn a_key_glued_to_the_end_of_a_comment_starts_where_its_case_or_domain_says() {
+        // After an acronym.
+        let text = "apiVersion: resource.k8s.io/v1alpha2\nkind: ResourceClaim\nmetadata:name: claim-a\nspec:resourceClassName: fast-gpu# 独占 GPUallocationMode: Immediate\n";
+        assert!(
+            repaired(text).ends_with(
+                "  resourceClassName: fast-gpu # 独占 GPU\n  allocationMode: Immediate\n"
+            ),
+            "{}",
+            repaired(text)
+        );
+        // In capitals after a lower-case word, among keys in capitals.
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:name: env\ndata:\nLOG_LEVEL: \"info\" # more output when debugging problemsLOG_FORMAT: \"json\"\n";
+        assert!(
+            repaired(text).ends_with("  LOG_LEVEL: \"info\" # more output when debugging problems\n  LOG_FORMAT: \"json\"\n"),
+            "{}",
+            repaired(text)
+        );
+        // With the domain of the key before it, whole.
+        let text = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:name: shopannotations:example.org/proxy-size: \"8m\"# how long to wait for the upstreamexample.org/proxy-timeout: \"60\"\nspec:rules:- host: shop.example.com\n";
+        assert!(
+            repaired(text).contains("    example.org/proxy-size: \"8m\" # how long to wait for the upstream\n    example.org/proxy-timeout: \"60\"\n"),
+            "{}",
+            repaired(text)
+        );
+    }
+
+    #[test]
+    fn a_glued_key_may_start_with_the_first_word_of_the_key_before() {
+        let text = "apiVersion: example.com/v1\nkind: Cache\nmetadata:name: c1\nspec:tuning:cacheEnabled: truecacheProfile: \"small\"\n";
+        assert!(
+            repaired(text)
+                .ends_with("  tuning:\n    cacheEnabled: true\n    cacheProfile: \"small\"\n"),
+            "{}",
+            repaired(text)
+        );
+    }
+
+    #[test]
+    fn a_misspelt_field_is_placed_as_the_field_would_be() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:name: p\nspec:volumes:- name: data\nscaleIO:gateway: https://sio.example.com/apisystem: siosysprotectoinDomain: pd1storagePool: sp1\n";
+        assert!(
+            repaired(text).ends_with(
+                "      system: siosys\n      protectoinDomain: pd1\n      storagePool: sp1\n"
+            ),
+            "{}",
+            repaired(text)
+        );
     }
 
     #[test]
