@@ -326,6 +326,14 @@ fn classify_line(line: &str) -> LineKind {
         if YAML_GLUED_INSIDE.is_match(t) || is_commented_manifest(t) {
             return LineKind::Yaml;
         }
+        // A comment running into a command with arguments (`# 列出文件gsutil ls gs://b`) is a script's.
+        if let Some(at) = shell::command_in_comment(t)
+            && t[at..].is_ascii()
+            && t[at..].split_whitespace().nth(1).is_some()
+            && shell::looks_like_command(&t[at..])
+        {
+            return LineKind::Command;
+        }
         return LineKind::Comment;
     }
     if let Some(lang) = other_language(line) {
@@ -1545,6 +1553,17 @@ mod tests {
         assert!(
             out.contains("spec: # 只读挂载\n  accessModes:\n  - ReadOnlyMany\n```"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_comment_running_into_a_command_opens_a_script() {
+        let out = fenced(
+            "下面列出文件。\n\n# List the bucket filesgsutil ls -l gs://my-bucket/data/\n# check the sizes too\n\n这样就可以了。\n\n# 标题\n\n正文。",
+        );
+        assert_eq!(
+            out,
+            "下面列出文件。\n\n```bash\n# List the bucket files\ngsutil ls -l gs://my-bucket/data/\n# check the sizes too\n```\n\n这样就可以了。\n\n# 标题\n\n正文。"
         );
     }
 

@@ -309,6 +309,19 @@ pub fn looks_like_command(line: &str) -> bool {
         || is_path_command(word)
 }
 
+/// Where a command glued to the end of a comment line starts (`# List the filesgsutil ls gs://b`),
+/// as a byte offset: the comment's text runs into a command name.
+pub fn command_in_comment(line: &str) -> Option<usize> {
+    if !line.trim_start().starts_with('#') {
+        return None;
+    }
+    let sc = scan(line, &[]);
+    let toks = tokens(&sc);
+    let tok = toks.first().filter(|t| t.kind == TokKind::Comment)?;
+    let split = comment_split(line, &sc, tok, &Ran::default())?;
+    (split.rule == "glued-command").then_some(split.at)
+}
+
 /// True when the text (one or more lines) contains at least one prompt that starts a command,
 /// i.e. it is a terminal session.
 pub fn is_session(text: &str) -> bool {
