@@ -1110,10 +1110,15 @@ fn opens_an_editor(line: &str) -> bool {
 }
 
 /// A single bare word right above a comment or a prompt (`exec` then `# 进入容器` then
-/// `[root@m ~]# kubectl exec …`): a heading naming the code below, not a command.
+/// `[root@m ~]# kubectl exec …`): a heading naming the code below, not a command. A Latin word
+/// right under a command at a prompt is that command's output (`# cat level` then `very`).
 fn names_the_code_below(kinds: &[LineKind], lines: &[&str], i: usize) -> bool {
     let single_word = lines[i].split_whitespace().count() == 1 && is_lone_words(lines[i]);
-    single_word && matches!(kinds.get(i + 1), Some(LineKind::Comment | LineKind::Prompt))
+    let after_command = i > 0
+        && kinds[i - 1] == LineKind::Prompt
+        && shell::prompt_len(lines[i - 1]).is_some_and(|n| !lines[i - 1][n..].trim().is_empty());
+    let output = after_command && lines[i].is_ascii();
+    single_word && !output && matches!(kinds.get(i + 1), Some(LineKind::Comment | LineKind::Prompt))
 }
 
 /// A line made of one or two plain words: a title or a heading more often than code.
@@ -1564,6 +1569,17 @@ mod tests {
         assert_eq!(
             out,
             "下面列出文件。\n\n```bash\n# List the bucket files\ngsutil ls -l gs://my-bucket/data/\n# check the sizes too\n```\n\n这样就可以了。\n\n# 标题\n\n正文。"
+        );
+    }
+
+    #[test]
+    fn a_session_at_bare_hash_prompts_keeps_its_one_word_output() {
+        let out = fenced(
+            "查看内容\n\n# ls  /etc/config/keys/\nlevel\n# cat  /etc/config/keys/level\nvery\n# cat  /etc/config/keys/type\ncharm\n\n结束",
+        );
+        assert_eq!(
+            out,
+            "查看内容\n\n```console\n# ls  /etc/config/keys/\nlevel\n# cat  /etc/config/keys/level\nvery\n# cat  /etc/config/keys/type\ncharm\n```\n\n结束"
         );
     }
 

@@ -261,7 +261,21 @@ pub fn prompt_len(line: &str) -> Option<usize> {
     if let Some(rest) = line.strip_prefix("# ") {
         let word = first_word(rest);
         let strong = is_command_name(word) && !PROSE_COMMAND_LIST.contains(word);
-        if (strong || is_path_command(word)) && !mostly_cjk(rest) {
+        // A command that is also an English word needs an argument only a command takes
+        // (`# cat /etc/hosts`, `# ls -l`), not a heading's word (`# Install`).
+        let proven = || {
+            is_command_name(word)
+                && rest[word.len()..]
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|arg| {
+                        arg.starts_with(['/', '~'])
+                            || arg.starts_with("./")
+                            || (arg.starts_with('-')
+                                && arg[1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+                    })
+        };
+        if (strong || is_path_command(word) || proven()) && !mostly_cjk(rest) {
             return Some(2);
         }
     }
@@ -3822,6 +3836,23 @@ mod tests {
         assert_eq!(prompt_len("# systemctl restart docker"), Some(2));
         assert_eq!(prompt_len("# Install the tools"), None);
         assert_eq!(prompt_len("# cd 到项目目录"), None);
+        // A command that is also a word needs an argument only a command takes.
+        assert_eq!(prompt_len("# cat /etc/hosts"), Some(2));
+        assert_eq!(prompt_len("# ls -l"), Some(2));
+        assert_eq!(prompt_len("# ls"), None);
+        assert_eq!(prompt_len("# find the pods"), None);
+        assert_eq!(prompt_len("# test - 测试"), None);
+    }
+
+    #[test]
+    fn a_command_glued_to_a_comment_is_found() {
+        let line = "# List the bucket filesgsutil ls -l gs://b/";
+        assert_eq!(
+            command_in_comment(line).map(|at| &line[at..]),
+            Some("gsutil ls -l gs://b/")
+        );
+        assert_eq!(command_in_comment("# List the bucket files"), None);
+        assert_eq!(command_in_comment("ls -l # long"), None);
     }
 
     #[test]
