@@ -336,6 +336,269 @@ pub fn command_in_comment(line: &str) -> Option<usize> {
     (split.rule == "glued-command").then_some(split.at)
 }
 
+/// Commands whose arguments name other commands or programs (`apt install curl`, `docker run
+/// nginx`): a command name among their arguments does not start a new command.
+const TAKES_COMMAND_NAMES: &str = "\
+    sudo nohup exec time nice env watch xargs timeout command which type man whereis kubectl docker \
+    podman crictl ctr ssh su chroot bash sh zsh apt apt-get yum dnf apk zypper pacman pip pip3 npm \
+    yarn brew snap systemctl service helm install update-alternatives alias
+";
+static TAKES_COMMAND_NAMES_LIST: WordList = WordList::new(TAKES_COMMAND_NAMES);
+
+/// Commands that take script files as arguments (`cp run.sh /opt`).
+const TAKES_FILES: &str =
+    "cp mv rm ln chmod chown cat source . bash sh ls tar scp rsync install diff test [ vi vim";
+static TAKES_FILES_LIST: WordList = WordList::new(TAKES_FILES);
+
+/// A script whose line breaks became spaces (`echo "wait" sleep 5 done` in a block scalar of a
+/// flattened manifest), one command per line. A line ends:
+/// - before a reserved word that closes or continues an open `if`, loop or `case` where only a
+///   new command could hold it (`… sleep 5 done`), and after `then`, `do` and `else`;
+/// - before a known command that follows a finished one and shows itself a command: an option
+///   follows it, a quoted argument precedes it, or the script runs it elsewhere;
+/// - before a comment after code, and after a Chinese comment where Latin code resumes.
+///
+/// One-liners keep their `;`: `for f in *; do echo $f; done` stays one line.
+pub fn split_flat_script(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = text.trim().to_string();
+    let mut blocks: Vec<&'static str> = Vec::new();
+    let ran = commands_at_line_start(&rest);
+    for _ in 0..rest.len() + 1 {
+        let tail = split_flat_segment(&rest, &ran, &mut blocks, &mut lines);
+        match tail {
+            Some(t) if !t.trim().is_empty() && t.len() < rest.len() => rest = t.trim().to_string(),
+            _ => break,
+        }
+    }
+    lines
+}
+
+/// The command names of a text that stand where a command starts (first word, after `;`, `&&`,
+/// `|`), so that a later run of one among arguments is known as a command.
+fn commands_at_line_start(text: &str) -> HashSet<String> {
+    let sc = scan(text, &[]);
+    let toks = tokens(&sc);
+    let mut names = HashSet::default();
+    let mut command_position = true;
+    for tok in &toks {
+        let word: String = sc.chars[tok.start..tok.end].iter().collect();
+        match tok.kind {
+            TokKind::Op => command_position = true,
+            TokKind::Comment => break,
+            TokKind::Word if command_position => {
+                if !is_keyword(&word) {
+                    names.insert(word);
+                    command_position = false;
+                }
+            }
+            TokKind::Word => {}
+        }
+    }
+    names
+}
+
+/// Splits the start of `text` into lines (see [`split_flat_script`]), pushing them; returns the
+/// text after a Chinese comment that code resumes after, to be read the same way.
+fn split_flat_segment(
+    text: &str,
+    ran: &HashSet<String>,
+    blocks: &mut Vec<&'static str>,
+    lines: &mut Vec<String>,
+) -> Option<String> {
+    let sc = scan(text, &[]);
+    let toks = tokens(&sc);
+    let chars = &sc.chars;
+    let piece = |from: usize, to: usize| -> String {
+        chars[from..to]
+            .iter()
+            .collect::<String>()
+            .trim()
+            .to_string()
+    };
+    let mut line_start = 0;
+    let mut name = String::new();
+    let mut words = 0usize;
+    let mut after_dashes = false;
+    let mut prev_quoted = false;
+    let mut k = 0;
+    while k < toks.len() {
+        let tok = toks[k];
+        let word: String = chars[tok.start..tok.end].iter().collect();
+        match tok.kind {
+            TokKind::Op => {
+                words = 0;
+                name.clear();
+                after_dashes = false;
+                prev_quoted = false;
+            }
+            TokKind::Comment => {
+                let before = piece(line_start, tok.start);
+                if !before.is_empty() {
+                    lines.push(before);
+                }
+                let comment: Vec<char> = chars[tok.start..].to_vec();
+                return match code_after_chinese(&comment) {
+                    Some(at) => {
+                        lines.push(comment[..at].iter().collect::<String>().trim().to_string());
+                        Some(comment[at..].iter().collect())
+                    }
+                    None => {
+                        lines.push(comment.iter().collect::<String>().trim().to_string());
+                        None
+                    }
+                };
+            }
+            TokKind::Word => {
+                let closes = match word.as_str() {
+                    "then" | "else" | "elif" | "fi" => blocks.last() == Some(&"if"),
+                    "do" | "done" => blocks.last() == Some(&"loop"),
+                    "esac" => blocks.last() == Some(&"case"),
+                    _ => false,
+                };
+                let header = matches!(name.as_str(), "for" | "case" | "select");
+                let next_text: String = toks
+                    .get(k + 1)
+                    .filter(|t| t.kind == TokKind::Word)
+                    .map_or(String::new(), |t| chars[t.start..t.end].iter().collect());
+                // A loop or `if` opening among a finished command's arguments (`echo "x" until curl …`).
+                let opens = matches!(word.as_str(), "if" | "while" | "until" | "for" | "case")
+                    && !header
+                    && (prev_quoted
+                        || is_command_name(&next_text)
+                        || matches!(next_text.as_str(), "[" | "[[" | "!"));
+                let command_here = words > 0
+                    && !header
+                    && !after_dashes
+                    && !TAKES_COMMAND_NAMES_LIST.contains(&name)
+                    && {
+                        let option_follows = next_text.starts_with('-')
+                            && next_text[1..]
+                                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '-');
+                        let script_file = (word.starts_with('/') || word.starts_with("./"))
+                            && word.ends_with(".sh")
+                            && !TAKES_FILES_LIST.contains(&name);
+                        // `INDEX=$X echo …`: a builtin that reads no environment after an assignment.
+                        let after_assignment = words == 1
+                            && is_assignment(&name)
+                            && matches!(
+                                word.as_str(),
+                                "echo" | "printf" | "cd" | "export" | "set" | "exit" | "return"
+                            );
+                        script_file
+                            || after_assignment
+                            || is_command_name(&word)
+                                && (option_follows
+                                    || prev_quoted
+                                    || (SUBCOMMAND_LIST.contains(&next_text)
+                                        && !PROSE_COMMAND_LIST.contains(&word))
+                                    || (ran.contains(&word) && !PROSE_COMMAND_LIST.contains(&word)))
+                    };
+                if ((closes || opens) && words > 0) || command_here {
+                    lines.push(piece(line_start, tok.start));
+                    line_start = tok.start;
+                    words = 0;
+                    name.clear();
+                    after_dashes = false;
+                }
+                if words == 0 {
+                    match word.as_str() {
+                        "if" | "while" | "until" => {
+                            blocks.push(if word == "if" { "if" } else { "loop" });
+                        }
+                        "for" | "select" => {
+                            blocks.push("loop");
+                            name = word.clone();
+                            words = 1;
+                        }
+                        "case" => {
+                            blocks.push("case");
+                            name = word.clone();
+                            words = 1;
+                        }
+                        "fi" | "done" | "esac" => {
+                            blocks.pop();
+                            name = word.clone();
+                            words = 1;
+                        }
+                        "then" | "do" | "else" | "elif" | "!" => {}
+                        _ => {
+                            name = word.clone();
+                            words = 1;
+                        }
+                    }
+                    // A body starts on the next line, unless the block is a one-liner.
+                    if matches!(word.as_str(), "then" | "do" | "else")
+                        && k + 1 < toks.len()
+                        && !one_liner(chars, &toks[k + 1..])
+                    {
+                        lines.push(piece(line_start, tok.end));
+                        line_start = tok.end;
+                    }
+                } else {
+                    words += 1;
+                    if word == "--" {
+                        after_dashes = true;
+                    }
+                    if word == "do" && header {
+                        // `for x in a b do`: the `do` lost its `;` or its line.
+                        words = 0;
+                    }
+                }
+                prev_quoted = word.ends_with(['"', '\'']) && words > 1;
+            }
+        }
+        k += 1;
+    }
+    let last = piece(line_start, chars.len());
+    if !last.is_empty() {
+        lines.push(last);
+    }
+    None
+}
+
+/// Whether the body starting at `toks` ends at a `done`, `fi` or `else` that a `;` or `&` puts
+/// on the same line: `do gzip $f; done`.
+fn one_liner(chars: &[char], toks: &[Tok]) -> bool {
+    let mut depth = 0usize;
+    let mut prev_op = false;
+    for tok in toks {
+        let word: String = chars[tok.start..tok.end].iter().collect();
+        match (tok.kind, word.as_str()) {
+            (TokKind::Comment, _) => return false,
+            (TokKind::Op, _) => {
+                prev_op = true;
+                continue;
+            }
+            (_, "if" | "while" | "until" | "for" | "case") => depth += 1,
+            (_, "done" | "fi" | "esac") if depth > 0 => depth -= 1,
+            (_, "done" | "fi" | "else" | "elif") => return prev_op,
+            _ => {}
+        }
+        prev_op = false;
+    }
+    false
+}
+
+/// Where Latin code resumes in a comment of Chinese text (`# 模拟失败 if [ $i -eq 0 ]`): the
+/// start of a reserved word or a known command right after the last Chinese character.
+fn code_after_chinese(comment: &[char]) -> Option<usize> {
+    let last_cjk = comment.iter().rposition(|&c| is_cjk(c))?;
+    let mut at = last_cjk + 1;
+    while at < comment.len() && comment[at].is_whitespace() {
+        at += 1;
+    }
+    let word: String = comment[at..]
+        .iter()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let code = comment[at..].iter().collect::<String>();
+    (comment[at..].iter().all(char::is_ascii)
+        && (is_keyword(&word) || is_command_name(&word) || is_assignment(&word))
+        && code.split_whitespace().count() >= 2)
+        .then_some(at)
+}
+
 /// True when the text (one or more lines) contains at least one prompt that starts a command,
 /// i.e. it is a terminal session.
 pub fn is_session(text: &str) -> bool {
@@ -3845,6 +4108,61 @@ mod tests {
     }
 
     #[test]
+    fn a_script_flattened_to_one_line_gets_its_lines_back() {
+        let flat = |s: &str| split_flat_script(s);
+        // Reserved words where only a new line could hold them, and bodies after `then`/`do`.
+        assert_eq!(
+            flat(
+                "echo \"waiting\" until curl -sf http://web; do echo \"not yet\" sleep 5 done echo \"up\""
+            ),
+            [
+                "echo \"waiting\"",
+                "until curl -sf http://web; do",
+                "echo \"not yet\"",
+                "sleep 5",
+                "done",
+                "echo \"up\""
+            ]
+        );
+        // A command shown by its option; a script run by its path; an assignment before `echo`.
+        assert_eq!(
+            flat(
+                "N=${COUNT} echo \"start $N\" set -ex /opt/run.sh --all cp -r /a/. /b sysctl -w a=0 sysctl -w b=0"
+            ),
+            [
+                "N=${COUNT}",
+                "echo \"start $N\"",
+                "set -ex",
+                "/opt/run.sh --all",
+                "cp -r /a/. /b",
+                "sysctl -w a=0",
+                "sysctl -w b=0"
+            ]
+        );
+        // A Chinese comment ends where code resumes.
+        assert_eq!(
+            flat("echo a # 失败时退出 if [ $? -ne 0 ]; then exit 1 fi"),
+            [
+                "echo a",
+                "# 失败时退出",
+                "if [ $? -ne 0 ]; then",
+                "exit 1",
+                "fi"
+            ]
+        );
+        // What could be one command stays one: one-liners, programs named as arguments, prose.
+        for line in [
+            "for f in *.log; do gzip $f; done",
+            "apt-get install -y curl wget",
+            "docker run --rm ubuntu bash -c 'ls -l'",
+            "echo wait until it is done",
+            "kubectl exec web -- ls -l /data",
+        ] {
+            assert_eq!(flat(line), [line]);
+        }
+    }
+
+    #[test]
     fn a_command_glued_to_a_comment_is_found() {
         let line = "# List the bucket filesgsutil ls -l gs://b/";
         assert_eq!(
@@ -4408,6 +4726,12 @@ mod tests {
         #[test]
         fn session_repair_keeps_every_visible_character(s in shellish()) {
             prop_assert_eq!(non_ws(&session(&s)), non_ws(&s));
+        }
+
+        #[test]
+        fn splitting_a_flat_script_keeps_every_visible_character(s in shellish()) {
+            let flat = s.replace('\n', " ");
+            prop_assert_eq!(non_ws(&split_flat_script(&flat).join("\n")), non_ws(&flat));
         }
 
         #[test]

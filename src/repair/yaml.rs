@@ -2027,8 +2027,15 @@ impl Parser {
         }
         let end = self.block_end(cs);
         let content = text_of(t, cs, end);
+        // Content on the header's own line lost its line breaks to spaces.
+        let flattened = !self.glued
+            && !content.contains('\n')
+            && header.starts_with('|')
+            && !t[h..cs].contains(&'\n');
         let lines = if self.glued && self.holds_script(owner) {
             script_lines(&content)
+        } else if flattened && self.holds_script(owner) {
+            script_lines(&super::shell::split_flat_script(&content).join("\n"))
         } else if let Some(lines) = self.glued.then(|| embedded_yaml_lines(&content)).flatten() {
             lines
         } else {
@@ -3628,6 +3635,24 @@ mod tests {
         assert!(
             repaired(text)
                 .ends_with("  tuning:\n    cacheEnabled: true\n    cacheProfile: \"small\"\n"),
+            "{}",
+            repaired(text)
+        );
+    }
+
+    #[test]
+    fn a_script_in_a_flattened_manifest_gets_its_lines_back() {
+        let text = "apiVersion: v1 kind: Pod metadata: name: probe spec: containers: - name: probe image: busybox command: - sh - -c - | echo \"waiting\" until wget -q http://web; do echo \"not yet\" sleep 2 done echo \"up\" restartPolicy: Never";
+        let out = repaired(text);
+        assert!(
+            out.contains("    - |\n      echo \"waiting\"\n      until wget -q http://web; do\n        echo \"not yet\"\n        sleep 2\n      done\n      echo \"up\"\n  restartPolicy: Never"),
+            "{out}"
+        );
+        // Elsewhere a one-line block keeps its spaces.
+        let text =
+            "apiVersion: v1 kind: ConfigMap metadata: name: hosts data: hosts: | echo a sleep 1";
+        assert!(
+            repaired(text).contains("  hosts: |\n    echo a sleep 1"),
             "{}",
             repaired(text)
         );
