@@ -1787,6 +1787,14 @@ fn candidate_score(line: &str, prefix: &str, at: usize, end: usize, ctx: GlueCtx
     if ctx.in_comment && has_cjk(rest_of_line.split(" #").next().unwrap_or("")) {
         return i32::MIN;
     }
+    // After Chinese text a name alone is a word of the comment (`# 安装docker`); a command has
+    // arguments (`# 休眠sleep 30`).
+    if ctx.in_comment
+        && prefix.chars().last().is_some_and(is_cjk)
+        && rest_of_line.split_whitespace().nth(1).is_none()
+    {
+        return i32::MIN;
+    }
     let args = args_score(prefix, suffix, args_from);
     let cd_bonus = if ctx.cd_extra { 2 } else { 0 };
     // The text runs this command on a line of its own elsewhere; a name that ends common words
@@ -1901,6 +1909,11 @@ fn boundary_score(prefix: &str, cmd: &str, ctx: GlueCtx<'_>) -> Option<i32> {
         return Some(1);
     }
     if prev.is_ascii_uppercase() && !cmd_upper && ends_with_caps_variable(prefix) {
+        return Some(2);
+    }
+    // `# 领导者逻辑sleep 30`: Chinese text, then a command (the rest of the line is checked to
+    // hold no more Chinese, and some arguments).
+    if ctx.in_comment && is_cjk(prev) {
         return Some(2);
     }
     if prev.is_alphabetic() {
@@ -4160,6 +4173,17 @@ mod tests {
         ] {
             assert_eq!(flat(line), [line]);
         }
+    }
+
+    #[test]
+    fn a_command_with_arguments_glued_to_a_chinese_comment_starts_a_line() {
+        let (out, _) = repair_script(
+            "if [ $I -eq 0 ]; then\necho leader\n# 领导者逻辑sleep 30\nfi\n# 安装docker\nyum install -y docker\n# 使用kubectl get pods查看\nkubectl get pods",
+        );
+        assert_eq!(
+            out,
+            "if [ $I -eq 0 ]; then\n    echo leader\n    # 领导者逻辑\n    sleep 30\nfi\n# 安装docker\nyum install -y docker\n# 使用kubectl get pods查看\nkubectl get pods"
+        );
     }
 
     #[test]
