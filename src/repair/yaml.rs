@@ -1456,7 +1456,7 @@ impl Parser {
     /// (`protectionDoamin`), the field not yet given.
     fn misspells_field(&self, ty: TypeId, keys: &Keys, key: &str) -> bool {
         key.len() >= 8
-            && self.s.suggest(ty, key).is_some_and(|field| {
+            && self.s.fields(ty).iter().any(|field| {
                 field.len() == key.len()
                     && !keys.contains(field)
                     && schema::edit_distance_within(key, field, 1).is_some()
@@ -2816,6 +2816,7 @@ impl Parser {
             // and so does a camel-case key glued to an acronym (`# 共享 GPUallocationMode:`), a
             // capitalised key glued to a lower-case word among capitalised keys (`callsMETADATA:`),
             // and a key with the domain of the key before it (`…authenticationnginx.org/auth-type:`).
+            let sibling_domain = !spaced && self.shares_prefix_with_sibling(&key);
             let upper_after_lower = key_style(&key) == Some(0)
                 && t[i - 1].is_ascii_lowercase()
                 && self.styled_like_siblings(&key);
@@ -2823,7 +2824,7 @@ impl Parser {
                 && ((!t[i - 1].is_ascii() && is_identifier(&key))
                     || (is_camel_compound(&key) && ends_with_acronym(&t[r..i]))
                     || upper_after_lower
-                    || self.shares_prefix_with_sibling(&key));
+                    || sibling_domain);
             let ok = if spaced {
                 tier >= 20
                     || is_camel_or_snake(&key)
@@ -2834,7 +2835,7 @@ impl Parser {
                 tier >= 20 || at_boundary
             };
             // The longest key with a sibling's domain is the whole key.
-            if !spaced && domain_key.is_none() && self.shares_prefix_with_sibling(&key) {
+            if sibling_domain && domain_key.is_none() {
                 domain_key = Some(i);
             }
             let styled = if self.styled_like_siblings(&key) {
@@ -3606,37 +3607,36 @@ mod tests {
     fn a_key_glued_to_the_end_of_a_comment_starts_where_its_case_or_domain_says() {
         // After an acronym.
         let text = "apiVersion: resource.k8s.io/v1alpha2\nkind: ResourceClaim\nmetadata:name: claim-a\nspec:resourceClassName: fast-gpu# 独占 GPUallocationMode: Immediate\n";
+        let out = repaired(text);
         assert!(
-            repaired(text).ends_with(
+            out.ends_with(
                 "  resourceClassName: fast-gpu # 独占 GPU\n  allocationMode: Immediate\n"
             ),
-            "{}",
-            repaired(text)
+            "{out}"
         );
         // In capitals after a lower-case word, among keys in capitals.
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:name: env\ndata:\nLOG_LEVEL: \"info\" # more output when debugging problemsLOG_FORMAT: \"json\"\n";
+        let out = repaired(text);
         assert!(
-            repaired(text).ends_with("  LOG_LEVEL: \"info\" # more output when debugging problems\n  LOG_FORMAT: \"json\"\n"),
-            "{}",
-            repaired(text)
+            out.ends_with("  LOG_LEVEL: \"info\" # more output when debugging problems\n  LOG_FORMAT: \"json\"\n"),
+            "{out}"
         );
         // With the domain of the key before it, whole.
         let text = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:name: shopannotations:example.org/proxy-size: \"8m\"# how long to wait for the upstreamexample.org/proxy-timeout: \"60\"\nspec:rules:- host: shop.example.com\n";
+        let out = repaired(text);
         assert!(
-            repaired(text).contains("    example.org/proxy-size: \"8m\" # how long to wait for the upstream\n    example.org/proxy-timeout: \"60\"\n"),
-            "{}",
-            repaired(text)
+            out.contains("    example.org/proxy-size: \"8m\" # how long to wait for the upstream\n    example.org/proxy-timeout: \"60\"\n"),
+            "{out}"
         );
     }
 
     #[test]
     fn a_glued_key_may_start_with_the_first_word_of_the_key_before() {
         let text = "apiVersion: example.com/v1\nkind: Cache\nmetadata:name: c1\nspec:tuning:cacheEnabled: truecacheProfile: \"small\"\n";
+        let out = repaired(text);
         assert!(
-            repaired(text)
-                .ends_with("  tuning:\n    cacheEnabled: true\n    cacheProfile: \"small\"\n"),
-            "{}",
-            repaired(text)
+            out.ends_with("  tuning:\n    cacheEnabled: true\n    cacheProfile: \"small\"\n"),
+            "{out}"
         );
     }
 
@@ -3651,22 +3651,19 @@ mod tests {
         // Elsewhere a one-line block keeps its spaces.
         let text =
             "apiVersion: v1 kind: ConfigMap metadata: name: hosts data: hosts: | echo a sleep 1";
-        assert!(
-            repaired(text).contains("  hosts: |\n    echo a sleep 1"),
-            "{}",
-            repaired(text)
-        );
+        let out = repaired(text);
+        assert!(out.contains("  hosts: |\n    echo a sleep 1"), "{out}");
     }
 
     #[test]
     fn a_misspelt_field_is_placed_as_the_field_would_be() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:name: p\nspec:volumes:- name: data\nscaleIO:gateway: https://sio.example.com/apisystem: siosysprotectoinDomain: pd1storagePool: sp1\n";
+        let out = repaired(text);
         assert!(
-            repaired(text).ends_with(
+            out.ends_with(
                 "      system: siosys\n      protectoinDomain: pd1\n      storagePool: sp1\n"
             ),
-            "{}",
-            repaired(text)
+            "{out}"
         );
     }
 
@@ -3735,10 +3732,10 @@ mod tests {
         );
         // A child that starts otherwise stays a child.
         let text = "apiVersion: example.com/v1 kind: Widget metadata: name: w spec: auth: type: tls options: retries: 3";
+        let out = repaired(text);
         assert!(
-            repaired(text).contains("  auth:\n    type: tls\n    options:\n      retries: 3"),
-            "{}",
-            repaired(text)
+            out.contains("  auth:\n    type: tls\n    options:\n      retries: 3"),
+            "{out}"
         );
     }
 
